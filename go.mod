@@ -3,6 +3,7 @@ module github.com/lithops-fc/runtime-action
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/alibabacloud-go/fc-20230330/v4 v4.3.0
 	github.com/aliyun/aliyun-oss-go-sdk v3.0.2+incompatible
 	github.com/aliyun/fc-go-sdk v0.0.0-20230313060359-3a1b2ede1e1e
