@@ -82,6 +82,8 @@ func TestLoadValidationMessages(t *testing.T) {
 			`input python-version: "3.1" is not a Python version FC runs; YAML reads an unquoted 3.10 as the number 3.1: quote it (python-version: '3.10')`},
 		{"lithops version as a requirement", map[string]string{"INPUT_LITHOPS-VERSION": "==3.7.0"}, nil,
 			`input lithops-version: "==3.7.0" is a requirement, not a version; give the version alone, e.g. 3.7.0`},
+		{"lithops version", map[string]string{"INPUT_LITHOPS-VERSION": "latest"}, nil,
+			`input lithops-version: "latest" is not a version; give the version alone, e.g. 3.7.0`},
 		{"index url with credentials is redacted", map[string]string{"INPUT_INDEX-URL": "https://user:s3cr%t@pypi.example.com/simple"}, nil,
 			`input index-url: "https://***@pypi.example.com/simple" is not a valid URL; percent-encode special characters (e.g. in a password) and check the URL, like https://pypi.org/simple`},
 		{"index url scheme", map[string]string{"INPUT_INDEX-URL": "ftp://tok@pypi.example.com/simple"}, nil,

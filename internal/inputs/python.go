@@ -224,7 +224,7 @@ func readPyproject(ws string, offered []fcruntime.Runtime) (Python, bool, error)
 	allows, err := specifierAllows(spec)
 	if err != nil {
 		return Python{}, false, &Error{Input: "python-version", File: name, Line: line,
-			Problem: fmt.Sprintf("requires-python %q: %v", spec, err), Fix: "fix the specifier or set python-version"}
+			Problem: fmt.Sprintf("requires-python: %v", err), Fix: "fix the specifier or set python-version"}
 	}
 	var best *fcruntime.Runtime
 	var listed []string

@@ -14,15 +14,15 @@ import (
 
 func TestDetectPython(t *testing.T) {
 	tests := []struct {
-		name     string
-		input    string            // python-version input
-		env      map[string]string // besides GITHUB_WORKSPACE
-		files    map[string]string
-		want     inputs.Python
-		wantErr  string
-		errFile  string
-		errLine  int
-		noNotice bool
+		name    string
+		input   string            // python-version input
+		env     map[string]string // besides GITHUB_WORKSPACE
+		files   map[string]string
+		want    inputs.Python
+		wantErr string
+		errFile string
+		errLine int
+		offered []fcruntime.Runtime // nil: every runtime
 	}{
 		{
 			name:  "input major.minor",
@@ -81,6 +81,44 @@ func TestDetectPython(t *testing.T) {
 			wantErr: "input python-version: no Python version found (no python-version input, no actions/setup-python, and no .python-version, .tool-versions or pyproject.toml requires-python in the workspace); set python-version (e.g. python-version: '3.10'), or run actions/setup-python before this step; it must match the Python of your Lithops client",
 		},
 		{
+			name: "pyproject.toml: the highest FC Python allowed",
+			files: map[string]string{"pyproject.toml": "[build-system]\nrequires = [\"hatchling\"]\n\n[project]\nname = \"x\"\n" +
+				"requires-python = \">=3.9\"\n\n[tool.x]\nrequires-python = \"<3\"\n"},
+			want: inputs.Python{Version: "3.12", Source: "pyproject.toml", File: "pyproject.toml", Line: 6,
+				Notice: `Python 3.12 chosen from requires-python ">=3.9" in pyproject.toml:6: the highest FC offers (3.6, 3.9, 3.10, 3.12) that it allows; set python-version to choose another`},
+		},
+		{
+			name:    "pyproject.toml: only what the API offers",
+			files:   map[string]string{"pyproject.toml": "[project]\nrequires-python = '>=3.9'\n"},
+			offered: fcruntime.Offered(fcruntime.FC2),
+			want: inputs.Python{Version: "3.10", Source: "pyproject.toml", File: "pyproject.toml", Line: 2,
+				Notice: `Python 3.10 chosen from requires-python ">=3.9" in pyproject.toml:2: the highest FC offers (3.6, 3.9, 3.10) that it allows; set python-version to choose another`},
+		},
+		{
+			name:    "pyproject.toml: a patch bound allows its series, exclusions are honoured",
+			files:   map[string]string{"pyproject.toml": "[project]\nrequires-python = \">=3.9.7, !=3.10.*, <3.12\"\n"},
+			offered: fcruntime.Offered(fcruntime.FC3),
+			want: inputs.Python{Version: "3.9", Source: "pyproject.toml", File: "pyproject.toml", Line: 2,
+				Notice: `Python 3.9 chosen from requires-python ">=3.9.7, !=3.10.*, <3.12" in pyproject.toml:2: the highest FC offers (3.9, 3.10, 3.12) that it allows; set python-version to choose another`},
+		},
+		{
+			name:    "pyproject.toml: nothing FC offers",
+			files:   map[string]string{"pyproject.toml": "[project]\nname = \"x\"\nrequires-python = \">=3.13\"\n"},
+			wantErr: `input python-version (pyproject.toml:3): requires-python ">=3.13" allows none of the Pythons FC offers (3.6, 3.9, 3.10, 3.12); set python-version to the Python of your Lithops client`,
+			errFile: "pyproject.toml", errLine: 3,
+		},
+		{
+			name:    "pyproject.toml: bad specifier",
+			files:   map[string]string{"pyproject.toml": "[project]\nrequires-python = \">=3.9,<\"\n"},
+			wantErr: `input python-version (pyproject.toml:2): requires-python: invalid version specifier "<" in ">=3.9,<"`,
+			errFile: "pyproject.toml", errLine: 2,
+		},
+		{
+			name:  ".tool-versions beats pyproject.toml",
+			files: map[string]string{".tool-versions": "python 3.10.14\n", "pyproject.toml": "[project]\nrequires-python = \">=3.12\"\n"},
+			want:  inputs.Python{Version: "3.10", Full: "3.10.14", Source: ".tool-versions", File: ".tool-versions", Line: 1},
+		},
+		{
 			name:    "pyproject.toml invalid",
 			files:   map[string]string{"pyproject.toml": "[project]\nrequires-python = >=3.9\n"},
 			wantErr: "input python-version (pyproject.toml:2): invalid TOML: ",
@@ -104,7 +142,7 @@ func TestDetectPython(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := inputs.DetectPython(cfg, getenv, nil)
+			got, err := inputs.DetectPython(cfg, getenv, tt.offered)
 			if tt.wantErr != "" {
 				if err == nil {
 					t.Fatalf("detected %v, want error %q", got, tt.wantErr)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 )
 
@@ -39,7 +40,6 @@ var (
 	bucketRE        = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 	platformRE      = regexp.MustCompile(`^manylinux_2_(\d+)$`)
 	audienceRE      = regexp.MustCompile(`^\S+$`)
-	lithopsVerRE    = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*([a-z0-9.+-]*)$`)
 	notNameCharsRE  = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 	legacyPlatforms = map[string]int{"manylinux2014": 17, "manylinux2010": 12, "manylinux1": 5}
 )
@@ -293,7 +293,7 @@ func (v *validator) lithopsVersion(name string) string {
 		v.fail(name, "give the version alone, e.g. 3.7.0", "%q is a requirement, not a version", s)
 		return ""
 	}
-	if !lithopsVerRE.MatchString(s) {
+	if _, err := pep440.Parse(s); err != nil {
 		v.fail(name, "give the version alone, e.g. 3.7.0", "%q is not a version", s)
 		return ""
 	}
