@@ -154,25 +154,73 @@ func TestFC2Errors(t *testing.T) {
 	}{
 		{"missing service", func() error { _, err := c.GetService(fc.NewGetServiceInput("nope")); return err }, 404, "ServiceNotFound"},
 		{"missing function", func() error { _, err := c.GetFunction(fc.NewGetFunctionInput("svc", "nope")); return err }, 404, "FunctionNotFound"},
-		{"function in missing service", func() error { _, err := c.CreateFunction(fc.NewCreateFunctionInput("nope").WithFunctionName("f").WithRuntime("python3.10").WithHandler("index.handler").WithCode(fc.NewCode().WithZipFile(code))); return err }, 404, "ServiceNotFound"},
+		{"function in missing service", func() error {
+			_, err := c.CreateFunction(fc.NewCreateFunctionInput("nope").WithFunctionName("f").WithRuntime("python3.10").WithHandler("index.handler").WithCode(fc.NewCode().WithZipFile(code)))
+			return err
+		}, 404, "ServiceNotFound"},
 		{"service exists", func() error { _, err := c.CreateService(fc.NewCreateServiceInput().WithServiceName("svc")); return err }, 409, "ServiceAlreadyExists"},
-		{"function exists", func() error { _, err := c.CreateFunction(newFn("fn").WithCode(fc.NewCode().WithZipFile(code))); return err }, 409, "FunctionAlreadyExists"},
-		{"service name starts with digit", func() error { _, err := c.CreateService(fc.NewCreateServiceInput().WithServiceName("1svc")); return err }, 400, "InvalidArgument"},
-		{"function name with dot", func() error { _, err := c.CreateFunction(newFn("a.b").WithCode(fc.NewCode().WithZipFile(code))); return err }, 400, "InvalidArgument"},
-		{"function name too long", func() error { _, err := c.CreateFunction(newFn(strings.Repeat("f", 65)).WithCode(fc.NewCode().WithZipFile(code))); return err }, 400, "InvalidArgument"},
-		{"memory below 128", func() error { _, err := c.CreateFunction(newFn("m1").WithMemorySize(64).WithCode(fc.NewCode().WithZipFile(code))); return err }, 400, "InvalidArgument"},
-		{"memory not a 64 MB step", func() error { _, err := c.CreateFunction(newFn("m2").WithMemorySize(200).WithCode(fc.NewCode().WithZipFile(code))); return err }, 400, "InvalidArgument"},
-		{"memory above 32 GB", func() error { _, err := c.CreateFunction(newFn("m3").WithMemorySize(32832).WithCode(fc.NewCode().WithZipFile(code))); return err }, 400, "InvalidArgument"},
-		{"unknown runtime", func() error { _, err := c.CreateFunction(newFn("r").WithRuntime("python3.11").WithCode(fc.NewCode().WithZipFile(code))); return err }, 400, "InvalidArgument"},
+		{"function exists", func() error {
+			_, err := c.CreateFunction(newFn("fn").WithCode(fc.NewCode().WithZipFile(code)))
+			return err
+		}, 409, "FunctionAlreadyExists"},
+		{"service name starts with digit", func() error {
+			_, err := c.CreateService(fc.NewCreateServiceInput().WithServiceName("1svc"))
+			return err
+		}, 400, "InvalidArgument"},
+		{"function name with dot", func() error {
+			_, err := c.CreateFunction(newFn("a.b").WithCode(fc.NewCode().WithZipFile(code)))
+			return err
+		}, 400, "InvalidArgument"},
+		{"function name too long", func() error {
+			_, err := c.CreateFunction(newFn(strings.Repeat("f", 65)).WithCode(fc.NewCode().WithZipFile(code)))
+			return err
+		}, 400, "InvalidArgument"},
+		{"memory below 128", func() error {
+			_, err := c.CreateFunction(newFn("m1").WithMemorySize(64).WithCode(fc.NewCode().WithZipFile(code)))
+			return err
+		}, 400, "InvalidArgument"},
+		{"memory not a 64 MB step", func() error {
+			_, err := c.CreateFunction(newFn("m2").WithMemorySize(200).WithCode(fc.NewCode().WithZipFile(code)))
+			return err
+		}, 400, "InvalidArgument"},
+		{"memory above 32 GB", func() error {
+			_, err := c.CreateFunction(newFn("m3").WithMemorySize(32832).WithCode(fc.NewCode().WithZipFile(code)))
+			return err
+		}, 400, "InvalidArgument"},
+		{"unknown runtime", func() error {
+			_, err := c.CreateFunction(newFn("r").WithRuntime("python3.11").WithCode(fc.NewCode().WithZipFile(code)))
+			return err
+		}, 400, "InvalidArgument"},
 		{"no code", func() error { _, err := c.CreateFunction(newFn("nc")); return err }, 400, "InvalidArgument"},
-		{"both code sources", func() error { _, err := c.CreateFunction(newFn("bc").WithCode(fc.NewCode().WithZipFile(code).WithOSSBucketName("b").WithOSSObjectName("k"))); return err }, 400, "InvalidArgument"},
-		{"not a zip", func() error { _, err := c.CreateFunction(newFn("nz").WithCode(fc.NewCode().WithZipFile([]byte("not a zip")))); return err }, 400, "InvalidArgument"},
-		{"missing OSS object", func() error { _, err := c.CreateFunction(newFn("mo").WithCode(fc.NewCode().WithOSSBucketName("bkt").WithOSSObjectName("code.zip"))); return err }, 400, "InvalidArgument"},
-		{"inline code too large", func() error { _, err := c.CreateFunction(newFn("tl").WithCode(fc.NewCode().WithZipFile(big))); return err }, 400, "EntityTooLarge"},
+		{"both code sources", func() error {
+			_, err := c.CreateFunction(newFn("bc").WithCode(fc.NewCode().WithZipFile(code).WithOSSBucketName("b").WithOSSObjectName("k")))
+			return err
+		}, 400, "InvalidArgument"},
+		{"not a zip", func() error {
+			_, err := c.CreateFunction(newFn("nz").WithCode(fc.NewCode().WithZipFile([]byte("not a zip"))))
+			return err
+		}, 400, "InvalidArgument"},
+		{"missing OSS object", func() error {
+			_, err := c.CreateFunction(newFn("mo").WithCode(fc.NewCode().WithOSSBucketName("bkt").WithOSSObjectName("code.zip")))
+			return err
+		}, 400, "InvalidArgument"},
+		{"inline code too large", func() error {
+			_, err := c.CreateFunction(newFn("tl").WithCode(fc.NewCode().WithZipFile(big)))
+			return err
+		}, 400, "EntityTooLarge"},
 		{"service not empty", func() error { _, err := c.DeleteService(fc.NewDeleteServiceInput("svc")); return err }, 400, "ServiceNotEmpty"},
-		{"stale If-Match", func() error { _, err := c.UpdateFunction(fc.NewUpdateFunctionInput("svc", "fn").WithDescription("x").WithIfMatch("stale")); return err }, 412, "PreconditionFailed"},
-		{"unknown qualifier", func() error { _, err := c.GetFunction(fc.NewGetFunctionInput("svc", "fn").WithQualifier("prod")); return err }, 404, "AliasNotFound"},
-		{"async payload too large", func() error { _, err := c.InvokeFunction(fc.NewInvokeFunctionInput("svc", "fn").WithAsyncInvocation().WithPayload(make([]byte, 2<<10))); return err }, 400, "EntityTooLarge"},
+		{"stale If-Match", func() error {
+			_, err := c.UpdateFunction(fc.NewUpdateFunctionInput("svc", "fn").WithDescription("x").WithIfMatch("stale"))
+			return err
+		}, 412, "PreconditionFailed"},
+		{"unknown qualifier", func() error {
+			_, err := c.GetFunction(fc.NewGetFunctionInput("svc", "fn").WithQualifier("prod"))
+			return err
+		}, 404, "AliasNotFound"},
+		{"async payload too large", func() error {
+			_, err := c.InvokeFunction(fc.NewInvokeFunctionInput("svc", "fn").WithAsyncInvocation().WithPayload(make([]byte, 2<<10)))
+			return err
+		}, 400, "EntityTooLarge"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
