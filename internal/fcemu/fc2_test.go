@@ -143,8 +143,15 @@ func TestFC2Errors(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := make([]byte, 8<<10) // base64 of 8 KiB > the 4 KiB inline limit
+	zipped := fc.NewCode().WithZipFile(code)
 	newFn := func(name string) *fc.CreateFunctionInput {
 		return fc.NewCreateFunctionInput("svc").WithFunctionName(name).WithRuntime("python3.10").WithHandler("index.handler")
+	}
+	create := func(in *fc.CreateFunctionInput) func() error {
+		return func() error { _, err := c.CreateFunction(in); return err }
+	}
+	createService := func(name string) func() error {
+		return func() error { _, err := c.CreateService(fc.NewCreateServiceInput().WithServiceName(name)); return err }
 	}
 	tests := []struct {
 		name   string
@@ -154,60 +161,21 @@ func TestFC2Errors(t *testing.T) {
 	}{
 		{"missing service", func() error { _, err := c.GetService(fc.NewGetServiceInput("nope")); return err }, 404, "ServiceNotFound"},
 		{"missing function", func() error { _, err := c.GetFunction(fc.NewGetFunctionInput("svc", "nope")); return err }, 404, "FunctionNotFound"},
-		{"function in missing service", func() error {
-			_, err := c.CreateFunction(fc.NewCreateFunctionInput("nope").WithFunctionName("f").WithRuntime("python3.10").WithHandler("index.handler").WithCode(fc.NewCode().WithZipFile(code)))
-			return err
-		}, 404, "ServiceNotFound"},
-		{"service exists", func() error { _, err := c.CreateService(fc.NewCreateServiceInput().WithServiceName("svc")); return err }, 409, "ServiceAlreadyExists"},
-		{"function exists", func() error {
-			_, err := c.CreateFunction(newFn("fn").WithCode(fc.NewCode().WithZipFile(code)))
-			return err
-		}, 409, "FunctionAlreadyExists"},
-		{"service name starts with digit", func() error {
-			_, err := c.CreateService(fc.NewCreateServiceInput().WithServiceName("1svc"))
-			return err
-		}, 400, "InvalidArgument"},
-		{"function name with dot", func() error {
-			_, err := c.CreateFunction(newFn("a.b").WithCode(fc.NewCode().WithZipFile(code)))
-			return err
-		}, 400, "InvalidArgument"},
-		{"function name too long", func() error {
-			_, err := c.CreateFunction(newFn(strings.Repeat("f", 65)).WithCode(fc.NewCode().WithZipFile(code)))
-			return err
-		}, 400, "InvalidArgument"},
-		{"memory below 128", func() error {
-			_, err := c.CreateFunction(newFn("m1").WithMemorySize(64).WithCode(fc.NewCode().WithZipFile(code)))
-			return err
-		}, 400, "InvalidArgument"},
-		{"memory not a 64 MB step", func() error {
-			_, err := c.CreateFunction(newFn("m2").WithMemorySize(200).WithCode(fc.NewCode().WithZipFile(code)))
-			return err
-		}, 400, "InvalidArgument"},
-		{"memory above 32 GB", func() error {
-			_, err := c.CreateFunction(newFn("m3").WithMemorySize(32832).WithCode(fc.NewCode().WithZipFile(code)))
-			return err
-		}, 400, "InvalidArgument"},
-		{"unknown runtime", func() error {
-			_, err := c.CreateFunction(newFn("r").WithRuntime("python3.11").WithCode(fc.NewCode().WithZipFile(code)))
-			return err
-		}, 400, "InvalidArgument"},
-		{"no code", func() error { _, err := c.CreateFunction(newFn("nc")); return err }, 400, "InvalidArgument"},
-		{"both code sources", func() error {
-			_, err := c.CreateFunction(newFn("bc").WithCode(fc.NewCode().WithZipFile(code).WithOSSBucketName("b").WithOSSObjectName("k")))
-			return err
-		}, 400, "InvalidArgument"},
-		{"not a zip", func() error {
-			_, err := c.CreateFunction(newFn("nz").WithCode(fc.NewCode().WithZipFile([]byte("not a zip"))))
-			return err
-		}, 400, "InvalidArgument"},
-		{"missing OSS object", func() error {
-			_, err := c.CreateFunction(newFn("mo").WithCode(fc.NewCode().WithOSSBucketName("bkt").WithOSSObjectName("code.zip")))
-			return err
-		}, 400, "InvalidArgument"},
-		{"inline code too large", func() error {
-			_, err := c.CreateFunction(newFn("tl").WithCode(fc.NewCode().WithZipFile(big)))
-			return err
-		}, 400, "EntityTooLarge"},
+		{"function in missing service", create(fc.NewCreateFunctionInput("nope").WithFunctionName("f").WithRuntime("python3.10").WithHandler("index.handler").WithCode(zipped)), 404, "ServiceNotFound"},
+		{"service exists", createService("svc"), 409, "ServiceAlreadyExists"},
+		{"function exists", create(newFn("fn").WithCode(zipped)), 409, "FunctionAlreadyExists"},
+		{"service name starts with digit", createService("1svc"), 400, "InvalidArgument"},
+		{"function name with dot", create(newFn("a.b").WithCode(zipped)), 400, "InvalidArgument"},
+		{"function name too long", create(newFn(strings.Repeat("f", 65)).WithCode(zipped)), 400, "InvalidArgument"},
+		{"memory below 128", create(newFn("m1").WithMemorySize(64).WithCode(zipped)), 400, "InvalidArgument"},
+		{"memory not a 64 MB step", create(newFn("m2").WithMemorySize(200).WithCode(zipped)), 400, "InvalidArgument"},
+		{"memory above 32 GB", create(newFn("m3").WithMemorySize(32832).WithCode(zipped)), 400, "InvalidArgument"},
+		{"unknown runtime", create(newFn("r").WithRuntime("python3.11").WithCode(zipped)), 400, "InvalidArgument"},
+		{"no code", create(newFn("nc")), 400, "InvalidArgument"},
+		{"both code sources", create(newFn("bc").WithCode(fc.NewCode().WithZipFile(code).WithOSSBucketName("b").WithOSSObjectName("k"))), 400, "InvalidArgument"},
+		{"not a zip", create(newFn("nz").WithCode(fc.NewCode().WithZipFile([]byte("not a zip")))), 400, "InvalidArgument"},
+		{"missing OSS object", create(newFn("mo").WithCode(fc.NewCode().WithOSSBucketName("bkt").WithOSSObjectName("code.zip"))), 400, "InvalidArgument"},
+		{"inline code too large", create(newFn("tl").WithCode(fc.NewCode().WithZipFile(big))), 400, "EntityTooLarge"},
 		{"service not empty", func() error { _, err := c.DeleteService(fc.NewDeleteServiceInput("svc")); return err }, 400, "ServiceNotEmpty"},
 		{"stale If-Match", func() error {
 			_, err := c.UpdateFunction(fc.NewUpdateFunctionInput("svc", "fn").WithDescription("x").WithIfMatch("stale"))
