@@ -221,7 +221,9 @@ func TestFC3Errors(t *testing.T) {
 		{"bad handler", with("h", func(in *fc3.CreateFunctionInput) { in.Handler = tea.String("index") }), 400, "InvalidArgument"},
 		{"bad role", with("role", func(in *fc3.CreateFunctionInput) { in.Role = tea.String("lithops") }), 400, "InvalidArgument"},
 		{"no code", with("nc", func(in *fc3.CreateFunctionInput) { in.Code = nil }), 400, "InvalidArgument"},
-		{"both code sources", with("bc", func(in *fc3.CreateFunctionInput) { in.Code.OssBucketName, in.Code.OssObjectName = tea.String("b"), tea.String("k") }), 400, "InvalidArgument"},
+		{"both code sources", with("bc", func(in *fc3.CreateFunctionInput) {
+			in.Code.OssBucketName, in.Code.OssObjectName = tea.String("b"), tea.String("k")
+		}), 400, "InvalidArgument"},
 		{"missing", func() error { _, err := fc3Get(c, "nope"); return err }, 404, "FunctionNotFound"},
 		{"unknown version", func() error {
 			_, err := c.GetFunction(tea.String("fn"), &fc3.GetFunctionRequest{Qualifier: tea.String("3")})
