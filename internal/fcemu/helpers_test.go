@@ -162,7 +162,7 @@ def fail(event, context):
     raise ValueError("bad input: " + event.decode("utf-8"))
 
 def slow(event, context):
-    print("going to sleep")
+    print("sleeping in pid %d" % os.getpid())
     time.sleep(120)
 
 def big(event, context):
@@ -182,7 +182,7 @@ def pre(event, context):
 
 def no_site(event, context):
     try:
-        import fcemu_not_installed_anywhere
+        import pip  # in every interpreter's site-packages, not on FC's path
         return "imported"
     except ImportError:
         return "missing"
