@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -66,14 +65,4 @@ func runsVersion(python, version string) bool {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])").Output()
 	return err == nil && strings.TrimSpace(string(out)) == version
-}
-
-// Versions returns the keys of a Discover result in order (for messages).
-func Versions(found map[string]string) []string {
-	var vs []string
-	for v := range found {
-		vs = append(vs, v)
-	}
-	sort.Strings(vs)
-	return vs
 }
