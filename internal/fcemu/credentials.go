@@ -45,9 +45,43 @@ func (s *sessions) issue(now time.Time, ttl time.Duration, scope *objectScope) C
 	if s.byToken == nil {
 		s.byToken = map[string]*session{}
 	}
+	if len(s.byToken) >= 1000 { // every invocation of a function with a role issues a session
+		for tok, sess := range s.byToken {
+			if !now.Before(sess.Expiration) {
+				delete(s.byToken, tok)
+			}
+		}
+	}
 	s.byToken[c.SecurityToken] = &session{Credentials: c, scope: scope}
 	s.mu.Unlock()
 	return c
+}
+
+// nonces remembers ACS3 signature nonces for the clock-skew window, to refuse replays.
+type nonces struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+// fresh records nonce and reports whether it was unused within maxClockSkew of now.
+func (n *nonces) fresh(nonce string, now time.Time) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.seen == nil {
+		n.seen = map[string]time.Time{}
+	}
+	if len(n.seen) >= 10000 {
+		for k, t := range n.seen {
+			if now.Sub(t) > maxClockSkew {
+				delete(n.seen, k)
+			}
+		}
+	}
+	if t, ok := n.seen[nonce]; ok && now.Sub(t) <= maxClockSkew {
+		return false
+	}
+	n.seen[nonce] = now
+	return true
 }
 
 func (s *sessions) lookup(token string) (*session, bool) {

@@ -25,6 +25,7 @@ type Emulator struct {
 	faults   Faults
 	calls    callLog
 	sessions sessions
+	nonces   nonces
 	runner   *pyrun.Runner
 	ownCache string // a temporary cache folder New made, removed by Close
 

@@ -2,10 +2,12 @@ package fcemu
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -302,5 +304,43 @@ func TestFC3PendingInvocation(t *testing.T) {
 	a, err := fc3Invoke(c, "fn", []byte("x"), nil)
 	if err != nil || a.status != 200 || a.header("x-fc-error-type") != "" {
 		t.Fatalf("third invocation: %v %s %v", a.status, a.body, err)
+	}
+}
+
+// A captured FC 3.0 request sent again is refused: its signature nonce was used.
+func TestFC3NonceReplay(t *testing.T) {
+	e, err := New(WithAccessKey(testKeyID, testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	var captured *http.Request
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if captured == nil {
+			body, _ = io.ReadAll(r.Body)
+			captured = r.Clone(context.Background())
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		e.Handler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	if _, err := fc3Client(t, srv.URL, testKeyID, testSecret, "").ListFunctions(&fc3.ListFunctionsRequest{}); err != nil {
+		t.Fatalf("first request: %v", err)
+	}
+	replay, err := http.NewRequest(captured.Method, srv.URL+captured.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay.Header = captured.Header.Clone()
+	resp, err := http.DefaultClient.Do(replay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc map[string]string
+	json.NewDecoder(resp.Body).Decode(&doc)
+	if resp.StatusCode != 400 || doc["Code"] != "SignatureNonceUsed" {
+		t.Errorf("replayed request: %d %v", resp.StatusCode, doc)
 	}
 }

@@ -107,6 +107,9 @@ func (x *exchange) authFC3() *apiError {
 	if !hmac.Equal([]byte(acs3Signature(p.secret, canonical)), []byte(sig)) {
 		return errf(http.StatusForbidden, "SignatureNotMatch", "The request signature we calculated does not match the signature you provided. Check your access key and signing method")
 	}
+	if n := r.Header.Get("x-acs-signature-nonce"); n != "" && !x.e.nonces.fresh(n, x.e.now()) {
+		return errf(http.StatusBadRequest, "SignatureNonceUsed", "the signature nonce %s was used already", n)
+	}
 	x.who = p
 	return nil
 }
