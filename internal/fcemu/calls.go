@@ -52,7 +52,6 @@ const (
 	OpUploadPart              Op = "UploadPart"
 	OpCompleteMultipartUpload Op = "CompleteMultipartUpload"
 	OpAbortMultipartUpload    Op = "AbortMultipartUpload"
-	OpListParts               Op = "ListParts"
 	OpAssumeRoleWithOIDC      Op = "AssumeRoleWithOIDC"
 	OpDownloadCode            Op = "DownloadCode"
 	OpUnknown                 Op = "Unknown"

@@ -17,7 +17,7 @@
 //   - Auth errors, both FC APIs: 400 MissingRequiredHeader (no Authorization or date),
 //     403 SignatureNotMatch, InvalidAccessKeyID, RequestTimeTooSkewed (over 15 minutes),
 //     InvalidSecurityToken.Expired / .Malformed / .MismatchWithAccessKey, AccessDenied
-//     (temporary-bucket credentials used on FC). FC 3.0 also refuses a reused
+//     (temporary-bucket credentials used on FC, another account's X-Fc-Account-Id). FC 3.0 also refuses a reused
 //     x-acs-signature-nonce (400 SignatureNonceUsed). OSS: SignatureDoesNotMatch,
 //     InvalidAccessKeyId, SecurityTokenExpired, RequestTimeTooSkewed, AccessDenied
 //     (anonymous requests, FC's temporary bucket with account keys).

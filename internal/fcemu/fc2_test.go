@@ -233,6 +233,7 @@ func TestFC2Auth(t *testing.T) {
 		{"unknown key", fc2Client(t, e, base, "LTAInobody", testSecret), "InvalidAccessKeyID"},
 		{"unknown token", fc2Client(t, e, base, sts.AccessKeyID, sts.AccessKeySecret, fc.WithSecurityToken("CAISforged")), "InvalidSecurityToken.Malformed"},
 		{"STS key without token", fc2Client(t, e, base, sts.AccessKeyID, sts.AccessKeySecret), "InvalidSecurityToken.Malformed"},
+		{"another account", fc2Client(t, e, base, testKeyID, testSecret, fc.WithAccountID("999")), "AccessDenied"},
 	}
 	for _, tt := range tests {
 		err := get(tt.client)

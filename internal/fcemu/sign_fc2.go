@@ -96,6 +96,11 @@ func (x *exchange) authFC2() *apiError {
 		return fcAuthError(fail, keyID)
 	}
 	x.keyID = keyID
+	// Addressed by IP, FC knows the account only from this header (the SDK sends it, empty
+	// unless WithAccountID): another account's id is refused.
+	if acct := r.Header.Get("X-Fc-Account-Id"); acct != "" && acct != x.e.cfg.accountID {
+		return errf(http.StatusForbidden, "AccessDenied", "account '%s' in X-Fc-Account-Id is not the account of these credentials", acct)
+	}
 	// The SDK signs the escaped path it requested; FC's documentation speaks of the decoded
 	// path. They are equal for valid names; either is accepted.
 	for _, resource := range []string{r.URL.EscapedPath(), r.URL.Path} {
