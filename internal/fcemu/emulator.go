@@ -61,22 +61,8 @@ func New(opts ...Option) (*Emulator, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if !accountIDPattern.MatchString(cfg.accountID) {
-		return nil, fmt.Errorf("fcemu: account id %q must be digits", cfg.accountID)
-	}
-	if cfg.region == "" {
-		return nil, errors.New("fcemu: region must not be empty")
-	}
-	if cfg.pendingPolls < 0 {
-		return nil, fmt.Errorf("fcemu: pending polls %d must not be negative", cfg.pendingPolls)
-	}
-	if cfg.limits.InlineCode <= 0 || cfg.limits.OSSCode <= 0 || cfg.limits.SyncPayload <= 0 || cfg.limits.AsyncPayload <= 0 {
-		return nil, fmt.Errorf("fcemu: every limit must be positive, got %+v", cfg.limits)
-	}
-	for _, p := range cfg.oidc {
-		if err := p.validate(cfg.accountID); err != nil {
-			return nil, err
-		}
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("fcemu: %w", err)
 	}
 	if len(cfg.keys) == 0 {
 		cfg.keys = map[string]string{"LTAI" + randomAlnum(20): randomAlnum(30)}
@@ -89,15 +75,67 @@ func New(opts ...Option) (*Emulator, error) {
 		cfg.pythons = pyrun.Discover(versions)
 	}
 
-	e := &Emulator{cfg: cfg, uploads: map[string]*upload{}, links: map[string]codeLink{}}
-	e.st = newState()
+	e := &Emulator{cfg: cfg, st: newState(), uploads: map[string]*upload{}, links: map[string]codeLink{}}
+	if err := e.open(); err != nil {
+		e.removeOwnCache()
+		return nil, fmt.Errorf("fcemu: %w", err)
+	}
+	e.bg, e.stopBG = context.WithCancel(context.Background())
+	return e, nil
+}
+
+func (c *config) validate() error {
+	if !accountIDPattern.MatchString(c.accountID) {
+		return fmt.Errorf("account id %q must be digits", c.accountID)
+	}
+	if c.region == "" {
+		return errors.New("region must not be empty")
+	}
+	if c.pendingPolls < 0 {
+		return fmt.Errorf("pending polls %d must not be negative", c.pendingPolls)
+	}
+	if l := c.limits; l.InlineCode <= 0 || l.OSSCode <= 0 || l.SyncPayload <= 0 || l.AsyncPayload <= 0 {
+		return fmt.Errorf("every limit must be positive, got %+v", l)
+	}
+	for v, p := range c.pythons {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("interpreter for Python %s: %w", v, err)
+		}
+	}
+	for rt, dirs := range c.preinstalled {
+		if _, ok := fcruntime.ByName(rt); !ok {
+			return fmt.Errorf("preinstalled folder for %q: not a Python runtime of FC (python3, python3.9, python3.10, python3.12)", rt)
+		}
+		for _, d := range dirs {
+			if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+				return fmt.Errorf("preinstalled folder %s for %s is not a folder (%v)", d, rt, err)
+			}
+		}
+	}
+	for _, name := range c.buckets {
+		if !validBucketName(name) {
+			return fmt.Errorf("bucket name %q is invalid: 3-63 lower-case letters, digits and '-', starting and ending with a letter or digit", name)
+		}
+	}
+	for _, p := range c.oidc {
+		if err := p.validate(c.accountID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// open loads the state folder (if any), prepares the runner's cache and creates the
+// buckets that must exist.
+func (e *Emulator) open() error {
+	cfg := e.cfg
 	if cfg.stateDir != "" {
 		if err := os.MkdirAll(filepath.Join(cfg.stateDir, "blobs"), 0o755); err != nil {
-			return nil, fmt.Errorf("fcemu: state folder: %w", err)
+			return fmt.Errorf("state folder: %w", err)
 		}
 		st, err := loadState(cfg.stateDir)
 		if err != nil {
-			return nil, fmt.Errorf("fcemu: %w", err)
+			return err
 		}
 		e.st = st
 		e.blobs.dir = filepath.Join(cfg.stateDir, "blobs")
@@ -110,14 +148,13 @@ func New(opts ...Option) (*Emulator, error) {
 	default:
 		dir, err := os.MkdirTemp("", "fcemu-")
 		if err != nil {
-			return nil, fmt.Errorf("fcemu: cache folder: %w", err)
+			return fmt.Errorf("cache folder: %w", err)
 		}
 		cache, e.ownCache = dir, dir
 	}
 	runner, err := pyrun.New(cache)
 	if err != nil {
-		e.removeOwnCache()
-		return nil, fmt.Errorf("fcemu: %w", err)
+		return err
 	}
 	e.runner = runner
 
@@ -126,20 +163,11 @@ func New(opts ...Option) (*Emulator, error) {
 		e.st.Buckets[e.TempBucket()] = &bucket{Name: e.TempBucket(), Created: now, System: true, Objects: map[string]*object{}}
 	}
 	for _, name := range cfg.buckets {
-		if !validBucketName(name) {
-			e.removeOwnCache()
-			return nil, fmt.Errorf("fcemu: bucket name %q is invalid: 3-63 lower-case letters, digits and '-', starting and ending with a letter or digit", name)
-		}
 		if _, ok := e.st.Buckets[name]; !ok {
 			e.st.Buckets[name] = &bucket{Name: name, Created: now, Objects: map[string]*object{}}
 		}
 	}
-	if err := e.saveLocked(); err != nil {
-		e.removeOwnCache()
-		return nil, fmt.Errorf("fcemu: %w", err)
-	}
-	e.bg, e.stopBG = context.WithCancel(context.Background())
-	return e, nil
+	return e.saveLocked()
 }
 
 // Handler serves every API on one handler: FC 2.0 under /2016-08-15, FC 3.0 under

@@ -254,7 +254,11 @@ func TestInvocationOutcomes(t *testing.T) {
 }
 
 func TestMissingInterpreter(t *testing.T) {
-	e, base := start(t, WithPython("3.10", "/nonexistent/python3.10"))
+	fake := filepath.Join(t.TempDir(), "python3.10")
+	if err := os.WriteFile(fake, nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e, base := start(t, WithPython("3.10", fake))
 	c := fc2Client(t, e, base, testKeyID, testSecret)
 	deployFC2(t, c, "python3.9", "fn", "index.handler", 3)
 	_, err := c.InvokeFunction(fc.NewInvokeFunctionInput("svc", "fn"))

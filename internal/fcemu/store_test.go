@@ -104,3 +104,24 @@ func TestHandlerWithHTTPTest(t *testing.T) {
 		t.Error("Start after Close succeeded")
 	}
 }
+
+func TestNewRefusesBadOptions(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		opt    Option
+		errHas string
+	}{
+		{"account", WithAccountID("acct"), "account id"},
+		{"interpreter", WithPython("3.10", "/nonexistent/python3.10"), "interpreter for Python 3.10"},
+		{"preinstalled runtime", WithPreinstalled("python3.11", t.TempDir()), "not a Python runtime of FC"},
+		{"preinstalled folder", WithPreinstalled("python3.10", "/nonexistent"), "is not a folder"},
+		{"bucket", WithBucket("Bad_Bucket"), "bucket name"},
+		{"polls", WithPendingPolls(-1), "pending polls"},
+		{"limits", WithLimits(Limits{InlineCode: 1}), "every limit must be positive"},
+	} {
+		_, err := New(tt.opt)
+		if err == nil || !strings.Contains(err.Error(), tt.errHas) {
+			t.Errorf("%s: New error = %v, want one containing %q", tt.name, err, tt.errHas)
+		}
+	}
+}

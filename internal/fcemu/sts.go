@@ -31,25 +31,25 @@ type OIDCProvider struct {
 
 func (p OIDCProvider) validate(account string) error {
 	if !strings.HasPrefix(p.ARN, "acs:ram::"+account+":oidc-provider/") {
-		return fmt.Errorf("fcemu: OIDC provider ARN %q must be acs:ram::%s:oidc-provider/<name>", p.ARN, account)
+		return fmt.Errorf("OIDC provider ARN %q must be acs:ram::%s:oidc-provider/<name>", p.ARN, account)
 	}
 	if !strings.HasPrefix(p.IssuerURL, "https://") {
-		return fmt.Errorf("fcemu: OIDC provider %s: issuer URL %q must start with https://", p.ARN, p.IssuerURL)
+		return fmt.Errorf("OIDC provider %s: issuer URL %q must start with https://", p.ARN, p.IssuerURL)
 	}
 	if len(p.ClientIDs) == 0 {
-		return fmt.Errorf("fcemu: OIDC provider %s needs at least one client ID (audience)", p.ARN)
+		return fmt.Errorf("OIDC provider %s needs at least one client ID (audience)", p.ARN)
 	}
 	if len(p.Keys) == 0 {
-		return fmt.Errorf("fcemu: OIDC provider %s needs at least one verification key", p.ARN)
+		return fmt.Errorf("OIDC provider %s needs at least one verification key", p.ARN)
 	}
 	for _, k := range p.Keys {
 		if _, ok := k.(*rsa.PublicKey); !ok {
-			return fmt.Errorf("fcemu: OIDC provider %s: keys must be *rsa.PublicKey (RS256), got %T", p.ARN, k)
+			return fmt.Errorf("OIDC provider %s: keys must be *rsa.PublicKey (RS256), got %T", p.ARN, k)
 		}
 	}
 	for _, r := range p.Roles {
 		if !strings.HasPrefix(r, "acs:ram::"+account+":role/") {
-			return fmt.Errorf("fcemu: OIDC provider %s: role %q must be acs:ram::%s:role/<name>", p.ARN, r, account)
+			return fmt.Errorf("OIDC provider %s: role %q must be acs:ram::%s:role/<name>", p.ARN, r, account)
 		}
 	}
 	return nil
