@@ -356,9 +356,34 @@ func (s SpecifierSet) containsString(item string) bool {
 		return s.Contains(v)
 	}
 	for _, sp := range s.specs {
-		if sp.op != "===" || pyLower(item) != pyLower(sp.ver) {
+		if !sp.ContainsString(item) {
 			return false
 		}
 	}
 	return true
+}
+
+// ScanSpecifier returns the length of the specifier clause at the start of s, as
+// packaging's requirement tokenizer matches it (no leading whitespace; whatever
+// follows is left to the caller), or -1 when s does not start with one. A clause it
+// accepts always parses with ParseSpecifier.
+func ScanSpecifier(s string) int {
+	var p parts
+	op, end := matchSpecifier(s, 0, &p)
+	if op == "" {
+		return -1
+	}
+	return end
+}
+
+// ContainsString is Contains for a version given as a string, as packaging's
+// Specifier.contains(str) with prereleases=True: a string that is not a version
+// matches only a === clause with the same spelling (ignoring case). Marker
+// evaluation compares environment values this way.
+func (sp Specifier) ContainsString(s string) bool {
+	if sp.op == "===" {
+		return pyLower(s) == pyLower(sp.ver)
+	}
+	v, err := Parse(s)
+	return err == nil && sp.rng.Contains(v)
 }

@@ -152,3 +152,48 @@ func TestArbitraryEquality(t *testing.T) {
 		t.Error("=== with a non-version has an empty range")
 	}
 }
+
+func TestScanSpecifier(t *testing.T) {
+	// The clause packaging's requirement tokenizer takes from the start of a string.
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{">=1.0,<2", 5},
+		{"== 1.0.* ;", 8},
+		{"==1.0a1.*", 7}, // the .* is left for the caller to refuse
+		{">=1.0+local", 5},
+		{"===foo bar", 6},
+		{"~=1", -1},
+		{"1.0", -1},
+		{"<=v1!2.0.post1.dev2 x", 19},
+	}
+	for _, tt := range tests {
+		if got := ScanSpecifier(tt.in); got != tt.want {
+			t.Errorf("ScanSpecifier(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+		if tt.want > 0 {
+			if _, err := ParseSpecifier(tt.in[:tt.want]); err != nil {
+				t.Errorf("the clause %q does not parse: %v", tt.in[:tt.want], err)
+			}
+		}
+	}
+}
+
+func TestContainsString(t *testing.T) {
+	tests := []struct {
+		spec, s string
+		want    bool
+	}{
+		{"==3.10.*", "3.10.14", true},
+		{">=3.8", "", false}, // not a version: no match
+		{"===Linux", "linux", true},
+		{"===foo", "foo ", false},
+		{"<3.11", "3.11.0rc1", false},
+	}
+	for _, tt := range tests {
+		if got := MustParseSpecifier(tt.spec).ContainsString(tt.s); got != tt.want {
+			t.Errorf("%q ContainsString(%q) = %v, want %v", tt.spec, tt.s, got, tt.want)
+		}
+	}
+}
