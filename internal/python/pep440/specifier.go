@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/lithops-fc/runtime-action/internal/python/pystr"
 )
 
 // ErrInvalidSpecifier is wrapped by every error ParseSpecifier and ParseSpecifierSet
@@ -61,12 +63,12 @@ func matchSpecifier(s string, i int, p *parts) (op string, end int) {
 	if op == "" {
 		return "", -1
 	}
-	j := skipPySpace(s, i+len(op))
+	j := pystr.SkipSpace(s, i+len(op))
 	if op == "===" {
 		// Anything up to whitespace, a semicolon or a closing parenthesis.
 		for j < len(s) {
 			r, n := utf8.DecodeRuneInString(s[j:])
-			if r == ';' || r == ')' || isPySpace(r) {
+			if r == ';' || r == ')' || pystr.IsSpace(r) {
 				break
 			}
 			j += n
@@ -85,7 +87,7 @@ func matchSpecifier(s string, i int, p *parts) (op string, end int) {
 
 // parseSpecifier returns the specifier or why s is not one.
 func parseSpecifier(s string) (Specifier, string) {
-	t := trimPySpace(s)
+	t := pystr.TrimSpace(s)
 	var p parts
 	op, end := matchSpecifier(t, 0, &p)
 	if op == "" {
@@ -94,7 +96,7 @@ func parseSpecifier(s string) (Specifier, string) {
 	if end != len(t) {
 		return Specifier{}, specifierReason(op, t, end, &p)
 	}
-	sp := Specifier{op: op, ver: trimPySpace(t[len(op):])}
+	sp := Specifier{op: op, ver: pystr.TrimSpace(t[len(op):])}
 	if op == "===" {
 		if v, err := Parse(sp.ver); err == nil {
 			sp.v = v
@@ -102,7 +104,7 @@ func parseSpecifier(s string) (Specifier, string) {
 		}
 		// Only a candidate spelled like the string can match; as a range that is at
 		// most the one version the string (lower-cased, as === compares) denotes.
-		if v, err := Parse(pyLower(sp.ver)); err == nil {
+		if v, err := Parse(pystr.Lower(sp.ver)); err == nil {
 			sp.rng = Singleton(v)
 		}
 		return sp, ""
@@ -165,7 +167,7 @@ func (sp Specifier) Contains(v Version) bool {
 		return false
 	}
 	if sp.op == "===" {
-		return pyLower(v.orig) == pyLower(sp.ver)
+		return pystr.Lower(v.orig) == pystr.Lower(sp.ver)
 	}
 	return sp.rng.Contains(v)
 }
@@ -212,13 +214,13 @@ func ParseSpecifierSet(s string) (SpecifierSet, error) {
 	var set SpecifierSet
 	set.rng = FullRange()
 	for _, item := range strings.Split(s, ",") {
-		if onlyPySpace(item) {
+		if pystr.OnlySpace(item) {
 			continue
 		}
 		sp, reason := parseSpecifier(item)
 		if reason != "" {
 			if strings.Contains(s, ",") {
-				return SpecifierSet{}, fmt.Errorf("%w %q in %q: %s", ErrInvalidSpecifier, trimPySpace(item), s, reason)
+				return SpecifierSet{}, fmt.Errorf("%w %q in %q: %s", ErrInvalidSpecifier, pystr.TrimSpace(item), s, reason)
 			}
 			return SpecifierSet{}, fmt.Errorf("%w %q: %s", ErrInvalidSpecifier, s, reason)
 		}
@@ -382,7 +384,7 @@ func ScanSpecifier(s string) int {
 // evaluation compares environment values this way.
 func (sp Specifier) ContainsString(s string) bool {
 	if sp.op == "===" {
-		return pyLower(s) == pyLower(sp.ver)
+		return pystr.Lower(s) == pystr.Lower(sp.ver)
 	}
 	v, err := Parse(s)
 	return err == nil && sp.rng.Contains(v)

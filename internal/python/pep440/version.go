@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/python/pystr"
 )
 
 // ErrInvalidVersion is wrapped by every error Parse returns.
@@ -28,7 +30,7 @@ type Version struct {
 // Parse parses a version as packaging's Version does: surrounding whitespace, a
 // leading "v", alternative spellings and separators are accepted and normalized.
 func Parse(s string) (Version, error) {
-	t := trimPySpace(s)
+	t := pystr.TrimSpace(s)
 	var p parts
 	var rel [8]string
 	p.release = rel[:0]

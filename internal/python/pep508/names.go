@@ -3,6 +3,8 @@ package pep508
 import (
 	"regexp"
 	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/python/pystr"
 )
 
 var validName = regexp.MustCompile(`^(?i:[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$`)
@@ -14,7 +16,7 @@ func ValidName(s string) bool { return validName.MatchString(s) }
 // of "-", "_" and "." collapsed to one "-". Extras are normalized the same way (PEP 685).
 // Lower-casing is Python's, as in packaging's canonicalize_name.
 func NormalizeName(s string) string {
-	s = pyLower(s)
+	s = pystr.Lower(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	sep := false

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/lithops-fc/runtime-action/internal/python/pystr"
 )
 
 // Reading a file into logical lines, in pip's order: decode, split lines, join
@@ -117,18 +119,6 @@ func utf32Text(b []byte, bigEndian bool) (string, error) {
 	return sb.String(), nil
 }
 
-// isPySpace reports whether r is whitespace for Python (str.isspace, re's \s).
-func isPySpace(r rune) bool {
-	switch {
-	case r == ' ' || (r >= '\t' && r <= '\r') || (r >= 0x1c && r <= 0x1f):
-		return true
-	case r < 0x80:
-		return false
-	}
-	return r == 0x85 || r == 0xa0 || r == 0x1680 || (r >= 0x2000 && r <= 0x200a) ||
-		r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000
-}
-
 // splitLines is Python's str.splitlines(): it also breaks at \v, \f, \x1c-\x1e,
 // U+0085, U+2028 and U+2029.
 func splitLines(s string) []string {
@@ -165,7 +155,7 @@ type logicalLine struct {
 // isCommentLine reports whether the first non-whitespace character is '#' (pip's
 // COMMENT_RE.match).
 func isCommentLine(s string) bool {
-	t := strings.TrimLeftFunc(s, isPySpace)
+	t := strings.TrimLeftFunc(s, pystr.IsSpace)
 	return strings.HasPrefix(t, "#")
 }
 
@@ -177,7 +167,7 @@ func stripComment(s string) string {
 		if r == '#' && prevSpace {
 			return s[:i]
 		}
-		prevSpace = isPySpace(r)
+		prevSpace = pystr.IsSpace(r)
 	}
 	return s
 }
@@ -218,7 +208,7 @@ func logicalLines(text string, lookup func(string) (string, bool)) []logicalLine
 
 	var out []logicalLine
 	for _, l := range joined {
-		l.raw = strings.TrimFunc(stripComment(l.raw), isPySpace)
+		l.raw = strings.TrimFunc(stripComment(l.raw), pystr.IsSpace)
 		if l.raw == "" {
 			continue
 		}

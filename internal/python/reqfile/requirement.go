@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/pystr"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
@@ -38,16 +39,16 @@ func (p *fileParser) requirementLine(pos Pos, l logicalLine, args string, opts [
 		hashes = append(hashes, h)
 	}
 
-	req, wheel, err := p.parseRequirementText(trimPySpace(args), l.raw != l.text)
+	req, wheel, err := p.parseRequirementText(pystr.TrimSpace(args), l.raw != l.text)
 	if err != nil {
 		var le *lineError
 		if errors.As(err, &le) {
-			return fail(strings.ReplaceAll(le.msg, reqRef, strconv.Quote(trimPySpace(rawArgs))), le.hint, le.err)
+			return fail(strings.ReplaceAll(le.msg, reqRef, strconv.Quote(pystr.TrimSpace(rawArgs))), le.hint, le.err)
 		}
 		return fail(err.Error(), "", err)
 	}
 	if constraint && len(req.Extras) > 0 {
-		return fail(fmt.Sprintf("constraint %s has extras", trimPySpace(rawArgs)), "constraints restrict versions only: drop the [extras]", nil)
+		return fail(fmt.Sprintf("constraint %s has extras", pystr.TrimSpace(rawArgs)), "constraints restrict versions only: drop the [extras]", nil)
 	}
 	if len(hashes) > 0 && p.anyHash == nil {
 		p.anyHash = &pos
@@ -85,7 +86,7 @@ func (p *fileParser) parseRequirementText(text string, expanded bool) (pep508.Re
 	var marker pep508.Marker
 	if name, ms, ok := strings.Cut(text, sep); ok {
 		text = name
-		if ms = trimPySpace(ms); ms != "" {
+		if ms = pystr.TrimSpace(ms); ms != "" {
 			m, err := pep508.ParseMarker(ms)
 			if err != nil {
 				return pep508.Requirement{}, nil, lineErr("invalid marker in "+reqRef+": "+syntaxMsg(err, expanded), "see https://packaging.python.org/specifications/dependency-specifiers/#environment-markers", err)
@@ -93,7 +94,7 @@ func (p *fileParser) parseRequirementText(text string, expanded bool) (pep508.Re
 			marker = m
 		}
 	}
-	text = trimPySpace(text)
+	text = pystr.TrimSpace(text)
 
 	link, extras := "", []string(nil)
 	if isURL(text) {
@@ -267,7 +268,7 @@ func stripExtras(s string) (string, []string) {
 	for _, e := range strings.Split(inner, ",") {
 		extras = append(extras, strings.TrimSpace(strings.ToLower(e)))
 	}
-	return strings.TrimRightFunc(m[1], isPySpace), extras
+	return strings.TrimRightFunc(m[1], pystr.IsSpace), extras
 }
 
 // isArchive is pip's is_archive_file: the extensions of wheels and source archives.
@@ -280,5 +281,3 @@ func isArchive(name string) bool {
 	}
 	return false
 }
-
-func trimPySpace(s string) string { return strings.TrimFunc(s, isPySpace) }

@@ -1,4 +1,7 @@
-package pep440
+// Package pystr owns the few Python string semantics that packaging's behaviour
+// depends on and Go spells differently: Unicode whitespace as Python's str.isspace and
+// re's \s see it, and str.lower().
+package pystr
 
 import (
 	"strings"
@@ -6,13 +9,10 @@ import (
 	"unicode/utf8"
 )
 
-// Python string semantics that packaging's behaviour depends on: its regexes use
-// Unicode \s, and === compares with str.lower().
-
-// isPySpace reports whether r is whitespace for Python's str.isspace and the
+// IsSpace reports whether r is whitespace for Python's str.isspace and the
 // Unicode \s of the re module (which, unlike Go's unicode.IsSpace, includes the
 // information separators U+001C..U+001F).
-func isPySpace(r rune) bool {
+func IsSpace(r rune) bool {
 	switch {
 	case r == ' ' || (r >= '\t' && r <= '\r') || (r >= 0x1c && r <= 0x1f):
 		return true
@@ -25,23 +25,23 @@ func isPySpace(r rune) bool {
 	return false
 }
 
-// trimPySpace is Python's str.strip() with no arguments.
-func trimPySpace(s string) string {
-	return strings.TrimFunc(s, isPySpace)
+// TrimSpace is Python's str.strip() with no arguments.
+func TrimSpace(s string) string {
+	return strings.TrimFunc(s, IsSpace)
 }
 
-// skipPySpace returns the index of the first non-whitespace rune at or after i.
-func skipPySpace(s string, i int) int {
+// SkipSpace returns the index of the first non-whitespace rune at or after i.
+func SkipSpace(s string, i int) int {
 	for i < len(s) {
 		if c := s[i]; c < utf8.RuneSelf {
-			if !isPySpace(rune(c)) {
+			if !IsSpace(rune(c)) {
 				return i
 			}
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if !isPySpace(r) {
+		if !IsSpace(r) {
 			return i
 		}
 		i += n
@@ -49,12 +49,12 @@ func skipPySpace(s string, i int) int {
 	return i
 }
 
-// onlyPySpace reports whether s consists of whitespace only.
-func onlyPySpace(s string) bool { return skipPySpace(s, 0) == len(s) }
+// OnlySpace reports whether s consists of whitespace only.
+func OnlySpace(s string) bool { return SkipSpace(s, 0) == len(s) }
 
-// pyLower is Python's str.lower(): Go's per-rune lower case plus the two mappings
+// Lower is Python's str.lower(): Go's per-rune lower case plus the two mappings
 // Python applies that Go does not (U+0130 to "i̇" and the final form of sigma).
-func pyLower(s string) string {
+func Lower(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
