@@ -173,6 +173,7 @@ type assembler struct {
 	lithops  *dist
 	excluded []string
 	warnings []string
+	fw       *flate.Writer
 }
 
 func (a *assembler) close() {
@@ -386,7 +387,7 @@ func (a *assembler) plan() ([]item, error) {
 	add := func(it item) error {
 		if it.e == nil {
 			var err error
-			if it.comp, err = deflate(it.data); err != nil {
+			if it.comp, err = a.deflate(it.data); err != nil {
 				return err
 			}
 		}
@@ -505,7 +506,7 @@ func (e *ELFError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d ELF file(s) cannot load on the target (x86_64, glibc %s, Python %s):", len(e.Violations), e.Target.Glibc, e.Target.Python)
 	for _, v := range e.Violations {
-		fmt.Fprintf(&b, "\n  %s %s: %s: %s", v.Distribution, v.Version, v.File, v.Problem)
+		fmt.Fprintf(&b, "\n  %s: %s: %s", strings.TrimSpace(v.Distribution+" "+v.Version), v.File, v.Problem)
 	}
 	fmt.Fprintf(&b, "\nPin versions that publish manylinux_%d_%d (or older) x86_64 wheels, or set `platform` only if the runtime really has a newer glibc.",
 		e.Target.Glibc.Major, e.Target.Glibc.Minor)
@@ -648,9 +649,6 @@ func (a *assembler) write(ctx context.Context, items []item) (*Result, error) {
 	if err := bw.Flush(); err != nil {
 		return nil, err
 	}
-	if err := tmp.Sync(); err != nil {
-		return nil, err
-	}
 	if err := tmp.Close(); err != nil {
 		return nil, err
 	}
@@ -670,18 +668,25 @@ func (a *assembler) write(ctx context.Context, items []item) (*Result, error) {
 	}, nil
 }
 
-// deflate compresses generated content. Go's compress/flate is deterministic for a
-// given level, so the bytes only depend on the input.
-func deflate(b []byte) ([]byte, error) {
+// deflate compresses generated content with one reused compressor (a flate.Writer
+// allocates about 1 MB). Go's compress/flate is deterministic for a given level, so the
+// bytes only depend on the input.
+func (a *assembler) deflate(b []byte) ([]byte, error) {
 	var out bytes.Buffer
-	fw, err := flate.NewWriter(&out, flate.BestCompression)
-	if err != nil {
+	out.Grow(len(b)/3 + 64)
+	if a.fw == nil {
+		fw, err := flate.NewWriter(&out, flate.DefaultCompression)
+		if err != nil {
+			return nil, err
+		}
+		a.fw = fw
+	} else {
+		a.fw.Reset(&out)
+	}
+	if _, err := a.fw.Write(b); err != nil {
 		return nil, err
 	}
-	if _, err := fw.Write(b); err != nil {
-		return nil, err
-	}
-	if err := fw.Close(); err != nil {
+	if err := a.fw.Close(); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil

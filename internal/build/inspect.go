@@ -134,6 +134,9 @@ type inspector struct {
 	cfg  inspectConfig
 	file *os.File
 	buf  []byte
+	// Reused for every entry: a flate reader allocates a 32 KiB window and more.
+	br *bufio.Reader
+	fr io.ReadCloser
 }
 
 func (in *inspector) fail(entry, format string, args ...any) error {
@@ -419,19 +422,23 @@ func (in *inspector) verifyEntry(zf *zip.File, record map[string]recordRow) (Ent
 		e.Hash = row.hash
 	}
 
-	raw := io.NewSectionReader(in.file, off, int64(zf.CompressedSize64))
-	var data io.Reader = raw
+	var data io.Reader = io.NewSectionReader(in.file, off, int64(zf.CompressedSize64))
 	if zf.Method == zip.Deflate {
-		fr := flate.NewReader(raw)
-		defer fr.Close()
-		data = fr
+		if in.br == nil {
+			in.br = bufio.NewReaderSize(data, 64<<10)
+			in.fr = flate.NewReader(in.br)
+		} else {
+			in.br.Reset(data)
+			in.fr.(flate.Resetter).Reset(in.br, nil)
+		}
+		data = in.fr
 	}
 	crc := crc32.NewIEEE()
 	sink := []io.Writer{crc}
 	if h != nil {
 		sink = append(sink, h)
 	}
-	sp := &spool{}
+	sp := &spool{hint: zf.UncompressedSize64}
 	defer sp.close()
 	sink = append(sink, sp)
 	// Read one byte past the declared size to tell "larger than declared" apart.
@@ -470,6 +477,7 @@ func (in *inspector) verifyEntry(zf *zip.File, record map[string]recordRow) (Ent
 // are dropped as soon as their first bytes show they are not ELF.
 type spool struct {
 	decided, isELF bool
+	hint           uint64 // expected size
 	head, mem      []byte
 	file           *os.File
 	err            error
@@ -503,6 +511,9 @@ func (s *spool) Write(p []byte) (int, error) {
 	case s.file != nil:
 		_, s.err = s.file.Write(p)
 	default:
+		if s.mem == nil && s.hint <= spoolMemory {
+			s.mem = make([]byte, 0, s.hint)
+		}
 		s.mem = append(s.mem, p...)
 	}
 	return len(p), nil
