@@ -76,7 +76,8 @@ type Input struct {
 	Exclude []string
 	Files   []File
 	Target  Target
-	// LithopsVersion, when set, must equal the lithops wheel's __version__.
+	// LithopsVersion, when set, must equal the lithops wheel's __version__ as a PEP 440
+	// version (Result.LithopsVersion is the wheel's own spelling, the one Lithops uses).
 	LithopsVersion string
 	OutDir         string // runtime.zip and pylock.toml are written here
 }
@@ -352,7 +353,7 @@ func (a *assembler) lithopsVersion() (string, error) {
 			return "", fmt.Errorf("wheel %s: lithops/version.py has no __version__ = \"...\" line", d.w.Filename)
 		}
 		v := string(m[1])
-		if a.in.LithopsVersion != "" && v != a.in.LithopsVersion {
+		if a.in.LithopsVersion != "" && !sameVersion(v, a.in.LithopsVersion) {
 			return "", fmt.Errorf("the lithops wheel %s has __version__ %q but lithops-version is %q; they must be equal (Lithops refuses a runtime whose version differs from the client's)",
 				d.w.Filename, v, a.in.LithopsVersion)
 		}

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 )
 
@@ -556,7 +557,14 @@ func parseWheelFilename(file string) (name, version string, err error) {
 	return f[0], f[1], nil
 }
 
-// sameVersion compares two spellings of a version. Until pep440 lands this is an exact,
-// case-insensitive comparison (file names and METADATA spell the same release the same
-// way in practice).
-func sameVersion(a, b string) bool { return strings.EqualFold(a, b) }
+// sameVersion reports whether two spellings name the same PEP 440 version (file names
+// may spell 1.0.0 as 1.0 or use another normalization than METADATA). Unparsable
+// versions must match exactly.
+func sameVersion(a, b string) bool {
+	va, erra := pep440.Parse(a)
+	vb, errb := pep440.Parse(b)
+	if erra != nil || errb != nil {
+		return a == b
+	}
+	return va.Equal(vb)
+}

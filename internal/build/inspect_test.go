@@ -168,3 +168,15 @@ func TestManifestCache(t *testing.T) {
 		t.Error("a wrong sha256 was accepted")
 	}
 }
+
+func TestSameVersion(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{{"1.0", "1.0.0", true}, {"1.0", "1.0.1", false}, {"2.0rc1", "2.0RC1", true}, {"1.0.post1", "1.0-1", true}, {"weird", "weird", true}, {"weird", "Weird", false}}
+	for _, tt := range tests {
+		if got := sameVersion(tt.a, tt.b); got != tt.want {
+			t.Errorf("sameVersion(%q, %q) = %v", tt.a, tt.b, got)
+		}
+	}
+}
