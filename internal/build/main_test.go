@@ -9,7 +9,25 @@ import (
 	"testing"
 )
 
-const repackTool = "/work/shared/tools/repack-installed-wheels"
+// repackTool finds the shared repack tool: $LITHOPS_REPACK_TOOL, else
+// ../shared/tools/repack-installed-wheels beside the module root (as the conformance
+// corpora are found).
+func repackTool() string {
+	if p := os.Getenv("LITHOPS_REPACK_TOOL"); p != "" {
+		return p
+	}
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared", "tools", "repack-installed-wheels")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "repack-installed-wheels"
+		}
+		dir = parent
+	}
+}
 
 var wheelhouse struct {
 	once sync.Once
@@ -29,21 +47,22 @@ func realWheels(t testing.TB) string {
 		return filepath.Join(d, "files")
 	}
 	wheelhouse.once.Do(func() {
-		if _, err := os.Stat(repackTool); err != nil {
-			wheelhouse.err, wheelhouse.skip = fmt.Errorf("SKIPPED: the repack tool %s is missing", repackTool), true
+		tool := repackTool()
+		if _, err := os.Stat(tool); err != nil {
+			wheelhouse.err, wheelhouse.skip = fmt.Errorf("SKIPPED: the repack tool %s is missing (set LITHOPS_REPACK_TOOL)", tool), true
 			return
 		}
 		if _, err := exec.LookPath("python3"); err != nil {
-			wheelhouse.err, wheelhouse.skip = fmt.Errorf("SKIPPED: python3 is not on PATH, needed by %s", repackTool), true
+			wheelhouse.err, wheelhouse.skip = fmt.Errorf("SKIPPED: python3 is not on PATH, needed by %s", tool), true
 			return
 		}
 		wheelhouse.tmp, wheelhouse.err = os.MkdirTemp("", "wheelhouse-")
 		if wheelhouse.err != nil {
 			return
 		}
-		out, err := exec.Command(repackTool, wheelhouse.tmp, "python3").CombinedOutput()
+		out, err := exec.Command(tool, wheelhouse.tmp, "python3").CombinedOutput()
 		if err != nil {
-			wheelhouse.err = fmt.Errorf("%s: %v\n%s", repackTool, err, out)
+			wheelhouse.err = fmt.Errorf("%s: %v\n%s", tool, err, out)
 		}
 		wheelhouse.dir = filepath.Join(wheelhouse.tmp, "files")
 	})
