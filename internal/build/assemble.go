@@ -145,8 +145,8 @@ type item struct {
 // Assemble builds the runtime package: runtime.zip and pylock.toml in in.OutDir. The zip
 // is written in one pass (entries copied raw from the wheels, sorted, fixed dates and
 // modes, no extra fields) while its SHA-256 and CRC-64 are computed, so the same inputs
-// give the same bytes anywhere and memory does not grow with the package. Nothing is
-// left in OutDir when it fails.
+// give the same bytes anywhere and memory does not grow with the package. When it fails,
+// OutDir holds neither file (an older package there is removed first).
 func Assemble(ctx context.Context, in Input, opts ...Option) (*Result, error) {
 	cfg := config{limits: DefaultLimits, budget: FCBudget, createdBy: "lithops-fc-runtime"}
 	for _, o := range opts {
@@ -190,6 +190,12 @@ func (a *assembler) warn(format string, args ...any) {
 }
 
 func (a *assembler) run(ctx context.Context) (*Result, error) {
+	// A failed build must not leave an older package behind for later steps to upload.
+	for _, name := range []string{ZipName, LockName} {
+		if err := os.Remove(filepath.Join(a.in.OutDir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
 	if err := a.selectDists(); err != nil {
 		return nil, err
 	}
@@ -219,21 +225,25 @@ func (a *assembler) run(ctx context.Context) (*Result, error) {
 	if lower > a.cfg.budget.OSS {
 		return nil, &TooLargeError{Size: lower, Limit: a.cfg.budget.OSS, Largest: largest(a.stats(items), 10)}
 	}
-	res, err := a.write(ctx, items)
+	res, err := a.write(ctx, items) // into a temporary file beside runtime.zip
 	if err != nil {
 		return nil, err
 	}
+	defer os.Remove(res.ZipPath) // a no-op once renamed
 	res.LithopsVersion = version
 	if res.Delivery, err = a.cfg.budget.Delivery(res.Size, res.Distributions); err != nil {
-		os.Remove(res.ZipPath)
 		return nil, err
 	}
 	lock := lockFile(a.cfg.createdBy, a.in.Target, a.dists, a.excluded)
 	if err := writeAtomic(a.in.OutDir, LockName, lock); err != nil {
-		os.Remove(res.ZipPath)
 		return nil, err
 	}
-	res.LockPath = filepath.Join(a.in.OutDir, LockName)
+	zipPath := filepath.Join(a.in.OutDir, ZipName)
+	if err := os.Rename(res.ZipPath, zipPath); err != nil {
+		os.Remove(filepath.Join(a.in.OutDir, LockName))
+		return nil, err
+	}
+	res.ZipPath, res.LockPath = zipPath, filepath.Join(a.in.OutDir, LockName)
 	res.Excluded, res.Warnings = a.excluded, a.warnings
 	return res, nil
 }
@@ -653,13 +663,9 @@ func (a *assembler) write(ctx context.Context, items []item) (*Result, error) {
 	if err := tmp.Close(); err != nil {
 		return nil, err
 	}
-	zipPath := filepath.Join(a.in.OutDir, ZipName)
-	if err := os.Rename(tmp.Name(), zipPath); err != nil {
-		return nil, err
-	}
 	ok = true
 	return &Result{
-		ZipPath:       zipPath,
+		ZipPath:       tmp.Name(),
 		Size:          hw.length,
 		SHA256:        hex.EncodeToString(sum.Sum(nil)),
 		CodeChecksum:  strconv.FormatUint(hw.crc, 10),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -95,6 +96,8 @@ func TestAssembleOverBudget(t *testing.T) {
 	}{{"before writing", copied - 1}, {"after writing", res.Size - 1}} {
 		t.Run(tc.name, func(t *testing.T) {
 			in.OutDir = filepath.Join(t.TempDir(), "out")
+			os.MkdirAll(in.OutDir, 0o755)
+			os.WriteFile(filepath.Join(in.OutDir, ZipName), []byte("an older package"), 0o644)
 			_, err := Assemble(context.Background(), in, WithBudget(Budget{InlineBase64: 1000, OSS: tc.oss}))
 			var tl *TooLargeError
 			if !errors.As(err, &tl) {
