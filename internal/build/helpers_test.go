@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -50,11 +51,11 @@ func realWheel(t testing.TB, prefix string) Wheel {
 	if len(matches) != 1 {
 		t.Fatalf("real wheel %s: %d matches", prefix, len(matches))
 	}
-	name, version, err := parseWheelFilename(filepath.Base(matches[0]))
+	wn, err := tags.ParseWheelName(filepath.Base(matches[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Wheel{Name: name, Version: version, Path: matches[0], URL: "https://files.example.org/real/" + filepath.Base(matches[0]),
+	return Wheel{Name: wn.Name, Version: wn.Version.String(), Path: matches[0], URL: "https://files.example.org/real/" + filepath.Base(matches[0]),
 		SHA256: fileSHA256(t, matches[0])}
 }
 

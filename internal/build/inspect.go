@@ -25,6 +25,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // manifestFormat versions the Manifest JSON kept in the cache; bump it when the
@@ -145,10 +146,11 @@ func (in *inspector) fail(entry, format string, args ...any) error {
 }
 
 func (in *inspector) run(size int64) (*Manifest, error) {
-	name, version, err := parseWheelFilename(in.cfg.filename)
+	wn, err := tags.ParseWheelName(in.cfg.filename)
 	if err != nil {
 		return nil, in.fail("", "%v", err)
 	}
+	name, version := wn.Name, wn.Version.String()
 	sum := sha256.New()
 	if _, err := io.CopyBuffer(sum, io.NewSectionReader(in.file, 0, size), in.buf); err != nil {
 		return nil, fmt.Errorf("inspect wheel %s: %w", in.cfg.filename, err)
@@ -535,26 +537,6 @@ func (s *spool) close() {
 		s.file.Close()
 		os.Remove(s.file.Name())
 	}
-}
-
-// parseWheelFilename returns the project name and version of a wheel file name,
-// {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl.
-func parseWheelFilename(file string) (name, version string, err error) {
-	stem, ok := strings.CutSuffix(file, ".whl")
-	if !ok {
-		return "", "", fmt.Errorf("file name %q does not end in .whl", file)
-	}
-	f := strings.Split(stem, "-")
-	if len(f) != 5 && len(f) != 6 {
-		return "", "", fmt.Errorf("file name %q is not name-version[-build]-python-abi-platform.whl", file)
-	}
-	if len(f) == 6 && (f[2] == "" || f[2][0] < '0' || f[2][0] > '9') {
-		return "", "", fmt.Errorf("file name %q: build tag %q does not start with a digit", file, f[2])
-	}
-	if !pep508.ValidName(f[0]) || f[1] == "" {
-		return "", "", fmt.Errorf("file name %q: invalid name or version", file)
-	}
-	return f[0], f[1], nil
 }
 
 // sameVersion reports whether two spellings name the same PEP 440 version (file names
