@@ -28,7 +28,7 @@ func describeVersions(name string, known []pep440.Version, r pep440.Range) strin
 	case in == 0 && r.Complement().IsEmpty():
 		return name
 	case in == 0:
-		return name + " " + r.String()
+		return strings.TrimSpace(name + " " + prettyRange(r))
 	case in == len(known):
 		return name
 	}
@@ -92,4 +92,51 @@ func span(known []pep440.Version, i int) pep440.Range {
 		return one
 	}
 	return r
+}
+
+// prettyRange writes a range as specifiers for messages: "[1.0, 2.dev0)" becomes
+// ">=1.0,<2", a union becomes alternatives joined by " or ", every version "".
+func prettyRange(r pep440.Range) string {
+	if r.IsEmpty() {
+		return "(no version)"
+	}
+	var alts []string
+	for _, iv := range strings.Split(r.String(), " | ") {
+		lo, hi, ok := strings.Cut(iv, ", ")
+		if !ok || len(lo) < 2 || len(hi) < 2 {
+			return r.String()
+		}
+		loIncl, hiIncl := lo[0] == '[', hi[len(hi)-1] == ']'
+		lo, hi = lo[1:], hi[:len(hi)-1]
+		if loIncl && hiIncl && (hi == lo || hi == lo+"+*") {
+			alts = append(alts, "=="+lo)
+			continue
+		}
+		var parts []string
+		switch {
+		case lo == "-inf":
+		case loIncl:
+			parts = append(parts, ">="+lo)
+		default:
+			parts = append(parts, ">"+strings.TrimSuffix(strings.TrimSuffix(lo, "+*"), ".post*"))
+		}
+		switch {
+		case hi == "+inf":
+		case hiIncl:
+			parts = append(parts, "<="+strings.TrimSuffix(hi, "+*"))
+		default:
+			// <V excludes V's pre-releases: (-inf, V.dev0) is how a final V's "<V" looks.
+			if base, ok := strings.CutSuffix(hi, ".dev0"); ok {
+				if v, err := pep440.Parse(base); err == nil && !v.IsPrerelease() && !v.IsPostrelease() {
+					hi = base
+				}
+			}
+			parts = append(parts, "<"+hi)
+		}
+		if len(parts) == 0 {
+			return ""
+		}
+		alts = append(alts, strings.Join(parts, ","))
+	}
+	return strings.Join(alts, " or ")
 }

@@ -272,7 +272,7 @@ func (s *solver) resolveConflict(in *incompat) (pkgID, *incompat, error) {
 	learned := false
 	for {
 		if s.terminal(in) {
-			return 0, nil, &NoSolutionError{Report: s.report(in)}
+			return 0, nil, &NoSolutionError{Report: s.report(in), noFit: s.noFit(in)}
 		}
 		satPos, prevLevel := s.satisfier(in)
 		sat := s.trail[satPos]
@@ -514,4 +514,29 @@ func (s *solver) dependencies(ctx context.Context, p pkgID, v pep440.Version) ([
 		s.add(&incompat{terms: []pterm{{p, self}, {s.id(d.key), term{r: d.r}}}, kind: causeDependency, dep: d})
 	}
 	return deps, "", nil
+}
+
+// noFit lists the packages whose lack of a usable version the derivation of in
+// relies on, in the order met.
+func (s *solver) noFit(in *incompat) []pkgKey {
+	var out []pkgKey
+	seen := map[*incompat]bool{}
+	var walk func(*incompat)
+	walk = func(in *incompat) {
+		if seen[in] {
+			return
+		}
+		seen[in] = true
+		switch in.kind {
+		case causeDerived:
+			walk(in.c1)
+			walk(in.c2)
+		case causeNoVersions:
+			if k := s.pkgs[in.terms[0].p]; !slices.Contains(out, k.base()) {
+				out = append(out, k.base())
+			}
+		}
+	}
+	walk(in)
+	return out
 }

@@ -1,0 +1,443 @@
+package resolve
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
+	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
+)
+
+// resolver is the solver's provider over a Source for one target and request.
+type resolver struct {
+	ctx    context.Context
+	src    Source
+	target Target
+	req    Request
+	logf   func(string, ...any)
+	load   *loader
+
+	urls   map[string]*urlReq          // direct wheel URL requirements, by name
+	yanks  map[string][]pep440.Version // yanked versions the user pinned exactly
+	hashes map[string][]reqfile.Hash   // hash-checking mode: the --hash values per project
+
+	crawlMu sync.Mutex
+	crawled map[string]bool
+
+	warnings []string
+	warned   map[string]bool
+}
+
+// urlReq is a `name @ https://.../x.whl` requirement: the project's only candidate.
+type urlReq struct {
+	origin string
+	url    string // without its #hash fragment
+	file   File
+	wheel  tags.WheelName
+}
+
+func newResolver(ctx context.Context, src Source, target Target, req Request, concurrency int, logf func(string, ...any)) (*resolver, error) {
+	if target.Tags == nil {
+		return nil, fmt.Errorf("resolve: the target has no tags (use NewTarget)")
+	}
+	r := &resolver{
+		ctx: ctx, src: src, target: target, req: req, logf: logf,
+		load:    newLoader(ctx, concurrency),
+		urls:    map[string]*urlReq{},
+		yanks:   map[string][]pep440.Version{},
+		hashes:  map[string][]reqfile.Hash{},
+		crawled: map[string]bool{},
+		warned:  map[string]bool{},
+	}
+	for _, rq := range slices.Concat(req.Requirements, req.Constraints) {
+		name := rq.NormalizedName()
+		if req.HashMode {
+			for _, h := range rq.Hashes {
+				if !slices.Contains(r.hashes[name], h) {
+					r.hashes[name] = append(r.hashes[name], h)
+				}
+			}
+		}
+		// uv's rule (PEP 592's advice): a yanked file only for an exact pin by the user.
+		if specs := rq.Specifier.Specifiers(); len(specs) == 1 && (specs[0].Operator() == "===" || specs[0].Operator() == "==") && !strings.HasSuffix(specs[0].Version(), ".*") {
+			if v, err := pep440.Parse(specs[0].Version()); err == nil {
+				r.yanks[name] = append(r.yanks[name], v)
+			}
+		}
+	}
+	for _, rq := range req.Requirements {
+		if rq.URL == "" {
+			continue
+		}
+		u, err := r.urlRequirement(rq)
+		if err != nil {
+			return nil, err
+		}
+		name := rq.NormalizedName()
+		if prev := r.urls[name]; prev != nil && prev.url != u.url {
+			return nil, fmt.Errorf("%s: %s is also required from another URL at %s; keep one", rq.Origin, rq.Name, prev.origin)
+		}
+		r.urls[name] = u
+	}
+	return r, nil
+}
+
+// urlRequirement checks a direct wheel URL requirement.
+func (r *resolver) urlRequirement(rq Requirement) (*urlReq, error) {
+	u, err := url.Parse(rq.URL)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: invalid URL: %w", rq.Origin, rq.Name, err)
+	}
+	file := File{Filename: path.Base(u.Path), Hashes: map[string]string{}}
+	if alg, digest, ok := strings.Cut(u.Fragment, "="); ok {
+		file.Hashes[strings.ToLower(alg)] = strings.ToLower(digest)
+	}
+	u.Fragment = ""
+	file.URL = u.String()
+	wn, err := tags.ParseWheelName(file.Filename)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: the URL must point at a wheel: %w", rq.Origin, rq.Name, err)
+	}
+	if wn.NormalizedName() != rq.NormalizedName() {
+		return nil, fmt.Errorf("%s: the wheel %s is %s, not %s", rq.Origin, file.Filename, wn.Name, rq.Name)
+	}
+	return &urlReq{origin: rq.Origin, url: file.URL, file: file, wheel: wn}, nil
+}
+
+// setup gives the solver the user's requirements and constraints.
+func (r *resolver) setup(s *solver) error {
+	for _, rq := range r.req.Requirements {
+		ok, err := rq.Marker.Evaluate(r.target.Env, "")
+		if err != nil {
+			return fmt.Errorf("%s: the marker of %s: %w", rq.Origin, rq.Name, err)
+		}
+		if !ok {
+			r.logf("ignoring %s (%s): its marker is false for %s", reqText(rq.Requirement), rq.Origin, r.target)
+			continue
+		}
+		deps := r.expand(rq.Requirement, rq.Origin)
+		if deps[0].r.IsEmpty() {
+			return &NoSolutionError{Report: fmt.Sprintf("%s requires %s, which no version can match.", rq.Origin, deps[0].text)}
+		}
+		s.rootDeps = append(s.rootDeps, deps...)
+	}
+	for _, c := range r.req.Constraints {
+		ok, err := c.Marker.Evaluate(r.target.Env, "")
+		if err != nil {
+			return fmt.Errorf("%s: the marker of %s: %w", c.Origin, c.Name, err)
+		}
+		if !ok || c.Specifier.Len() == 0 {
+			continue
+		}
+		if c.URL != "" {
+			return fmt.Errorf("%s: constraint %s has a URL; name the wheel URL in the requirements instead", c.Origin, c.Name)
+		}
+		name := c.NormalizedName()
+		s.constrain(pkgKey{name: name}, c.Specifier.Range(), fmt.Sprintf("the constraint %s (%s) rules out every other version of %s", reqText(c.Requirement), c.Origin, c.Name))
+	}
+	for _, d := range s.rootDeps {
+		r.want(d)
+	}
+	return nil
+}
+
+// reqText is a requirement as messages show it: without its marker.
+func reqText(req pep508.Requirement) string {
+	req.Marker = pep508.Marker{}
+	return req.String()
+}
+
+// expand turns a requirement into dependencies: one on the project, one on each of
+// its extras (pinned to the project by the extra's own dependencies).
+func (r *resolver) expand(req pep508.Requirement, origin string) []dep {
+	name := req.NormalizedName()
+	rng := req.Specifier.Range()
+	if req.URL != "" {
+		rng = pep440.FullRange()
+	}
+	text := reqText(req)
+	deps := []dep{{key: pkgKey{name: name}, r: rng, text: text, origin: origin}}
+	for _, e := range req.Extras {
+		deps = append(deps, dep{key: pkgKey{name: name, extra: pep508.NormalizeName(e)}, r: rng, text: text, origin: origin})
+	}
+	return deps
+}
+
+// project returns name's page, fetching it (once) if needed.
+func (r *resolver) project(ctx context.Context, name string) (*project, error) {
+	return r.projectFuture(name).wait(ctx)
+}
+
+// loaded returns a page the solver already has (nil if it has not).
+func (r *resolver) loaded(name string) *project {
+	r.load.mu.Lock()
+	f := r.load.proj[name]
+	r.load.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	select {
+	case <-f.done:
+		return f.val
+	default:
+		return nil
+	}
+}
+
+func (r *resolver) display(name string) string {
+	if pr := r.loaded(name); pr != nil {
+		return pr.display
+	}
+	return name
+}
+
+func (r *resolver) projectFuture(name string) *future[*project] {
+	return load(r.load, r.load.proj, name, func(ctx context.Context) (*project, error) {
+		if u := r.urls[name]; u != nil {
+			return r.urlProject(name, u), nil
+		}
+		r.logf("fetch %s", name)
+		p, err := r.src.Project(ctx, name)
+		if nf, ok := isNotFound(err); ok {
+			where := "no index was asked"
+			if len(nf.Indexes) > 0 {
+				where = "asked " + strings.Join(nf.Indexes, ", ")
+			}
+			return &project{name: name, display: name, notFound: fmt.Sprintf("%s is not on any index (%s)", name, where)}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("resolve: %s: %w", name, err)
+		}
+		r.load.pages.Add(1)
+		return r.build(name, p), nil
+	})
+}
+
+// urlProject is the one-candidate project of a direct wheel URL.
+func (r *resolver) urlProject(name string, u *urlReq) *project {
+	pr := &project{name: name, display: u.wheel.Name, index: u.url}
+	rel := &release{version: u.wheel.Version, wheels: []wheelFile{{file: u.file, name: u.wheel}}}
+	pr.releases = []*release{rel}
+	if c := r.choose(pr, rel); c != nil {
+		pr.cands = []*cand{c}
+		pr.known = []pep440.Version{c.version}
+	} else {
+		rel.problem = fmt.Sprintf("(%s, from %s) %s", u.file.Filename, u.origin, rel.problem)
+	}
+	return pr
+}
+
+func (r *resolver) metaFuture(pr *project, c *cand) *future[*Metadata] {
+	return load(r.load, r.load.meta, c.file.URL, func(ctx context.Context) (*Metadata, error) {
+		r.logf("metadata %s", c.file.Filename)
+		m, err := r.src.Metadata(ctx, c.file)
+		if err != nil {
+			return nil, fmt.Errorf("resolve: metadata of %s: %w", c.file.Filename, err)
+		}
+		r.load.metas.Add(1)
+		return m, nil
+	})
+}
+
+// want prefetches the page of a dependency and, once it is in, the metadata of the
+// version the solver will most likely try, and so on down the graph.
+func (r *resolver) want(d dep) {
+	r.projectFuture(d.key.name)
+	r.crawlMu.Lock()
+	seen := r.crawled[d.key.name]
+	r.crawled[d.key.name] = true
+	r.crawlMu.Unlock()
+	if seen {
+		return
+	}
+	r.load.spawn(func() {
+		pr, err := r.project(r.ctx, d.key.name)
+		if err != nil || pr.notFound != "" {
+			return
+		}
+		c := pr.pick(d.r, r.req.Pre)
+		if c == nil {
+			return
+		}
+		m, err := r.metaFuture(pr, c).wait(r.ctx)
+		if err != nil {
+			return
+		}
+		deps, _, _ := r.depsOf(pr, c, m, d.key.extra)
+		for _, next := range deps {
+			r.want(next)
+		}
+	})
+}
+
+func (r *resolver) yankAllowed(name string, v pep440.Version) bool {
+	return slices.ContainsFunc(r.yanks[name], v.Equal)
+}
+
+// hashAllowed reports whether a file may be used in hash-checking mode: one of its
+// index hashes is among the user's. A file the index gives no hash for stays; the
+// download is checked against the user's hashes.
+func (r *resolver) hashAllowed(name string, f File) bool {
+	allowed := r.hashes[name]
+	if !r.req.HashMode || len(allowed) == 0 || len(f.Hashes) == 0 {
+		return true
+	}
+	for _, h := range allowed {
+		if strings.EqualFold(f.Hashes[h.Algorithm], h.Digest) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *resolver) hashModeFrom() string {
+	for _, rq := range slices.Concat(r.req.Requirements, r.req.Constraints) {
+		if len(rq.Hashes) > 0 {
+			return rq.Origin
+		}
+	}
+	return "the requirements"
+}
+
+func (r *resolver) warn(msg string) {
+	if !r.warned[msg] {
+		r.warned[msg] = true
+		r.warnings = append(r.warnings, msg)
+		r.logf("warning: %s", msg)
+	}
+}
+
+// The provider interface.
+
+func (r *resolver) candidate(ctx context.Context, k pkgKey, rng pep440.Range) (pep440.Version, bool, string, error) {
+	pr, err := r.project(ctx, k.name)
+	if err != nil {
+		return pep440.Version{}, false, "", err
+	}
+	if c := pr.pick(rng, r.req.Pre); c != nil {
+		return c.version, true, "", nil
+	}
+	return pep440.Version{}, false, r.noVersions(pr, k, rng), nil
+}
+
+func (r *resolver) dependencies(ctx context.Context, k pkgKey, v pep440.Version) ([]dep, string, error) {
+	pr, err := r.project(ctx, k.name)
+	if err != nil {
+		return nil, "", err
+	}
+	c := pr.find(v)
+	m, err := r.metaFuture(pr, c).wait(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	deps, unusable, warning := r.depsOf(pr, c, m, k.extra)
+	if warning != "" {
+		r.warn(warning)
+	}
+	if unusable != "" {
+		r.logf("skip %s %s: %s", pr.display, v, unusable)
+		return nil, unusable, nil
+	}
+	for _, d := range deps {
+		r.want(d)
+	}
+	return deps, "", nil
+}
+
+// depsOf reads what a candidate needs for the target, for the project itself
+// (extra "") or for one extra: then a pin on the project and the requirements that
+// only that extra adds. unusable says why the candidate cannot be used at all.
+func (r *resolver) depsOf(pr *project, c *cand, m *Metadata, extra string) (deps []dep, unusable, warning string) {
+	subject := fmt.Sprintf("%s %s", pr.display, c.version)
+	if pep508.NormalizeName(m.Name) != pr.name {
+		return nil, fmt.Sprintf("%s cannot be used: its metadata names the project %q", subject, m.Name), ""
+	}
+	if mv, err := pep440.Parse(m.Version); err != nil || !mv.Equal(c.version) {
+		return nil, fmt.Sprintf("%s cannot be used: its metadata says version %q", subject, m.Version), ""
+	}
+	if !r.pythonFits(m.RequiresPython, c.file.Filename) {
+		return nil, fmt.Sprintf("%s requires Python %s (its metadata says so; the target has %s)", subject, m.RequiresPython, r.target.Python), ""
+	}
+	if extra != "" {
+		deps = append(deps, dep{key: pkgKey{name: pr.name}, r: pep440.Singleton(c.version), text: fmt.Sprintf("%s==%s", pr.display, c.version)})
+		if !slices.ContainsFunc(m.ProvidesExtra, func(e string) bool { return pep508.NormalizeName(e) == extra }) {
+			warning = fmt.Sprintf("%s does not provide the extra %q", subject, extra)
+		}
+	}
+	for _, line := range m.RequiresDist {
+		req, err := pep508.ParseRequirement(line)
+		if err != nil {
+			return nil, fmt.Sprintf("%s cannot be used: its metadata has an invalid requirement %q: %v", subject, line, err), ""
+		}
+		applies, err := req.Marker.Evaluate(r.target.Env, extra)
+		if err == nil && applies && extra != "" {
+			// The extra's node carries only what the extra adds.
+			var base bool
+			base, err = req.Marker.Evaluate(r.target.Env, "")
+			applies = !base
+		}
+		if err != nil {
+			return nil, fmt.Sprintf("%s cannot be used: the marker of its requirement %q: %v", subject, line, err), ""
+		}
+		if !applies {
+			continue
+		}
+		name := req.NormalizedName()
+		if req.URL != "" {
+			if u := r.urls[name]; u == nil || !sameURL(u.url, req.URL) {
+				return nil, fmt.Sprintf("%s cannot be used: it requires %s from a URL (%s) the requirements do not name", subject, req.Name, req.URL), ""
+			}
+		}
+		for _, d := range r.expand(req, "") {
+			if d.key == (pkgKey{name: pr.name, extra: extra}) {
+				continue // a requirement on itself
+			}
+			if d.r.IsEmpty() {
+				return nil, fmt.Sprintf("%s requires %s, which no version can match", subject, d.text), ""
+			}
+			deps = append(deps, d)
+		}
+	}
+	return deps, "", warning
+}
+
+func sameURL(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	ua.Fragment, ub.Fragment = "", ""
+	return ua.String() == ub.String()
+}
+
+func (r *resolver) span(k pkgKey, v pep440.Version) pep440.Range {
+	pr := r.loaded(k.name)
+	if pr == nil {
+		return pep440.Singleton(v)
+	}
+	i := slices.IndexFunc(pr.known, v.Equal)
+	if i < 0 {
+		return pep440.Singleton(v)
+	}
+	return span(pr.known, i)
+}
+
+func (r *resolver) describe(k pkgKey, rng pep440.Range) string {
+	name := r.display(k.name)
+	if k.extra != "" {
+		name += "[" + k.extra + "]"
+	}
+	var known []pep440.Version
+	if pr := r.loaded(k.name); pr != nil {
+		known = pr.known
+	}
+	return describeVersions(name, known, rng)
+}
