@@ -10,7 +10,7 @@ import (
 // chain of dependencies, and for projects without a usable wheel which versions and
 // tags exist.
 type NoSolutionError struct {
-	Target string // the target, as "cp312-manylinux_2_31_x86_64"
+	Target string   // the target, as "cp312-manylinux_2_31_x86_64"
 	Report string   // the explanation, one sentence a line
 	Hints  []string // what to do about the projects without a usable wheel
 

@@ -55,7 +55,7 @@ var packseDifferences = map[string]struct {
 	// Only an sdist would do: the action installs wheels and never builds.
 	"no-wheels": {"1.0.0 has only an sdist", "a has only an sdist; uv builds it"},
 	"no-wheels-with-matching-platform": {
-		"1.0.0 has wheels only for macosx_10_0_ppc64",
+		"1.0.0 has an sdist and wheels only for macosx_10_0_ppc64",
 		"a's only wheel is for macOS ppc64; uv builds the sdist"},
 	"no-binary": {"1.0.0 has only an sdist", "--no-binary a asks for a build (reqfile refuses the option; here a's wheels are withheld as it would)"},
 	"incompatible-python-compatible-override-available-no-wheels": {
@@ -64,7 +64,7 @@ var packseDifferences = map[string]struct {
 	"incompatible-python-compatible-override-unavailable-no-wheels": {
 		"1.0.0 has only an sdist", "a 1.0.0 has only an sdist; uv reads its static metadata and would build it"},
 	"incompatible-python-compatible-override-no-compatible-wheels": {
-		"1.0.0 has wheels only for foo, not cp311", "a 1.0.0's wheel is tagged for interpreter 'foo'; uv falls back to the sdist"},
+		"1.0.0 has an sdist and wheels only for foo, not cp311", "a 1.0.0's wheel is tagged for interpreter 'foo'; uv falls back to the sdist"},
 	"incompatible-python-compatible-override-other-wheel": {
 		"1.0.0 has only an sdist", "the only version for Python 3.11 (1.0.0) has only an sdist; 2.0.0 needs Python >=3.12"},
 	// A policy difference: uv ignores upper bounds of Requires-Python; pip honours them,

@@ -184,10 +184,7 @@ func (r *resolver) choose(pr *project, rel *release) *cand {
 	}
 	switch {
 	case len(fit) == 0:
-		rel.problem = r.tagProblem(rel.wheels)
-		if rel.sdist {
-			rel.problem += " and an sdist"
-		}
+		rel.problem = r.tagProblem(rel.wheels, rel.sdist)
 	case len(pyBad) > 0:
 		rel.problem = "requires Python " + pyBad[0].file.RequiresPython
 	case len(yankBad) > 0:
@@ -231,7 +228,7 @@ func (r *resolver) pythonFits(spec, filename string) bool {
 
 // tagProblem says, for wheels none of which the target accepts, what they were
 // built for and what would fit.
-func (r *resolver) tagProblem(ws []wheelFile) string {
+func (r *resolver) tagProblem(ws []wheelFile, sdist bool) string {
 	best := fmt.Sprintf("manylinux_2_%d_x86_64", r.target.Platform.Glibc.Minor)
 	interpOK := func(t tags.Tag) bool {
 		_, a := r.target.Tags.Index(tags.Tag{Interpreter: t.Interpreter, ABI: t.ABI, Platform: best})
@@ -271,13 +268,17 @@ func (r *resolver) tagProblem(ws []wheelFile) string {
 			}
 		}
 	}
+	and := ""
+	if sdist {
+		and = "an sdist and "
+	}
 	switch cp := fmt.Sprintf("cp%d%d", r.target.Platform.Python[0], r.target.Platform.Python[1]); {
 	case needGlibc > 0:
 		return fmt.Sprintf("needs glibc 2.%d (manylinux_2_%d), the target allows %s", needGlibc, needGlibc, r.target.Platform.Glibc)
 	case len(interps) > 0:
-		return fmt.Sprintf("has wheels only for %s, not %s", shortList(interps, "/"), cp)
+		return fmt.Sprintf("has %swheels only for %s, not %s", and, shortList(interps, "/"), cp)
 	}
-	return "has wheels only for " + shortList(platforms, ", ")
+	return fmt.Sprintf("has %swheels only for %s", and, shortList(platforms, ", "))
 }
 
 // manylinuxGlibc returns the glibc minor version an x86_64 manylinux platform needs.
@@ -365,7 +366,7 @@ func (r *resolver) hints(keys []pkgKey) []string {
 		var glibc, wheel bool
 		for _, rel := range pr.releases {
 			glibc = glibc || strings.HasPrefix(rel.problem, "needs glibc")
-			wheel = wheel || strings.HasPrefix(rel.problem, "has only an sdist") || strings.HasPrefix(rel.problem, "has wheels only")
+			wheel = wheel || strings.HasPrefix(rel.problem, "has ")
 		}
 		switch {
 		case glibc:

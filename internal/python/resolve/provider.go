@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -148,11 +149,17 @@ func (r *resolver) setup(s *solver) error {
 	return nil
 }
 
-// reqText is a requirement as messages show it: without its marker.
+// reqText is a requirement as messages show it: without its marker, and with any
+// password in its URL masked.
 func reqText(req pep508.Requirement) string {
 	req.Marker = pep508.Marker{}
-	return req.String()
+	return redact(req.String())
 }
+
+var userinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@\s]*@`)
+
+// redact masks the credentials of the URLs in s.
+func redact(s string) string { return userinfo.ReplaceAllString(s, "${1}****@") }
 
 // expand turns a requirement into dependencies: one on the project, one on each of
 // its extras (pinned to the project by the extra's own dependencies).
@@ -222,7 +229,7 @@ func (r *resolver) projectFuture(name string) *future[*project] {
 
 // urlProject is the one-candidate project of a direct wheel URL.
 func (r *resolver) urlProject(name string, u *urlReq) *project {
-	pr := &project{name: name, display: u.wheel.Name, index: u.url}
+	pr := &project{name: name, display: u.wheel.Name, index: redact(u.url)}
 	rel := &release{version: u.wheel.Version, wheels: []wheelFile{{file: u.file, name: u.wheel}}}
 	pr.releases = []*release{rel}
 	if c := r.choose(pr, rel); c != nil {
@@ -392,7 +399,7 @@ func (r *resolver) depsOf(pr *project, c *cand, m *Metadata, extra string) (deps
 		name := req.NormalizedName()
 		if req.URL != "" {
 			if u := r.urls[name]; u == nil || !sameURL(u.url, req.URL) {
-				return nil, fmt.Sprintf("%s cannot be used: it requires %s from a URL (%s) the requirements do not name", subject, req.Name, req.URL), ""
+				return nil, fmt.Sprintf("%s cannot be used: it requires %s from a URL (%s) the requirements do not name", subject, req.Name, redact(req.URL)), ""
 			}
 		}
 		for _, d := range r.expand(req, "") {

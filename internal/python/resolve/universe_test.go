@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -138,7 +139,7 @@ func (m *memSource) Metadata(ctx context.Context, f File) (*Metadata, error) {
 	m.count(f.Filename)
 	for _, p := range m.u.projects {
 		for _, tf := range p.files {
-			if tf.file.URL == f.URL && tf.wheel != nil {
+			if tf.file.Filename == path.Base(f.URL) && tf.wheel != nil {
 				w := tf.wheel
 				return &Metadata{Name: w.Name, Version: w.Version, RequiresDist: w.Metadata.RequiresDist,
 					RequiresPython: w.Metadata.RequiresPython, ProvidesExtra: w.Metadata.ProvidesExtra}, nil
