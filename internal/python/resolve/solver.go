@@ -198,6 +198,14 @@ func (s *solver) assign(a assignment) {
 func (s *solver) relation(in *incompat) (relation, pkgID) {
 	rel, almost := relSatisfied, pkgID(-1)
 	for _, pt := range in.terms {
+		if st := &s.st[pt.p]; st.decided {
+			// The common case, without set algebra: a decided package's assignments
+			// come down to its version.
+			if pt.t.r.Contains(st.version) != pt.t.pos {
+				return relContradicted, pt.p
+			}
+			continue
+		}
 		acc, ok := s.acc(pt.p)
 		if ok && acc.subsetOf(pt.t) {
 			continue

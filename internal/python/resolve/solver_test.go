@@ -20,16 +20,17 @@ type graph map[string]map[string][]string
 // graphProvider answers the solver from a graph: newest version first, stable
 // releases before pre-releases.
 type graphProvider struct {
-	g     graph
 	known map[string][]pep440.Version // oldest first
-	asked int                         // dependencies calls
+	deps  map[string][]string         // "name version" → requirements
 }
 
 func newGraphProvider(g graph) *graphProvider {
-	gp := &graphProvider{g: g, known: map[string][]pep440.Version{}}
+	gp := &graphProvider{known: map[string][]pep440.Version{}, deps: map[string][]string{}}
 	for name, vs := range g {
-		for v := range vs {
-			gp.known[name] = append(gp.known[name], pep440.MustParse(v))
+		for v, reqs := range vs {
+			pv := pep440.MustParse(v)
+			gp.known[name] = append(gp.known[name], pv)
+			gp.deps[name+" "+pv.String()] = reqs
 		}
 		slices.SortFunc(gp.known[name], pep440.Compare)
 	}
@@ -60,15 +61,12 @@ func (gp *graphProvider) candidate(_ context.Context, k pkgKey, r pep440.Range) 
 }
 
 func (gp *graphProvider) dependencies(_ context.Context, k pkgKey, v pep440.Version) ([]dep, string, error) {
-	gp.asked++
-	for vs, reqs := range gp.g[k.name] {
-		if !pep440.MustParse(vs).Equal(v) {
-			continue
-		}
-		deps, err := parseDeps(reqs, "")
-		return deps, "", err
+	reqs, ok := gp.deps[k.name+" "+v.String()]
+	if !ok {
+		return nil, "", fmt.Errorf("%s %s is not in the graph", k, v)
 	}
-	return nil, "", fmt.Errorf("%s %s is not in the graph", k, v)
+	deps, err := parseDeps(reqs, "")
+	return deps, "", err
 }
 
 func (gp *graphProvider) span(k pkgKey, v pep440.Version) pep440.Range {
