@@ -1,0 +1,247 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+)
+
+// Outcome says what a deployment did to one function (the `deployed` output).
+type Outcome string
+
+const (
+	Created   Outcome = "created"
+	Updated   Outcome = "updated"
+	Unchanged Outcome = "unchanged"
+)
+
+// Result is one function of a deployment.
+type Result struct {
+	Spec         Spec
+	Outcome      Outcome
+	CodeChecksum string // the code live in the function
+	ConfigOnly   bool   // Updated without new code (same checksum, other configuration)
+}
+
+// Deployer puts a runtime package live as one function per Spec, through one FC API.
+type Deployer struct {
+	api     fcruntime.API
+	service string
+	fns     Functions // retrying
+	up      *Uploader
+	http    *http.Client
+	tmpDir  string
+	timeout Timeouts
+	log     Logf
+}
+
+// API is the FC API the deployer uses.
+func (d *Deployer) API() fcruntime.API { return d.api }
+
+// Service is the FC 2.0 service ("" on FC 3.0).
+func (d *Deployer) Service() string { return d.service }
+
+// Functions gives direct access to the functions, with retries but without roll back
+// (verify invokes through it and manages its own temporary function).
+func (d *Deployer) Functions() Functions { return d.fns }
+
+// Uploader is the deployer's code uploader and storage-bucket writer.
+func (d *Deployer) Uploader() *Uploader { return d.up }
+
+// Deploy makes every spec live with pkg's code: a missing function is created, one whose
+// code checksum and configuration already match is left alone (Unchanged), one with the
+// same code but another configuration gets a configuration-only update, any other gets
+// code and configuration in one update. The package is uploaded at most once, whatever
+// the number of functions. When Deploy fails or ctx is cancelled, what it changed is
+// rolled back before it returns (on a fresh, bounded context) and the error is a
+// *RollbackError saying so. On success the caller verifies the functions and then calls
+// Commit, or Abort to roll back.
+func (d *Deployer) Deploy(ctx context.Context, pkg Package, specs []Spec) (*Release, error) {
+	r := &Release{d: d, pkg: pkg, j: &journal{fns: d.fns, up: d.up, http: d.http, tmpDir: d.tmpDir, log: d.log}}
+	if err := d.deploy(ctx, r, specs); err != nil {
+		return nil, r.Abort(ctx, err)
+	}
+	return r, nil
+}
+
+type plan struct {
+	spec   Spec
+	create bool
+	code   bool // the code changes
+	live   Function
+}
+
+func (d *Deployer) deploy(ctx context.Context, r *Release, specs []Spec) error {
+	if len(specs) == 0 {
+		return errors.New("no function to deploy")
+	}
+	if r.pkg.CodeChecksum == "" || r.pkg.Path == "" {
+		return errors.New("the package has no path or code checksum")
+	}
+	seen := map[string]bool{}
+	var plans []plan
+	needCode := false
+	for _, s := range specs {
+		if s.Name == "" || seen[s.Name] {
+			return fmt.Errorf("function names must be set and distinct (got %q twice or empty)", s.Name)
+		}
+		seen[s.Name] = true
+		live, err := d.fns.Get(ctx, s.Name)
+		p := plan{spec: s, live: live}
+		switch {
+		case errors.Is(err, ErrNotFound):
+			p.create, p.code = true, true
+		case err != nil:
+			return fmt.Errorf("look up function %s: %w", s.Name, err)
+		case live.CodeChecksum == r.pkg.CodeChecksum && s.Matches(live):
+			d.log("function %s is up to date (code checksum %s)", s.Name, live.CodeChecksum)
+			r.Functions = append(r.Functions, Result{Spec: s, Outcome: Unchanged, CodeChecksum: live.CodeChecksum})
+			continue
+		default:
+			p.code = live.CodeChecksum != r.pkg.CodeChecksum
+		}
+		needCode = needCode || p.code
+		plans = append(plans, p)
+	}
+	var code *Code
+	if needCode {
+		c, err := d.up.Upload(ctx, r.pkg)
+		if err != nil {
+			return fmt.Errorf("upload the package: %w", err)
+		}
+		code, r.code = &c, &c
+	}
+	for _, p := range plans {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		put := Put{Spec: p.spec, Create: p.create}
+		if p.code {
+			put.Code = code
+		}
+		res := Result{Spec: p.spec, Outcome: Updated, CodeChecksum: r.pkg.CodeChecksum, ConfigOnly: !p.code}
+		if p.create {
+			res.Outcome = Created
+			d.log("creating function %s (%d MB, %d s, code %s)", p.spec.Name, p.spec.MemoryMB, p.spec.TimeoutSec, code)
+		} else {
+			d.log("updating function %s (%s)", p.spec.Name, changes(p.live, p.spec, p.code))
+		}
+		_, err := r.j.Put(ctx, put)
+		if p.create && isAlreadyExists(err) {
+			// Created meanwhile by someone else: update it like any existing function.
+			d.log("function %s appeared meanwhile; updating it", p.spec.Name)
+			put.Create, put.Code, res.Outcome = false, code, Updated
+			_, err = r.j.Put(ctx, put)
+		}
+		if err != nil {
+			return fmt.Errorf("%s function %s: %w", putVerb(put), p.spec.Name, err)
+		}
+		r.Functions = append(r.Functions, res)
+	}
+	// A change that landed after the run was cancelled is rolled back too.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("deployment interrupted: %w", err)
+	}
+	return nil
+}
+
+// changes describes an update for the log.
+func changes(live Function, want Spec, code bool) string {
+	var out []string
+	if code {
+		out = append(out, fmt.Sprintf("code %s -> %s", live.CodeChecksum, "new"))
+	}
+	if live.MemoryMB != want.MemoryMB {
+		out = append(out, fmt.Sprintf("memory %d -> %d MB", live.MemoryMB, want.MemoryMB))
+	}
+	if live.TimeoutSec != want.TimeoutSec {
+		out = append(out, fmt.Sprintf("timeout %d -> %d s", live.TimeoutSec, want.TimeoutSec))
+	}
+	if live.Runtime != want.Runtime {
+		out = append(out, fmt.Sprintf("runtime %s -> %s", live.Runtime, want.Runtime))
+	}
+	if live.Handler != want.Handler {
+		out = append(out, fmt.Sprintf("handler %s -> %s", live.Handler, want.Handler))
+	}
+	if live.Role != want.Role {
+		out = append(out, fmt.Sprintf("role %s -> %s", live.Role, want.Role))
+	}
+	if live.InternetAccess != want.InternetAccess {
+		out = append(out, fmt.Sprintf("internet access %t -> %t", live.InternetAccess, want.InternetAccess))
+	}
+	if len(out) == 0 {
+		return "no change"
+	}
+	s := out[0]
+	for _, o := range out[1:] {
+		s += ", " + o
+	}
+	return s
+}
+
+// Release is a deployment in progress: live, not yet verified. Commit it once the
+// functions passed their smoke test, or Abort it to put everything back.
+type Release struct {
+	Functions []Result
+	d         *Deployer
+	pkg       Package
+	code      *Code // where the package was uploaded; nil when no function needed it
+	j         *journal
+}
+
+// Code is where the package was uploaded (nil when every function was unchanged).
+func (r *Release) Code() *Code { return r.code }
+
+// Publish writes a storage-bucket object (Lithops' runtime metadata) as part of the
+// release: Abort restores its previous content, or deletes it when there was none.
+// It needs a storage bucket.
+func (r *Release) Publish(ctx context.Context, key string, body []byte) error {
+	if r.d.up.bucket == "" {
+		return errors.New("publish " + key + ": no storage-bucket given")
+	}
+	if err := r.j.publish(ctx, key, body, "application/json"); err != nil {
+		return fmt.Errorf("publish oss://%s/%s: %w", r.d.up.bucket, key, err)
+	}
+	r.d.log("published oss://%s/%s", r.d.up.bucket, key)
+	return nil
+}
+
+// Commit checks that every function is still exactly as this run left it (a concurrent
+// deployment may have replaced it while it was verified: then this run must not report
+// success) and ends the release. After a failed Commit, call Abort: it leaves the other
+// deployment's functions alone.
+func (r *Release) Commit(ctx context.Context) error {
+	for _, f := range r.Functions {
+		live, err := r.d.fns.Get(ctx, f.Spec.Name)
+		if err != nil {
+			return fmt.Errorf("confirm function %s: %w", f.Spec.Name, err)
+		}
+		if live.CodeChecksum != f.CodeChecksum || !f.Spec.Matches(live) {
+			return fmt.Errorf("function %s was changed by another deployment while this run verified it (live code checksum %s, this run deployed %s): this run's runtime is not the one live",
+				f.Spec.Name, live.CodeChecksum, f.CodeChecksum)
+		}
+	}
+	r.j.close()
+	return nil
+}
+
+// Abort rolls back everything the release changed and returns a *RollbackError wrapping
+// cause that says what was undone. It runs on a fresh context bounded by the cleanup
+// timeout, so it works when ctx was cancelled (the job being cancelled).
+func (r *Release) Abort(ctx context.Context, cause error) error {
+	cancelled := ctx.Err() != nil || errors.Is(cause, context.Canceled)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.d.timeout.Cleanup)
+	defer cancel()
+	if cancelled {
+		r.d.log("cancelled: rolling back")
+	}
+	done, errs := r.j.undo(cctx)
+	r.j.close()
+	for _, d := range done {
+		r.d.log("roll back: %s", d)
+	}
+	return &RollbackError{Err: cause, Cancelled: cancelled, Undone: done, Failed: errs}
+}
