@@ -195,50 +195,84 @@ type Release struct {
 // Code is where the package was uploaded (nil when every function was unchanged).
 func (r *Release) Code() *Code { return r.code }
 
-// Publish writes a storage-bucket object (Lithops' runtime metadata) as part of the
-// release: Abort restores its previous content, or deletes it when there was none.
-// It needs a storage bucket.
-func (r *Release) Publish(ctx context.Context, key string, body []byte) error {
-	if r.d.up.bucket == "" {
-		return errors.New("publish " + key + ": no storage-bucket given")
-	}
-	if err := r.j.publish(ctx, key, body, "application/json"); err != nil {
-		return fmt.Errorf("publish oss://%s/%s: %w", r.d.up.bucket, key, err)
-	}
-	r.d.log("published oss://%s/%s", r.d.up.bucket, key)
-	return nil
+// Object is a storage-bucket object a release publishes (Lithops' runtime metadata).
+type Object struct {
+	Key  string
+	Body []byte
 }
 
-// Commit checks that every function is still exactly as this run left it (a concurrent
-// deployment may have replaced it while it was verified: then this run must not report
-// success) and ends the release. After a failed Commit, call Abort: it leaves the other
-// deployment's functions alone.
-func (r *Release) Commit(ctx context.Context) error {
-	for _, f := range r.Functions {
-		live, err := r.d.fns.Get(ctx, f.Spec.Name)
-		if err != nil {
-			return fmt.Errorf("confirm function %s: %w", f.Spec.Name, err)
+// Commit ends the release: it confirms that every function is still exactly as this run
+// left it (a concurrent deployment may have replaced it while it was verified: then this
+// run must not report success), writes objects to the storage bucket, and confirms
+// again. Objects are written only once the functions are confirmed, so the metadata of a
+// runtime that is not live is never published. After a failed Commit, call Abort: it
+// leaves another deployment's functions, and the objects, to that deployment.
+func (r *Release) Commit(ctx context.Context, objects ...Object) error {
+	if len(objects) > 0 && r.d.up.bucket == "" {
+		return errors.New("publish " + objects[0].Key + ": no storage-bucket given")
+	}
+	if err := r.confirm(ctx); err != nil {
+		return err
+	}
+	for _, o := range objects {
+		if err := r.j.publish(ctx, o.Key, o.Body, "application/json"); err != nil {
+			return fmt.Errorf("publish oss://%s/%s: %w", r.d.up.bucket, o.Key, err)
 		}
-		if live.CodeChecksum != f.CodeChecksum || !f.Spec.Matches(live) {
-			return fmt.Errorf("function %s was changed by another deployment while this run verified it (live code checksum %s, this run deployed %s): this run's runtime is not the one live",
-				f.Spec.Name, live.CodeChecksum, f.CodeChecksum)
+		r.d.log("published oss://%s/%s", r.d.up.bucket, o.Key)
+	}
+	if len(objects) > 0 {
+		if err := r.confirm(ctx); err != nil {
+			return err
 		}
 	}
 	r.j.close()
 	return nil
 }
 
+// ReplacedError is a function that another deployment changed after this run deployed it.
+type ReplacedError struct {
+	Name          string
+	Live, ThisRun string // code checksums
+}
+
+func (e *ReplacedError) Error() string {
+	return fmt.Sprintf("function %s was changed by another deployment while this run verified it (live code checksum %s, this run deployed %s): this run's runtime is not the one live",
+		e.Name, e.Live, e.ThisRun)
+}
+
+// confirm checks that every function is as this run left it.
+func (r *Release) confirm(ctx context.Context) error {
+	for _, f := range r.Functions {
+		live, err := r.d.fns.Get(ctx, f.Spec.Name)
+		if err != nil {
+			return fmt.Errorf("confirm function %s: %w", f.Spec.Name, err)
+		}
+		if live.CodeChecksum != f.CodeChecksum || !f.Spec.Matches(live) {
+			return &ReplacedError{Name: f.Spec.Name, Live: live.CodeChecksum, ThisRun: f.CodeChecksum}
+		}
+	}
+	return nil
+}
+
 // Abort rolls back everything the release changed and returns a *RollbackError wrapping
 // cause that says what was undone. It runs on a fresh context bounded by the cleanup
-// timeout, so it works when ctx was cancelled (the job being cancelled).
+// timeout (Timeouts.Cancelled when ctx was cancelled), so it works when the job is being
+// cancelled.
 func (r *Release) Abort(ctx context.Context, cause error) error {
 	cancelled := ctx.Err() != nil || errors.Is(cause, context.Canceled)
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.d.timeout.Cleanup)
+	limit := r.d.timeout.Cleanup
+	if cancelled && r.d.timeout.Cancelled > 0 {
+		limit = min(limit, r.d.timeout.Cancelled)
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 	defer cancel()
 	if cancelled {
 		r.d.log("cancelled: rolling back")
 	}
-	done, errs := r.j.undo(cctx)
+	// When another deployment replaced a function, the live runtime is that deployment's:
+	// its functions and the metadata it publishes are left alone.
+	replaced := r.confirm(cctx) != nil
+	done, errs := r.j.undo(cctx, replaced)
 	r.j.close()
 	for _, d := range done {
 		r.d.log("roll back: %s", d)

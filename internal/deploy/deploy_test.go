@@ -2,10 +2,13 @@ package deploy_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -543,6 +546,8 @@ func TestCancelled(t *testing.T) {
 	})
 }
 
+// TestPublishRolledBack: Commit publishes two objects; the second write fails, and Abort
+// restores the first object and deletes the new function.
 func TestPublishRolledBack(t *testing.T) {
 	eachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
@@ -551,30 +556,32 @@ func TestPublishRolledBack(t *testing.T) {
 		pkg := deploytest.Package(t, deploytest.Lithops(api), nil, nil)
 		spec := deploytest.Spec("lithops-worker-publish", 256)
 		const key = "lithops.runtimes/aliyun_fc/x/cn-hangzhou/worker.meta.json"
+		const refused = "lithops.runtimes/aliyun_fc/x/cn-hangzhou/refused.meta.json"
 		if err := v.Emu.PutObject(deploytest.Bucket, key, []byte(`{"old": true}`)); err != nil {
 			t.Fatal(err)
 		}
-		const fresh = "lithops.runtimes/aliyun_fc/x/cn-hangzhou/other.meta.json"
 		rel, err := d.Deploy(ctx, pkg, []deploy.Spec{spec})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []string{key, fresh} {
-			if err := rel.Publish(ctx, k, []byte(`{"new": true}`)); err != nil {
-				t.Fatal(err)
-			}
+		v.FailOSS("PUT", "refused.meta.json", 403, "AccessDenied")
+		err = rel.Commit(ctx, deploy.Object{Key: key, Body: []byte(`{"new": true}`)}, deploy.Object{Key: refused, Body: []byte(`{}`)})
+		var ae *deploy.APIError
+		if !errors.As(err, &ae) || ae.Code != "AccessDenied" {
+			t.Fatalf("Commit: %v, want OSS's AccessDenied", err)
 		}
-		err = rel.Abort(ctx, errors.New("smoke failed"))
+		if got, _ := v.Emu.Object(deploytest.Bucket, key); string(got) != `{"new": true}` {
+			t.Fatalf("%s holds %s before roll back", key, got)
+		}
+		err = rel.Abort(ctx, err)
+		t.Logf("error: %v", err)
 		if got, _ := v.Emu.Object(deploytest.Bucket, key); string(got) != `{"old": true}` {
 			t.Errorf("%s holds %s after roll back, want the previous content", key, got)
-		}
-		if _, ok := v.Emu.Object(deploytest.Bucket, fresh); ok {
-			t.Errorf("%s is still there after roll back", fresh)
 		}
 		if _, ok := v.Emu.Function(emuAPI(api), serviceOf(api), spec.Name); ok {
 			t.Error("the new function is still there after roll back")
 		}
-		for _, want := range []string{"smoke failed", "deleted function " + spec.Name, "restored oss://", "deleted oss://"} {
+		for _, want := range []string{"AccessDenied", "deleted function " + spec.Name, "restored oss://" + deploytest.Bucket + "/" + key} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not say %q", err, want)
 			}
@@ -640,4 +647,77 @@ func TestDefaultEndpoints(t *testing.T) {
 	if got, want := deploy.DefaultOSSEndpoint("cn-hangzhou"), "https://oss-cn-hangzhou.aliyuncs.com"; got != want {
 		t.Errorf("DefaultOSSEndpoint = %s, want %s", got, want)
 	}
+}
+
+// TestRestoreYieldsToNewerChange: on FC 2.0 the restore is conditional on the version
+// roll back looked at; a change made in between wins, and roll back says so.
+func TestRestoreYieldsToNewerChange(t *testing.T) {
+	ctx := context.Background()
+	v := deploytest.Start(t, fcruntime.FC2)
+	d := v.Deployer(t, true)
+	spec := deploytest.Spec("lithops-worker-yield", 256)
+	old := deploytest.Package(t, deploytest.Lithops(fcruntime.FC2), nil, nil)
+	rel, err := d.Deploy(ctx, old, []deploy.Spec{spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel.Commit(ctx)
+	pkg := deploytest.Package(t, deploytest.Lithops(fcruntime.FC2), []wheeltest.Wheel{deploytest.Module("appmod", "2.0", "VALUE = 2\n")}, nil)
+	rel, err = d.Deploy(ctx, pkg, []deploy.Spec{spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another deployment changes the timeout just before the restore arrives.
+	c, err := fc.NewClient(v.URL, "2016-08-15", v.Creds.AccessKeyID, v.Creds.AccessKeySecret,
+		fc.WithAccountID(deploytest.Account), fc.WithSecurityToken(v.Creds.SecurityToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	v.OnRequest(func(r *http.Request) {
+		if r.Method == http.MethodPut && r.Header.Get("If-Match") != "" {
+			once.Do(func() {
+				if _, err := c.UpdateFunction(fc.NewUpdateFunctionInput(deploytest.Service, spec.Name).WithTimeout(99)); err != nil {
+					t.Errorf("concurrent update: %v", err)
+				}
+			})
+		}
+	})
+	err = rel.Abort(ctx, errors.New("smoke failed"))
+	t.Logf("error: %v", err)
+	if !strings.Contains(err.Error(), "another deployment changed it while it was being restored") {
+		t.Errorf("error %q does not say the restore yielded", err)
+	}
+	live := sdkFunction(t, v, spec.Name)
+	if live.TimeoutSec != 99 || live.CodeChecksum != pkg.CodeChecksum {
+		t.Errorf("live %+v: the newer change was rolled over", live)
+	}
+}
+
+// TestServiceMessagesRedacted: a service message that quotes the credentials reaches the
+// user with *** in their place.
+func TestServiceMessagesRedacted(t *testing.T) {
+	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+		v := deploytest.Start(t, api)
+		d := v.Deployer(t, true)
+		v.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+			if !strings.HasPrefix(r.URL.Path, "/20") {
+				return false
+			}
+			w.Header().Set("X-Fc-Request-Id", "1-redact-test")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			msg := "bad signature for secret " + v.Creds.AccessKeySecret + " and token " + v.Creds.SecurityToken
+			json.NewEncoder(w).Encode(map[string]string{"ErrorCode": "InvalidArgument", "ErrorMessage": msg,
+				"Code": "InvalidArgument", "Message": msg, "RequestId": "1-redact-test"})
+			return true
+		})
+		pkg := deploytest.Package(t, deploytest.Lithops(api), nil, nil)
+		_, err := d.Deploy(context.Background(), pkg, []deploy.Spec{deploytest.Spec("lithops-worker-redact", 256)})
+		t.Logf("error: %v", err)
+		if err == nil || !strings.Contains(err.Error(), "bad signature for secret *** and token ***") || !strings.Contains(err.Error(), "1-redact-test") {
+			t.Fatalf("error %v, want FC's message with the credentials replaced and the request id", err)
+		}
+		deploytest.NoSecrets(t, v.Secrets(), err.Error())
+	})
 }

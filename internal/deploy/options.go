@@ -31,11 +31,16 @@ const (
 type Timeouts struct {
 	Call    time.Duration // one FC or OSS call without code (code adds 4 s per MB)
 	Ready   time.Duration // FC 3.0: how long a function may stay Pending or InProgress
-	Cleanup time.Duration // roll back after a failure or a cancellation
+	Cleanup time.Duration // roll back after a failure
+	// Cancelled bounds roll back after a cancellation: GitHub sends SIGINT, then SIGTERM
+	// 7.5 s later and kills the step 2.5 s after that, so a roll back that cannot finish
+	// by then should stop and say so while it still can (verify takes up to 3 s of the
+	// 10 to delete its temporary function).
+	Cancelled time.Duration
 }
 
 // DefaultTimeouts are generous for FC and short enough for a CI job.
-var DefaultTimeouts = Timeouts{Call: time.Minute, Ready: 5 * time.Minute, Cleanup: 3 * time.Minute}
+var DefaultTimeouts = Timeouts{Call: time.Minute, Ready: 5 * time.Minute, Cleanup: 3 * time.Minute, Cancelled: 6 * time.Second}
 
 // bytes bounds one request carrying n bytes: Call plus 4 s per MB (256 KB/s).
 func (t Timeouts) bytes(n int64) time.Duration {

@@ -126,8 +126,9 @@ func (j *journal) publish(ctx context.Context, key string, body []byte, contentT
 	return j.up.PutObject(ctx, key, body, contentType)
 }
 
-// undo reverts the recorded changes, newest first, and says what it did.
-func (j *journal) undo(ctx context.Context) (done []string, errs []error) {
+// undo reverts the recorded changes, newest first, and says what it did. keepObjects
+// leaves published objects as they are (another deployment is live and owns them).
+func (j *journal) undo(ctx context.Context, keepObjects bool) (done []string, errs []error) {
 	j.mu.Lock()
 	changes := append([]*change(nil), j.changes...)
 	j.changes = nil
@@ -139,6 +140,8 @@ func (j *journal) undo(ctx context.Context) (done []string, errs []error) {
 		switch {
 		case c.void:
 			continue
+		case c.key != "" && keepObjects:
+			msg = "left oss://" + j.up.bucket + "/" + c.key + " to the deployment now live"
 		case c.key != "":
 			msg, err = j.undoObject(ctx, c)
 		case c.created:

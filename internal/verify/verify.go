@@ -261,9 +261,14 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 	return rep, nil
 }
 
-// fresh runs cleanup on a context that outlives ctx's cancellation, bounded.
+// fresh runs cleanup on a context that outlives ctx's cancellation, bounded (more
+// tightly after a cancellation: GitHub kills a cancelled step 10 s after SIGINT).
 func (v *Verifier) fresh(ctx context.Context, cleanup func(context.Context)) {
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.cleanup)
+	limit := v.cleanup
+	if ctx.Err() != nil {
+		limit = min(limit, 3*time.Second)
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 	defer cancel()
 	cleanup(cctx)
 }

@@ -57,8 +57,8 @@ type Env struct {
 	Creds credentials.Credentials
 	Log   *Log
 
-	mu        sync.Mutex
-	onRequest func(*http.Request)
+	mu    sync.Mutex
+	hooks []func(http.ResponseWriter, *http.Request) bool // true: answered
 }
 
 // Start runs an emulator (FC, OSS, STS) with the storage bucket, Python 3.10 (the test
@@ -76,10 +76,12 @@ func Start(t testing.TB, api fcruntime.API, opts ...fcemu.Option) *Env {
 	h := e.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v.mu.Lock()
-		hook := v.onRequest
+		hooks := append([]func(http.ResponseWriter, *http.Request) bool(nil), v.hooks...)
 		v.mu.Unlock()
-		if hook != nil {
-			hook(r)
+		for _, hook := range hooks {
+			if hook(w, r) {
+				return
+			}
 		}
 		h.ServeHTTP(w, r)
 	}))
@@ -90,6 +92,8 @@ func Start(t testing.TB, api fcruntime.API, opts ...fcemu.Option) *Env {
 		}
 	})
 	v.URL = srv.URL
+	// Every log line of every test is scanned for the secrets.
+	t.Cleanup(func() { NoSecrets(t, v.Secrets(), v.Log.Lines()...) })
 	sts := e.IssueSTS(time.Hour)
 	v.Creds = credentials.Credentials{AccessKeyID: sts.AccessKeyID, AccessKeySecret: sts.AccessKeySecret, SecurityToken: sts.SecurityToken, Source: "test"}
 	return v
@@ -101,14 +105,47 @@ func Start(t testing.TB, api fcruntime.API, opts ...fcemu.Option) *Env {
 func (v *Env) CancelOnRequest(t testing.TB, method, path string) context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	v.mu.Lock()
-	v.onRequest = func(r *http.Request) {
+	v.OnRequest(func(r *http.Request) {
 		if r.Method == method && strings.Contains(r.URL.Path, path) {
 			cancel()
 		}
-	}
-	v.mu.Unlock()
+	})
 	return ctx
+}
+
+// OnRequest calls f with every request before the emulator handles it (f may make
+// requests of its own to v.URL).
+func (v *Env) OnRequest(f func(*http.Request)) {
+	v.hook(func(_ http.ResponseWriter, r *http.Request) bool {
+		f(r)
+		return false
+	})
+}
+
+// FailOSS makes OSS requests with method whose path contains path answer status with an
+// OSS error document of code, before the emulator sees them.
+func (v *Env) FailOSS(method, path string, status int, code string) {
+	v.hook(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != method || !strings.Contains(r.URL.Path, path) || strings.HasPrefix(r.URL.Path, "/20") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("X-Oss-Request-Id", "DEPLOYTEST0000000000000001")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+			`<Error><Code>%s</Code><Message>refused by deploytest</Message><RequestId>DEPLOYTEST0000000000000001</RequestId></Error>`, code)
+		return true
+	})
+}
+
+// Intercept lets h answer requests before the emulator does (h returns true when it
+// answered).
+func (v *Env) Intercept(h func(http.ResponseWriter, *http.Request) bool) { v.hook(h) }
+
+func (v *Env) hook(h func(http.ResponseWriter, *http.Request) bool) {
+	v.mu.Lock()
+	v.hooks = append(v.hooks, h)
+	v.mu.Unlock()
 }
 
 // Secrets are the values no log line or error may contain.
