@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
@@ -116,7 +117,7 @@ func (d *Deployer) deploy(ctx context.Context, r *Release, specs []Spec) error {
 	}
 	for _, p := range plans {
 		if err := ctx.Err(); err != nil {
-			return err
+			return fmt.Errorf("deployment interrupted before function %s: %w", p.spec.Name, err)
 		}
 		put := Put{Spec: p.spec, Create: p.create}
 		if p.code {
@@ -127,7 +128,7 @@ func (d *Deployer) deploy(ctx context.Context, r *Release, specs []Spec) error {
 			res.Outcome = Created
 			d.log("creating function %s (%d MB, %d s, code %s)", p.spec.Name, p.spec.MemoryMB, p.spec.TimeoutSec, code)
 		} else {
-			d.log("updating function %s (%s)", p.spec.Name, changes(p.live, p.spec, p.code))
+			d.log("updating function %s (%s)", p.spec.Name, changes(p.live, p.spec, r.pkg.CodeChecksum))
 		}
 		_, err := r.j.Put(ctx, put)
 		if p.create && isAlreadyExists(err) {
@@ -149,37 +150,21 @@ func (d *Deployer) deploy(ctx context.Context, r *Release, specs []Spec) error {
 }
 
 // changes describes an update for the log.
-func changes(live Function, want Spec, code bool) string {
+func changes(live Function, want Spec, checksum string) string {
 	var out []string
-	if code {
-		out = append(out, fmt.Sprintf("code %s -> %s", live.CodeChecksum, "new"))
+	add := func(what string, from, to any) {
+		if from != to {
+			out = append(out, fmt.Sprintf("%s %v -> %v", what, from, to))
+		}
 	}
-	if live.MemoryMB != want.MemoryMB {
-		out = append(out, fmt.Sprintf("memory %d -> %d MB", live.MemoryMB, want.MemoryMB))
-	}
-	if live.TimeoutSec != want.TimeoutSec {
-		out = append(out, fmt.Sprintf("timeout %d -> %d s", live.TimeoutSec, want.TimeoutSec))
-	}
-	if live.Runtime != want.Runtime {
-		out = append(out, fmt.Sprintf("runtime %s -> %s", live.Runtime, want.Runtime))
-	}
-	if live.Handler != want.Handler {
-		out = append(out, fmt.Sprintf("handler %s -> %s", live.Handler, want.Handler))
-	}
-	if live.Role != want.Role {
-		out = append(out, fmt.Sprintf("role %s -> %s", live.Role, want.Role))
-	}
-	if live.InternetAccess != want.InternetAccess {
-		out = append(out, fmt.Sprintf("internet access %t -> %t", live.InternetAccess, want.InternetAccess))
-	}
-	if len(out) == 0 {
-		return "no change"
-	}
-	s := out[0]
-	for _, o := range out[1:] {
-		s += ", " + o
-	}
-	return s
+	add("code checksum", live.CodeChecksum, checksum)
+	add("memory MB", live.MemoryMB, want.MemoryMB)
+	add("timeout s", live.TimeoutSec, want.TimeoutSec)
+	add("runtime", live.Runtime, want.Runtime)
+	add("handler", live.Handler, want.Handler)
+	add("role", live.Role, want.Role)
+	add("internet access", live.InternetAccess, want.InternetAccess)
+	return strings.Join(out, ", ")
 }
 
 // Release is a deployment in progress: live, not yet verified. Commit it once the

@@ -22,6 +22,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -204,7 +205,8 @@ func TestLargePackageThroughOSS(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				ctx := context.Background()
 				v := deploytest.Start(t, api, fcemu.WithLimits(smallLimits))
-				d := v.Deployer(t, bucket, deploy.WithInlineLimit(smallLimits.InlineCode), deploy.WithMultipart(100<<10, 3))
+				d := v.Deployer(t, bucket, deploy.WithInlineLimit(smallLimits.InlineCode), deploy.WithMultipart(100<<10, 3),
+					deploy.WithProgressEvery(0))
 				pkg := deploytest.Package(t, deploytest.Lithops(api), []wheeltest.Wheel{blob(300 << 10)}, nil)
 				if d.Uploader().Inline(pkg.Size) {
 					t.Fatalf("a %d-byte package fits inline: the test needs a larger one", pkg.Size)
@@ -232,8 +234,18 @@ func TestLargePackageThroughOSS(t *testing.T) {
 				if bucket && code.Object != deploy.PackageKey(pkg) {
 					t.Errorf("object %s, want the content-addressed %s", code.Object, deploy.PackageKey(pkg))
 				}
-				if parts := v.Count(fcemu.OpUploadPart); parts < 3 {
+				parts := v.Count(fcemu.OpUploadPart)
+				if parts < 3 {
 					t.Errorf("%d parts, want a multipart upload of at least 3", parts)
+				}
+				progress := 0
+				for _, l := range v.Log.Lines() {
+					if strings.HasPrefix(l, "uploading to oss://") && strings.Contains(l, "%") {
+						progress++
+					}
+				}
+				if progress != parts-1 {
+					t.Errorf("%d progress lines for %d parts, want one per part but the last: %q", progress, parts, v.Log.Lines())
 				}
 				if live := sdkFunction(t, v, spec.Name); live.CodeChecksum != pkg.CodeChecksum {
 					t.Errorf("live checksum %s, want %s", live.CodeChecksum, pkg.CodeChecksum)
@@ -637,6 +649,20 @@ func TestNewRefusesIncompleteTargets(t *testing.T) {
 		} else if strings.Contains(err.Error(), good.Credentials.AccessKeySecret) {
 			t.Errorf("%s: the error shows the secret: %v", name, err)
 		}
+	}
+}
+
+func TestTargetFrom(t *testing.T) {
+	cfg := inputs.Config{Region: "cn-shanghai", AccountID: "42", StorageBucket: "b", Endpoint: "https://fc.internal", OSSEndpoint: "https://oss.internal"}
+	creds := credentials.Credentials{AccessKeyID: "id", AccessKeySecret: "s"}
+	got := deploy.TargetFrom(cfg, fcruntime.FC3, creds, "lithops_abcd")
+	want := deploy.Target{API: fcruntime.FC3, Region: "cn-shanghai", AccountID: "42", Credentials: creds, Bucket: "b",
+		Endpoint: "https://fc.internal", OSSEndpoint: "https://oss.internal"}
+	if got != want {
+		t.Errorf("FC 3.0: %+v, want %+v (no service)", got, want)
+	}
+	if got := deploy.TargetFrom(cfg, fcruntime.FC2, creds, "lithops_abcd"); got.Service != "lithops_abcd" || got.API != fcruntime.FC2 {
+		t.Errorf("FC 2.0: %+v", got)
 	}
 }
 

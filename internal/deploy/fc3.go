@@ -261,11 +261,12 @@ func (c *fc3) CodeURL(ctx context.Context, name string) (string, error) {
 }
 
 func (c *fc3) Invoke(ctx context.Context, name string, event []byte) (Invocation, error) {
-	// The read timeout must outlast the function: take it from ctx, else a day (FC's
-	// longest function timeout).
+	// The read timeout must outlast the function: take it from ctx (rounded up to the
+	// minute: the SDK keeps one HTTP client per distinct timeout, forever), else a day
+	// (FC's longest function timeout).
 	read := 24 * time.Hour
 	if d, ok := ctx.Deadline(); ok {
-		read = time.Until(d) + time.Second
+		read = (time.Until(d) + time.Minute).Truncate(time.Minute)
 	}
 	return abandonable(ctx, func() (Invocation, error) {
 		resp, err := c.client.InvokeFunctionWithOptions(tea.String(name), &fc3api.InvokeFunctionRequest{Body: bytes.NewReader(event)},

@@ -44,6 +44,8 @@ type change struct {
 	hadOld    bool
 }
 
+var _ Functions = (*journal)(nil)
+
 func (j *journal) add(c *change) {
 	j.mu.Lock()
 	j.changes = append(j.changes, c)
@@ -242,14 +244,15 @@ func (j *journal) undoObject(ctx context.Context, c *change) (string, error) {
 	return "deleted " + where + ", which this run wrote", nil
 }
 
-// close removes the previous code kept on disk.
+// close forgets the changes (a committed release has nothing to undo) and removes the
+// previous code kept on disk.
 func (j *journal) close() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, f := range j.files {
 		os.Remove(f)
 	}
-	j.files = nil
+	j.files, j.changes = nil, nil
 }
 
 // RollbackError is a deployment that failed or was cancelled, and what was done to leave

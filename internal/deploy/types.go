@@ -21,6 +21,16 @@ type Spec struct {
 	InternetAccess bool
 }
 
+// Handler is the handler of Lithops' worker functions: entry_point.py at the zip root.
+const Handler = "entry_point.main"
+
+// WorkerSpec is a Lithops worker function as Lithops configures it: handler
+// entry_point.main and internet access (Lithops' workers reach OSS and its monitoring).
+func WorkerSpec(name, runtime string, memoryMB, timeoutSec int, role string) Spec {
+	return Spec{Name: name, Runtime: runtime, Handler: Handler, MemoryMB: memoryMB, TimeoutSec: timeoutSec,
+		Role: role, InternetAccess: true}
+}
+
 // Matches reports whether the live function f has the configuration s asks for.
 func (s Spec) Matches(f Function) bool {
 	return s.Name == f.Name && s.Runtime == f.Runtime && s.Handler == f.Handler &&

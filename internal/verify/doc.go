@@ -4,5 +4,6 @@
 // function made from the runtime plus ImportFile imports every top-level module and
 // reports each failure with its traceback; the function is deleted whatever happens).
 // Show prints what a failed function said as untrusted text. Publishing the metadata
-// answer is deploy.Release.Publish: writing to the cloud, and undoing it, is deploy's.
+// answer is deploy.Release.Commit's (objects): writing to the cloud, confirming that the
+// runtime is still the live one first, and undoing it, is deploy's.
 package verify

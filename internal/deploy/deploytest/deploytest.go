@@ -184,8 +184,7 @@ func (v *Env) Deployer(t testing.TB, bucket bool, opts ...deploy.Option) *deploy
 
 // Spec is a Lithops worker function's configuration on the emulator.
 func Spec(name string, memory int) deploy.Spec {
-	return deploy.Spec{Name: name, Runtime: Runtime, Handler: "entry_point.main", MemoryMB: memory, TimeoutSec: 60,
-		Role: Role, InternetAccess: true}
+	return deploy.WorkerSpec(name, Runtime, memory, 60, Role)
 }
 
 // Module returns a one-module distribution whose __init__.py is source.
