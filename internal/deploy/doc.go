@@ -17,7 +17,11 @@
 //
 //	d, err := deploy.New(deploy.TargetFrom(cfg, api, creds, service), deploy.WithLog(rep.Printf))
 //	rel, err := d.Deploy(ctx, pkg, specs) // on error, already rolled back
-//	... smoke tests (verify), rel.Publish(ctx, key, body) ...
-//	if err != nil { return rel.Abort(ctx, err) }
-//	if err := rel.Commit(ctx); err != nil { return rel.Abort(ctx, err) }
+//	... smoke tests (verify) ...
+//	if err == nil {
+//		err = rel.Commit(ctx, deploy.Object{Key: metaKey, Body: meta}) // confirm, publish, confirm
+//	}
+//	if err != nil {
+//		return rel.Abort(ctx, err) // *RollbackError: what was undone
+//	}
 package deploy
