@@ -747,3 +747,42 @@ func TestServiceMessagesRedacted(t *testing.T) {
 		deploytest.NoSecrets(t, v.Secrets(), err.Error())
 	})
 }
+
+// TestRoleChangeRolledBack: a new role is configuration like any other (on FC 2.0 the
+// service's); Abort puts the previous one back.
+func TestRoleChangeRolledBack(t *testing.T) {
+	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+		ctx := context.Background()
+		v := deploytest.Start(t, api)
+		d := v.Deployer(t, true)
+		pkg := deploytest.Package(t, deploytest.Lithops(api), nil, nil)
+		spec := deploytest.Spec("lithops-worker-role", 256)
+		rel, err := d.Deploy(ctx, pkg, []deploy.Spec{spec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel.Commit(ctx)
+		other := spec
+		other.Role = "acs:ram::1234567890123456:role/other-role"
+		rel, err = d.Deploy(ctx, pkg, []deploy.Spec{other})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := rel.Functions[0]; r.Outcome != deploy.Updated || !r.ConfigOnly {
+			t.Errorf("%+v, want a configuration-only update", r)
+		}
+		if live := sdkFunction(t, v, spec.Name); live.Role != other.Role {
+			t.Fatalf("role %s, want %s", live.Role, other.Role)
+		}
+		err = rel.Abort(ctx, errors.New("smoke failed"))
+		if !strings.Contains(err.Error(), "restored function "+spec.Name+" to its previous configuration") {
+			t.Errorf("error %q does not say the configuration was restored", err)
+		}
+		if live := sdkFunction(t, v, spec.Name); live.Role != spec.Role || live.CodeChecksum != pkg.CodeChecksum {
+			t.Errorf("live %+v, want role %s back", live, spec.Role)
+		}
+		if n := v.Count(fcemu.OpDownloadCode); n != 0 {
+			t.Errorf("%d code downloads for a configuration change", n)
+		}
+	})
+}

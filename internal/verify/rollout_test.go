@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -396,5 +397,36 @@ func TestConcurrentRollouts(t *testing.T) {
 				t.Logf("round %d run %d: %v", round, i, err)
 			}
 		}
+	})
+}
+
+// TestImportCheckThroughOSS: an import check package too large to send inline goes
+// through the storage bucket and is removed afterwards; the runtime's own package stays.
+func TestImportCheckThroughOSS(t *testing.T) {
+	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+		ctx := context.Background()
+		limits := fcemu.Limits{InlineCode: 256 << 10, OSSCode: 500 << 20, SyncPayload: 32 << 20, AsyncPayload: 128 << 10}
+		v := deploytest.Start(t, api, fcemu.WithLimits(limits))
+		f := newFlow(t, v, deploy.WithInlineLimit(limits.InlineCode), deploy.WithMultipart(100<<10, 2))
+		rnd := rand.New(rand.NewPCG(1, 2))
+		big := make([]byte, 300<<10)
+		for i := range big {
+			big[i] = byte(rnd.Uint32()) // incompressible
+		}
+		blob := wheeltest.Wheel{Name: "bigmod", Version: "1.0", Files: map[string][]byte{"bigmod/__init__.py": []byte("X = 1\n"), "bigmod/data.bin": big}}
+		r := newRuntime(t, api, blob)
+		if _, err := f.run(ctx, r, true, deploytest.Spec("lithops-worker-bigsmoke", 256)); err != nil {
+			t.Fatalf("rollout: %v", err)
+		}
+		if _, ok := v.Emu.Object(deploytest.Bucket, deploy.PackageKey(r.smoke)); ok {
+			t.Error("the import check's package was left in the bucket")
+		}
+		if _, ok := v.Emu.Object(deploytest.Bucket, deploy.PackageKey(r.pkg)); !ok {
+			t.Error("the runtime's package is not in the bucket")
+		}
+		if n := v.Count(fcemu.OpDeleteObject); n != 1 {
+			t.Errorf("%d object deletions, want 1", n)
+		}
+		noSmokeFunction(t, v)
 	})
 }
