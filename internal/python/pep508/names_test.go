@@ -35,3 +35,18 @@ func TestValidName(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalizeNamePythonLowercase(t *testing.T) {
+	// packaging lower-cases with str.lower(): İ becomes "i̇", a final Σ becomes ς.
+	tests := []struct{ in, want string }{
+		{"İnfo", "i\u0307nfo"},
+		{"ΟΔΟΣ", "οδος"},
+		{"A__b..C-", "a-b-c-"},
+		{"-x", "-x"},
+	}
+	for _, tt := range tests {
+		if got := NormalizeName(tt.in); got != tt.want {
+			t.Errorf("NormalizeName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

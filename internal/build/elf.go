@@ -1,0 +1,121 @@
+package build
+
+import (
+	"debug/elf"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+)
+
+// ELFInfo is what the glibc check needs from one ELF file; it is target-independent,
+// so Inspect records it once per wheel and Assemble checks it per target.
+type ELFInfo struct {
+	Class   string   `json:"class"`             // e.g. "ELFCLASS64"
+	Machine string   `json:"machine"`           // e.g. "EM_X86_64"
+	Glibc   []string `json:"glibc,omitempty"`   // required GLIBC_* versions, sorted
+	Musl    bool     `json:"musl,omitempty"`    // links against musl's libc
+	Invalid string   `json:"invalid,omitempty"` // why debug/elf could not read it
+}
+
+var elfMagic = []byte("\x7fELF")
+
+// readELF extracts the ELF facts from r. A file that starts like an ELF but cannot be
+// parsed is recorded as Invalid (and refused by the check), not as an Inspect error:
+// what matters is whether it could load on the target.
+func readELF(r io.ReaderAt) *ELFInfo {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return &ELFInfo{Invalid: err.Error()}
+	}
+	defer f.Close()
+	info := &ELFInfo{Class: f.Class.String(), Machine: f.Machine.String()}
+	var needs []elf.DynamicVersionNeed
+	if f.SectionByType(elf.SHT_GNU_VERNEED) != nil { // objects without one need no versions
+		if needs, err = f.DynamicVersionNeeds(); err != nil {
+			return &ELFInfo{Class: info.Class, Machine: info.Machine, Invalid: "version needs: " + err.Error()}
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range needs {
+		for _, d := range n.Needs {
+			if strings.HasPrefix(d.Dep, "GLIBC_") && !seen[d.Dep] {
+				seen[d.Dep] = true
+				info.Glibc = append(info.Glibc, d.Dep)
+			}
+		}
+	}
+	sort.Strings(info.Glibc)
+	if libs, err := f.ImportedLibraries(); err == nil {
+		for _, l := range libs {
+			if strings.HasPrefix(l, "libc.musl") {
+				info.Musl = true
+			}
+		}
+	}
+	return info
+}
+
+// glibcABITags are GLIBC_ABI_* version names and the release that introduced them.
+var glibcABITags = map[string]fcruntime.Glibc{
+	"GLIBC_ABI_DT_RELR": {Major: 2, Minor: 36},
+}
+
+// glibcVersion parses "GLIBC_2.34" (or "GLIBC_2.2.5") into its major.minor; ok is false
+// for names that are not releases (GLIBC_PRIVATE, unknown GLIBC_ABI_* tags).
+func glibcVersion(dep string) (fcruntime.Glibc, bool) {
+	if g, ok := glibcABITags[dep]; ok {
+		return g, true
+	}
+	f := strings.Split(strings.TrimPrefix(dep, "GLIBC_"), ".")
+	if len(f) < 2 {
+		return fcruntime.Glibc{}, false
+	}
+	ma, err1 := strconv.Atoi(f[0])
+	mi, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil {
+		return fcruntime.Glibc{}, false
+	}
+	return fcruntime.Glibc{Major: ma, Minor: mi}, true
+}
+
+func glibcLess(a, b fcruntime.Glibc) bool {
+	return a.Major < b.Major || a.Major == b.Major && a.Minor < b.Minor
+}
+
+// problems lists why the ELF file cannot load on an x86_64 target with glibc limit.
+func (e *ELFInfo) problems(limit fcruntime.Glibc) []string {
+	if e.Invalid != "" {
+		return []string{"unreadable ELF file: " + e.Invalid}
+	}
+	var out []string
+	if e.Class != elf.ELFCLASS64.String() {
+		out = append(out, fmt.Sprintf("class %s, the target needs ELFCLASS64", e.Class))
+	}
+	if e.Machine != elf.EM_X86_64.String() {
+		out = append(out, fmt.Sprintf("machine %s, the target is x86_64 (EM_X86_64)", e.Machine))
+	}
+	if e.Musl {
+		out = append(out, "linked against musl libc (a musllinux build); the target uses glibc")
+	}
+	worst, worstName := fcruntime.Glibc{}, ""
+	for _, dep := range e.Glibc {
+		g, ok := glibcVersion(dep)
+		if !ok {
+			if strings.HasPrefix(dep, "GLIBC_ABI_") {
+				out = append(out, fmt.Sprintf("requires %s, an unknown glibc ABI tag", dep))
+			}
+			continue
+		}
+		if glibcLess(limit, g) && (worstName == "" || glibcLess(worst, g)) {
+			worst, worstName = g, dep
+		}
+	}
+	if worstName != "" {
+		out = append(out, fmt.Sprintf("requires %s (glibc %s), newer than the target's glibc %s", worstName, worst, limit))
+	}
+	return out
+}

@@ -1,0 +1,30 @@
+package build
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
+)
+
+// FuzzInspect feeds arbitrary bytes to Inspect as a wheel: it must return a manifest or
+// an error, never panic or hang, whatever the archive claims.
+func FuzzInspect(f *testing.F) {
+	f.Add(goodWheel().MustBytes(f))
+	f.Add(goodWheel().MustBytes(f, wheeltest.WithLyingSize("demo_pkg/__init__.py", 1<<40)))
+	f.Add(goodWheel().MustBytes(f, wheeltest.WithSymlink("demo_pkg/l", "/")))
+	f.Add([]byte("PK\x05\x06" + string(make([]byte, 18))))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "demo_pkg-1.0-py3-none-any.whl")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, err := Inspect(context.Background(), p, WithLimits(Limits{MaxEntries: 1000, MaxUncompressed: 8 << 20}))
+		if err == nil && (m.DistInfo == "" || m.Name == "") {
+			t.Errorf("accepted a wheel without metadata: %+v", m)
+		}
+	})
+}

@@ -1,0 +1,194 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"time"
+)
+
+// Credentials are Alibaba Cloud keys, long-lived or temporary (with a security token).
+type Credentials struct {
+	AccessKeyID     string
+	AccessKeySecret string
+	SecurityToken   string    // set for STS credentials
+	Expiration      time.Time // zero when unknown or long-lived
+	Source          string    // where they came from, for messages, e.g. "inputs"
+}
+
+// Secrets returns the values to mask.
+func (c Credentials) Secrets() []string {
+	var out []string
+	for _, s := range []string{c.AccessKeyID, c.AccessKeySecret, c.SecurityToken} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// String describes the credentials without any of their values.
+func (c Credentials) String() string {
+	s := "credentials from " + c.Source
+	if c.SecurityToken != "" {
+		s += " (temporary"
+		if !c.Expiration.IsZero() {
+			s += ", expire " + c.Expiration.UTC().Format(time.RFC3339)
+		}
+		s += ")"
+	}
+	return s
+}
+
+// GoString keeps %#v as safe as %v.
+func (c Credentials) GoString() string { return "credentials.Credentials{" + c.String() + "}" }
+
+// Request is what the action's inputs say about credentials.
+type Request struct {
+	AccessKeyID, AccessKeySecret, SecurityToken string // access-key-id, access-key-secret, security-token
+	OIDCRoleARN, OIDCProviderARN, OIDCAudience  string // oidc-role-arn, oidc-provider-arn, oidc-audience
+}
+
+// DefaultSTSEndpoint is where AssumeRoleWithOIDC is sent unless WithSTSEndpoint says otherwise.
+const DefaultSTSEndpoint = "https://sts.aliyuncs.com"
+
+// DefaultAudience is the OIDC audience requested when Request.OIDCAudience is empty.
+const DefaultAudience = "sts.aliyuncs.com"
+
+// Option configures Resolve.
+type Option func(*resolver)
+
+// WithGetenv sets how environment variables are read (default os.Getenv).
+func WithGetenv(getenv func(string) string) Option { return func(r *resolver) { r.getenv = getenv } }
+
+// WithHTTPClient sets the client for the ID token and STS requests.
+func WithHTTPClient(c *http.Client) Option { return func(r *resolver) { r.client = c } }
+
+// WithSTSEndpoint sets the STS endpoint (e.g. https://sts.cn-hangzhou.aliyuncs.com, or
+// the emulator's).
+func WithSTSEndpoint(u string) Option { return func(r *resolver) { r.stsEndpoint = u } }
+
+// WithSessionDuration sets DurationSeconds of the STS session (default 1 hour; STS
+// accepts 15 minutes up to the role's maximum session duration).
+func WithSessionDuration(d time.Duration) Option { return func(r *resolver) { r.duration = d } }
+
+// WithSessionName sets RoleSessionName (default lithops-fc-runtime-<GITHUB_RUN_ID>).
+func WithSessionName(name string) Option { return func(r *resolver) { r.sessionName = name } }
+
+// WithRequestTimeout bounds each HTTP attempt (default 30 seconds).
+func WithRequestTimeout(d time.Duration) Option { return func(r *resolver) { r.timeout = d } }
+
+// WithRetry sets the attempts per request and the first backoff, doubled after each
+// failure (default 3 attempts, 1 second).
+func WithRetry(attempts int, backoff time.Duration) Option {
+	return func(r *resolver) { r.attempts, r.backoff = max(attempts, 1), backoff }
+}
+
+// WithClock sets the clock for STS's Timestamp parameter.
+func WithClock(now func() time.Time) Option { return func(r *resolver) { r.now = now } }
+
+type resolver struct {
+	getenv      func(string) string
+	client      *http.Client
+	stsEndpoint string
+	duration    time.Duration
+	sessionName string
+	timeout     time.Duration
+	attempts    int
+	backoff     time.Duration
+	now         func() time.Time
+}
+
+func newResolver(opts []Option) *resolver {
+	r := &resolver{
+		getenv:      os.Getenv,
+		client:      http.DefaultClient,
+		stsEndpoint: DefaultSTSEndpoint,
+		duration:    time.Hour,
+		timeout:     30 * time.Second,
+		attempts:    3,
+		backoff:     time.Second,
+		now:         time.Now,
+	}
+	for _, o := range opts {
+		o(r)
+	}
+	if r.sessionName == "" {
+		r.sessionName = "lithops-fc-runtime"
+		if id := r.getenv("GITHUB_RUN_ID"); runIDRE.MatchString(id) {
+			r.sessionName += "-" + id
+		}
+	}
+	return r
+}
+
+var runIDRE = regexp.MustCompile(`^[0-9]{1,40}$`)
+
+// ErrNoCredentials says that neither inputs, environment nor OIDC gave credentials.
+var ErrNoCredentials = errors.New("no Alibaba Cloud credentials: set access-key-id and access-key-secret (from repository secrets), " +
+	"or oidc-role-arn and oidc-provider-arn (GitHub OIDC), or run aliyun/configure-aliyun-credentials-action before this step; " +
+	"a dry run (dry-run: true) needs none")
+
+// envSource is one set of environment variables that can hold credentials.
+type envSource struct{ id, secret, token string }
+
+var envSources = []envSource{
+	{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"},
+	// What aliyun/configure-aliyun-credentials-action also exports, as Terraform names them.
+	{"ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN"},
+}
+
+// Resolve returns the credentials to deploy with. OIDC inputs win (the job's GitHub ID
+// token exchanged through STS AssumeRoleWithOIDC); then the key inputs; then the
+// ALIBABA_CLOUD_* variables; then the ALICLOUD_* ones. Each source is taken whole: a key
+// id is never paired with another source's secret.
+func Resolve(ctx context.Context, req Request, opts ...Option) (Credentials, error) {
+	r := newResolver(opts)
+	if req.OIDCRoleARN != "" || req.OIDCProviderARN != "" {
+		if req.OIDCRoleARN == "" || req.OIDCProviderARN == "" {
+			return Credentials{}, errors.New("credentials: OIDC needs both oidc-role-arn and oidc-provider-arn")
+		}
+		return r.oidc(ctx, req)
+	}
+	if req.AccessKeyID != "" || req.AccessKeySecret != "" {
+		if req.AccessKeyID == "" || req.AccessKeySecret == "" {
+			return Credentials{}, errors.New("credentials: set access-key-id and access-key-secret together")
+		}
+		return Credentials{AccessKeyID: req.AccessKeyID, AccessKeySecret: req.AccessKeySecret, SecurityToken: req.SecurityToken, Source: "inputs"}, nil
+	}
+	for _, s := range envSources {
+		id, secret := r.getenv(s.id), r.getenv(s.secret)
+		if id == "" && secret == "" {
+			continue
+		}
+		if id == "" || secret == "" {
+			missing := s.secret
+			if id == "" {
+				missing = s.id
+			}
+			return Credentials{}, fmt.Errorf("credentials: %s is empty while its pair is set; set both (or neither)", missing)
+		}
+		return Credentials{AccessKeyID: id, AccessKeySecret: secret, SecurityToken: r.getenv(s.token), Source: s.id + " environment"}, nil
+	}
+	return Credentials{}, ErrNoCredentials
+}
+
+func (r *resolver) oidc(ctx context.Context, req Request) (Credentials, error) {
+	aud := req.OIDCAudience
+	if aud == "" {
+		aud = DefaultAudience
+	}
+	token, err := r.idToken(ctx, aud)
+	if err != nil {
+		return Credentials{}, err
+	}
+	c, err := r.assumeRoleWithOIDC(ctx, req.OIDCRoleARN, req.OIDCProviderARN, token)
+	if err != nil {
+		return Credentials{}, err
+	}
+	c.Source = "OIDC role " + req.OIDCRoleARN
+	return c, nil
+}

@@ -1,0 +1,162 @@
+package fcemu
+
+import (
+	"sync"
+	"time"
+)
+
+// Faults injects failures and latency so that tests can exercise retries, waiting and
+// rollback. Every method is safe for concurrent use; the zero value injects nothing.
+type Faults struct {
+	mu      sync.Mutex
+	next    []*failRule
+	delays  map[Op]time.Duration
+	holds   map[string]hold
+	invokes []*invokeFailRule
+}
+
+type failRule struct {
+	op     Op
+	left   int
+	status int
+	code   string
+}
+
+// hold is a test's instruction for an FC 3.0 function's next (or current) transition.
+type hold struct {
+	polls      int    // answers that still show Pending / InProgress; -1 keeps the default
+	failReason string // non-empty: the transition ends in Failed with this reason
+}
+
+type invokeFailRule struct {
+	function string // "" matches every function
+	left     int
+	message  string
+}
+
+// FailNext makes the next n calls of op (OpAny: of any operation) answer HTTP status with
+// the service error code, in the shape of the service the call went to (FC JSON, OSS XML,
+// STS JSON). Rules added earlier are consumed first.
+func (f *Faults) FailNext(op Op, n, status int, code string) {
+	if n <= 0 {
+		return
+	}
+	f.mu.Lock()
+	f.next = append(f.next, &failRule{op: op, left: n, status: status, code: code})
+	f.mu.Unlock()
+}
+
+// Delay adds latency d before every call of op (OpAny: every call) is handled; zero removes it.
+func (f *Faults) Delay(op Op, d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.delays == nil {
+		f.delays = map[Op]time.Duration{}
+	}
+	if d <= 0 {
+		delete(f.delays, op)
+		return
+	}
+	f.delays[op] = d
+}
+
+// KeepPending keeps FC 3.0 function name in its transition (state Pending after a create,
+// lastUpdateStatus InProgress after an update) for polls more GetFunction or
+// InvokeFunction answers. It applies to the transition in progress, or to the next one.
+func (f *Faults) KeepPending(name string, polls int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.holdLocked(name)
+	h.polls = polls
+	f.holds[name] = h
+}
+
+// EndFailed makes the current or next transition of FC 3.0 function name end in Failed
+// (state Failed after a create, lastUpdateStatus Failed after an update) with reason.
+func (f *Faults) EndFailed(name, reason string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.holdLocked(name)
+	h.failReason = reason
+	f.holds[name] = h
+}
+
+func (f *Faults) holdLocked(name string) hold {
+	if f.holds == nil {
+		f.holds = map[string]hold{}
+	}
+	h, ok := f.holds[name]
+	if !ok {
+		h.polls = -1
+	}
+	return h
+}
+
+// FailInvocations makes the next n invocations of function name ("" for any function)
+// fail as a handler exception would (X-Fc-Error-Type: UnhandledInvocationError) with
+// message, without running the code.
+func (f *Faults) FailInvocations(name string, n int, message string) {
+	if n <= 0 {
+		return
+	}
+	f.mu.Lock()
+	f.invokes = append(f.invokes, &invokeFailRule{function: name, left: n, message: message})
+	f.mu.Unlock()
+}
+
+// Reset removes every fault.
+func (f *Faults) Reset() {
+	f.mu.Lock()
+	f.next, f.delays, f.holds, f.invokes = nil, nil, nil, nil
+	f.mu.Unlock()
+}
+
+// take consumes a failure rule for op, if one applies.
+func (f *Faults) take(op Op) (status int, code string, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.next {
+		if r.op != op && r.op != OpAny {
+			continue
+		}
+		r.left--
+		if r.left == 0 {
+			f.next = append(f.next[:i], f.next[i+1:]...)
+		}
+		return r.status, r.code, true
+	}
+	return 0, "", false
+}
+
+func (f *Faults) delay(op Op) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.delays[op] + f.delays[OpAny]
+}
+
+// takeHold consumes the test's instruction for function name's transition.
+func (f *Faults) takeHold(name string) (hold, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h, ok := f.holds[name]
+	if ok {
+		delete(f.holds, name)
+	}
+	return h, ok
+}
+
+func (f *Faults) takeInvocationFailure(name string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.invokes {
+		if r.function != "" && r.function != name {
+			continue
+		}
+		r.left--
+		if r.left == 0 {
+			f.invokes = append(f.invokes[:i], f.invokes[i+1:]...)
+		}
+		return r.message, true
+	}
+	return "", false
+}

@@ -1,0 +1,280 @@
+package fcemu
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+)
+
+// fields is a JSON request object by key. Both SDKs send JSON null for unset fields
+// (fc-go-sdk has no omitempty; the FC 3.0 SDK for maps and lists), and null means
+// "not given": on updates, "unchanged".
+type fields map[string]json.RawMessage
+
+func parseFields(body []byte) (fields, *apiError) {
+	var f fields
+	if err := json.Unmarshal(body, &f); err != nil || f == nil {
+		return nil, invalidArg("the request body must be a JSON object")
+	}
+	return f, nil
+}
+
+func (f fields) given(key string) bool {
+	raw, ok := f[key]
+	return ok && !bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+}
+
+func (f fields) str(key string) (*string, *apiError) {
+	if !f.given(key) {
+		return nil, nil
+	}
+	var s string
+	if err := json.Unmarshal(f[key], &s); err != nil {
+		return nil, invalidArg("%s must be a string", key)
+	}
+	return &s, nil
+}
+
+func (f fields) int32(key string) (*int32, *apiError) {
+	if !f.given(key) {
+		return nil, nil
+	}
+	var n int32
+	if err := json.Unmarshal(f[key], &n); err != nil {
+		return nil, invalidArg("%s must be an integer", key)
+	}
+	return &n, nil
+}
+
+func (f fields) float(key string) (*float64, *apiError) {
+	if !f.given(key) {
+		return nil, nil
+	}
+	var n float64
+	if err := json.Unmarshal(f[key], &n); err != nil {
+		return nil, invalidArg("%s must be a number", key)
+	}
+	return &n, nil
+}
+
+func (f fields) boolean(key string) (*bool, *apiError) {
+	if !f.given(key) {
+		return nil, nil
+	}
+	var b bool
+	if err := json.Unmarshal(f[key], &b); err != nil {
+		return nil, invalidArg("%s must be true or false", key)
+	}
+	return &b, nil
+}
+
+func (f fields) strMap(key string) (map[string]string, bool, *apiError) {
+	if !f.given(key) {
+		return nil, false, nil
+	}
+	var m map[string]*string
+	if err := json.Unmarshal(f[key], &m); err != nil {
+		return nil, false, invalidArg("%s must be an object of strings", key)
+	}
+	out := map[string]string{}
+	for k, v := range m {
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	return out, true, nil
+}
+
+// passthrough copies the given, non-null keys into dst: configuration the emulator
+// stores and echoes without acting on it.
+func (f fields) passthrough(dst map[string]json.RawMessage, keys ...string) map[string]json.RawMessage {
+	for _, k := range keys {
+		if f.given(k) {
+			if dst == nil {
+				dst = map[string]json.RawMessage{}
+			}
+			dst[k] = f[k]
+		}
+	}
+	return dst
+}
+
+// FC's naming rule for services and functions: letters, digits, '_' and '-', not starting
+// with a digit or '-'.
+var namePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+func checkName(kind, name string, max int) *apiError {
+	if name == "" {
+		return invalidArg("%s name is required", kind)
+	}
+	if len(name) > max || !namePattern.MatchString(name) {
+		return invalidArg("invalid %s name '%s': 1-%d characters of letters, digits, '_' and '-', not starting with a digit or '-'", kind, name, max)
+	}
+	return nil
+}
+
+// codeRuntimes are FC's runtimes that run a code package (custom containers take an
+// image instead, which the emulator does not emulate). Only the Python ones can be
+// invoked here.
+var codeRuntimes = func() map[string]bool {
+	m := map[string]bool{}
+	for _, rt := range fcruntime.All() {
+		m[rt.Name] = true
+	}
+	for _, rt := range strings.Fields("nodejs12 nodejs14 nodejs16 nodejs18 nodejs20 java8 java11 go1 php7.2 dotnetcore3.1 custom custom.debian10 custom.debian11 custom.debian12") {
+		m[rt] = true
+	}
+	return m
+}()
+
+func checkRuntime(rt string) *apiError {
+	if rt == "custom-container" {
+		return invalidArg("runtime custom-container is not emulated by fcemu; use a code package runtime")
+	}
+	if !codeRuntimes[rt] {
+		var known []string
+		for k := range codeRuntimes {
+			known = append(known, k)
+		}
+		sort.Strings(known)
+		return invalidArg("runtime '%s' is not supported; supported runtimes: %s", rt, strings.Join(known, ", "))
+	}
+	return nil
+}
+
+var handlerPattern = regexp.MustCompile(`^[A-Za-z0-9_./-]+\.[A-Za-z_][A-Za-z0-9_]*$`)
+
+func checkHandler(h string) *apiError {
+	if len(h) > 128 || !handlerPattern.MatchString(h) {
+		return invalidArg("invalid handler '%s': it must be 'module.function' (at most 128 characters)", h)
+	}
+	return nil
+}
+
+func checkMemory(m int32) *apiError {
+	if m < 128 || m > 32768 || m%64 != 0 {
+		return invalidArg("memorySize %d is invalid: it must be between 128 and 32768 MB, in steps of 64 MB", m)
+	}
+	return nil
+}
+
+func checkTimeout(t int32) *apiError {
+	if t < 1 || t > 86400 {
+		return invalidArg("timeout %d is invalid: it must be between 1 and 86400 seconds", t)
+	}
+	return nil
+}
+
+// configure applies the fields common to FC 2.0 and 3.0 creates and updates to fn,
+// validating each given one.
+func configure(fn *function, f fields) *apiError {
+	if s, err := f.str("description"); err != nil {
+		return err
+	} else if s != nil {
+		fn.Description = *s
+	}
+	if s, err := f.str("runtime"); err != nil {
+		return err
+	} else if s != nil {
+		if err := checkRuntime(*s); err != nil {
+			return err
+		}
+		fn.Runtime = *s
+	}
+	if s, err := f.str("handler"); err != nil {
+		return err
+	} else if s != nil {
+		if err := checkHandler(*s); err != nil {
+			return err
+		}
+		fn.Handler = *s
+	}
+	if n, err := f.int32("memorySize"); err != nil {
+		return err
+	} else if n != nil {
+		if err := checkMemory(*n); err != nil {
+			return err
+		}
+		fn.MemorySize = *n
+	}
+	if n, err := f.int32("timeout"); err != nil {
+		return err
+	} else if n != nil {
+		if err := checkTimeout(*n); err != nil {
+			return err
+		}
+		fn.Timeout = *n
+	}
+	if env, ok, err := f.strMap("environmentVariables"); err != nil {
+		return err
+	} else if ok {
+		fn.Env = env
+	}
+	return nil
+}
+
+func fcTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+func newETag() string { return randomHex(16) }
+
+// checkIfMatch refuses an FC 2.0 change whose If-Match names another version.
+func checkIfMatch(r *http.Request, etag string) *apiError {
+	if m := r.Header.Get("If-Match"); m != "" && strings.Trim(m, `"`) != etag {
+		return errf(http.StatusPreconditionFailed, "PreconditionFailed", "the resource being modified has been changed")
+	}
+	return nil
+}
+
+// checkQualifier accepts LATEST (or none): the emulator has no versions or aliases.
+func checkQualifier(q, owner string) *apiError {
+	if q == "" || q == "LATEST" {
+		return nil
+	}
+	if _, err := strconv.Atoi(q); err == nil {
+		return errf(http.StatusNotFound, "VersionNotFound", "version '%s' of %s does not exist", q, owner)
+	}
+	return errf(http.StatusNotFound, "AliasNotFound", "alias '%s' of %s does not exist", q, owner)
+}
+
+// page lists names in order from start (inclusive), at most limit, and the token of
+// the next page.
+func page(names []string, prefix, start string, limit int) ([]string, string) {
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		if !strings.HasPrefix(n, prefix) || n < start {
+			continue
+		}
+		if len(out) == limit {
+			return out, n
+		}
+		out = append(out, n)
+	}
+	return out, ""
+}
+
+func pageLimit(q string, def, max int) (int, *apiError) {
+	if q == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(q)
+	if err != nil || n < 1 || n > max {
+		return 0, invalidArg("limit %q is invalid: it must be between 1 and %d", q, max)
+	}
+	return n, nil
+}
+
+func splitSegments(path, prefix string) []string {
+	rest := strings.Trim(strings.TrimPrefix(path, prefix), "/")
+	if rest == "" {
+		return nil
+	}
+	return strings.Split(rest, "/")
+}

@@ -1,0 +1,237 @@
+package fcemu
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// state is everything the emulated account holds. It lives in memory and, with
+// WithStateDir, is written to state.json after every change (bytes go to blobs/).
+type state struct {
+	Services  map[string]*service  `json:"services"`  // FC 2.0
+	Functions map[string]*function `json:"functions"` // FC 3.0
+	Buckets   map[string]*bucket   `json:"buckets"`   // OSS
+}
+
+type service struct {
+	Name           string                     `json:"name"`
+	ID             string                     `json:"id"`
+	Description    string                     `json:"description"`
+	Role           string                     `json:"role"`
+	InternetAccess *bool                      `json:"internetAccess,omitempty"`
+	Config         map[string]json.RawMessage `json:"config,omitempty"` // echoed as sent
+	Created        time.Time                  `json:"created"`
+	Modified       time.Time                  `json:"modified"`
+	ETag           string                     `json:"etag"`
+	Functions      map[string]*function       `json:"functions"`
+}
+
+type function struct {
+	Name        string                     `json:"name"`
+	ID          string                     `json:"id"`
+	Description string                     `json:"description"`
+	Runtime     string                     `json:"runtime"`
+	Handler     string                     `json:"handler"`
+	Role        string                     `json:"role,omitempty"` // FC 3.0; FC 2.0 functions use their service's
+	MemorySize  int32                      `json:"memorySize"`
+	Timeout     int32                      `json:"timeout"`
+	Env         map[string]string          `json:"env,omitempty"`
+	Config      map[string]json.RawMessage `json:"config,omitempty"` // other fields, echoed as sent
+	Code        codeRef                    `json:"code"`
+	Created     time.Time                  `json:"created"`
+	Modified    time.Time                  `json:"modified"`
+	ETag        string                     `json:"etag"`
+
+	// FC 3.0 lifecycle: a create leaves State Pending, an update LastUpdateStatus
+	// InProgress, until Polls more GetFunction/InvokeFunction answers have shown it.
+	State                      string `json:"state,omitempty"`
+	StateReason                string `json:"stateReason,omitempty"`
+	StateReasonCode            string `json:"stateReasonCode,omitempty"`
+	LastUpdateStatus           string `json:"lastUpdateStatus,omitempty"`
+	LastUpdateStatusReason     string `json:"lastUpdateStatusReason,omitempty"`
+	LastUpdateStatusReasonCode string `json:"lastUpdateStatusReasonCode,omitempty"`
+	Polls                      int    `json:"polls,omitempty"`
+	FailReason                 string `json:"failReason,omitempty"`
+}
+
+// codeRef points at a function's zip in the blob store.
+type codeRef struct {
+	Blob     string `json:"blob"`
+	Size     int64  `json:"size"`
+	Checksum string `json:"checksum"` // CRC-64/ECMA-182, unsigned decimal
+}
+
+type bucket struct {
+	Name    string             `json:"name"`
+	Created time.Time          `json:"created"`
+	System  bool               `json:"system,omitempty"` // FC's temporary code bucket: not the account's
+	Objects map[string]*object `json:"objects"`
+}
+
+type object struct {
+	Key         string            `json:"key"`
+	Blob        string            `json:"blob"`
+	Size        int64             `json:"size"`
+	ETag        string            `json:"etag"` // as OSS shows it, quoted
+	CRC64       uint64            `json:"crc64,string"`
+	ContentType string            `json:"contentType"`
+	Type        string            `json:"type"` // Normal or Multipart
+	Modified    time.Time         `json:"modified"`
+	Meta        map[string]string `json:"meta,omitempty"` // x-oss-meta-*
+}
+
+func newState() *state {
+	return &state{Services: map[string]*service{}, Functions: map[string]*function{}, Buckets: map[string]*bucket{}}
+}
+
+// blobStore keeps content-addressed bytes (function code, objects) in memory or, when dir
+// is set, in files under dir.
+type blobStore struct {
+	dir string
+	mem map[string][]byte
+}
+
+func (b *blobStore) put(data []byte) (string, error) {
+	sum := sha256.Sum256(data)
+	id := hex.EncodeToString(sum[:])
+	if b.dir == "" {
+		if b.mem == nil {
+			b.mem = map[string][]byte{}
+		}
+		b.mem[id] = data
+		return id, nil
+	}
+	path := filepath.Join(b.dir, id)
+	if _, err := os.Stat(path); err == nil {
+		return id, nil
+	}
+	if err := writeFileAtomic(path, data); err != nil {
+		return "", fmt.Errorf("store blob: %w", err)
+	}
+	return id, nil
+}
+
+func (b *blobStore) get(id string) ([]byte, error) {
+	if b.dir == "" {
+		data, ok := b.mem[id]
+		if !ok {
+			return nil, fmt.Errorf("blob %s: %w", id, fs.ErrNotExist)
+		}
+		return data, nil
+	}
+	data, err := os.ReadFile(filepath.Join(b.dir, id))
+	if err != nil {
+		return nil, fmt.Errorf("read blob: %w", err)
+	}
+	return data, nil
+}
+
+// gc drops every blob not in keep.
+func (b *blobStore) gc(keep map[string]bool) {
+	if b.dir == "" {
+		for id := range b.mem {
+			if !keep[id] {
+				delete(b.mem, id)
+			}
+		}
+		return
+	}
+	entries, _ := os.ReadDir(b.dir)
+	for _, en := range entries {
+		if !keep[en.Name()] {
+			os.Remove(filepath.Join(b.dir, en.Name()))
+		}
+	}
+}
+
+// referenced lists the blobs the state points at.
+func (s *state) referenced() map[string]bool {
+	keep := map[string]bool{}
+	for _, svc := range s.Services {
+		for _, fn := range svc.Functions {
+			keep[fn.Code.Blob] = true
+		}
+	}
+	for _, fn := range s.Functions {
+		keep[fn.Code.Blob] = true
+	}
+	for _, b := range s.Buckets {
+		for _, o := range b.Objects {
+			keep[o.Blob] = true
+		}
+	}
+	return keep
+}
+
+const stateFile = "state.json"
+
+// loadState reads dir/state.json, or returns an empty state when there is none yet.
+func loadState(dir string) (*state, error) {
+	data, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return newState(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read emulator state: %w", err)
+	}
+	s := newState()
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, fmt.Errorf("read emulator state %s: %w (delete the folder to start afresh)", filepath.Join(dir, stateFile), err)
+	}
+	for _, svc := range s.Services {
+		if svc.Functions == nil {
+			svc.Functions = map[string]*function{}
+		}
+	}
+	for _, b := range s.Buckets {
+		if b.Objects == nil {
+			b.Objects = map[string]*object{}
+		}
+	}
+	return s, nil
+}
+
+// saveLocked writes the state after a change (when persisting) and drops unreferenced
+// blobs. The caller holds e.mu.
+func (e *Emulator) saveLocked() error {
+	e.blobs.gc(e.st.referenced())
+	if e.cfg.stateDir == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(e.st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode emulator state: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(e.cfg.stateDir, stateFile), data); err != nil {
+		return fmt.Errorf("save emulator state: %w", err)
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}

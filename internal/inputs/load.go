@@ -1,0 +1,203 @@
+package inputs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Option configures Load.
+type Option func(*loader)
+
+// WithUsageOutput sets where --help prints the usage (default os.Stdout).
+func WithUsageOutput(w io.Writer) Option { return func(l *loader) { l.usage = w } }
+
+// WithWorkingDir sets the directory used as the workspace when GITHUB_WORKSPACE is unset
+// (default: the process's working directory).
+func WithWorkingDir(dir string) Option { return func(l *loader) { l.wd = dir } }
+
+type loader struct {
+	usage io.Writer
+	wd    string
+}
+
+// rawValue is one input as given, before validation.
+type rawValue struct {
+	value string
+	flag  bool // from --name rather than INPUT_*
+}
+
+// Load reads every input from args (--name=value, --name value, or --name for booleans)
+// and from INPUT_* variables through getenv (flags win), applies the defaults and
+// validates them all into one Config. Every problem is reported, joined; each is an
+// *Error (see Errors). --help prints the usage and returns ErrHelp.
+func Load(args []string, getenv func(string) string, opts ...Option) (Config, error) {
+	l := loader{usage: os.Stdout}
+	for _, o := range opts {
+		o(&l)
+	}
+	fields := Fields()
+	flags, help, err := parseArgs(args, fields)
+	if err != nil {
+		return Config{}, err
+	}
+	if help {
+		Usage(l.usage)
+		return Config{}, ErrHelp
+	}
+
+	gha := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(io.Discard))
+	raw := map[string]rawValue{}
+	for _, f := range fields {
+		v, ok := flags[f.Name]
+		if !ok && !f.FlagOnly {
+			v = rawValue{value: gha.GetInput(f.Name)}
+		}
+		if strings.TrimSpace(v.value) == "" {
+			v.value = f.Default
+		}
+		raw[f.Name] = v
+	}
+
+	ws := getenv("GITHUB_WORKSPACE")
+	if ws == "" {
+		ws = l.wd
+	}
+	if ws == "" {
+		if ws, err = os.Getwd(); err != nil {
+			return Config{}, fmt.Errorf("inputs: working directory: %w", err)
+		}
+	}
+	return validate(raw, ws)
+}
+
+// Errors returns the input errors inside err (one per bad input), for annotations.
+func Errors(err error) []*Error {
+	var out []*Error
+	var walk func(error)
+	walk = func(err error) {
+		if err == nil {
+			return
+		}
+		if e, ok := err.(*Error); ok {
+			out = append(out, e)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		walk(errors.Unwrap(err))
+	}
+	walk(err)
+	return out
+}
+
+// parseArgs reads --flags. Booleans take no value (--dry-run) or an explicit one
+// (--dry-run=false); list inputs may be repeated; anything else given twice is an error.
+func parseArgs(args []string, fields []Field) (map[string]rawValue, bool, error) {
+	byName := map[string]Field{}
+	for _, f := range fields {
+		byName[f.Name] = f
+	}
+	out := map[string]rawValue{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
+			return nil, false, fmt.Errorf("unexpected argument %q: inputs are given as --name=value flags (see --help)", RedactURL(a))
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "help" || name == "h" {
+			return nil, true, nil
+		}
+		f, ok := byName[name]
+		if !ok {
+			msg := fmt.Sprintf("unknown flag --%s", name)
+			if s := suggest(name, fields); s != "" {
+				msg += fmt.Sprintf(" (did you mean --%s?)", s)
+			}
+			return nil, false, errors.New(msg + "; run with --help to list the inputs")
+		}
+		switch {
+		case hasVal:
+		case f.Bool:
+			val = "true"
+		case i+1 < len(args) && !strings.HasPrefix(args[i+1], "--"):
+			i++
+			val = args[i]
+		default:
+			return nil, false, fmt.Errorf("flag --%s needs a value (--%s=VALUE)", name, name)
+		}
+		if prev, dup := out[name]; dup {
+			if !f.List {
+				return nil, false, fmt.Errorf("flag --%s given twice; give it once", name)
+			}
+			val = prev.value + "\n" + val
+		}
+		out[name] = rawValue{value: val, flag: true}
+	}
+	return out, false, nil
+}
+
+// suggest returns the input closest to an unknown flag name, if one is close.
+func suggest(name string, fields []Field) string {
+	norm := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+	best, bestD := "", 3
+	for _, f := range fields {
+		if d := editDistance(norm, f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Usage prints every input as a flag with its default and description.
+func Usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: lithops-fc-runtime [--input=value ...]
+
+Builds a Lithops runtime for Alibaba Cloud Function Compute and deploys it. Every action
+input is also a --flag; a flag wins over the INPUT_* variable of the same input.
+
+`)
+	fields := Fields()
+	sort.SliceStable(fields, func(i, j int) bool { return !fields[i].FlagOnly && fields[j].FlagOnly })
+	for _, f := range fields {
+		arg := "=VALUE"
+		if f.Bool {
+			arg = ""
+		}
+		fmt.Fprintf(w, "  --%s%s\n      %s", f.Name, arg, f.Usage)
+		if f.Default != "" && !(f.Bool && f.Default == "false") {
+			fmt.Fprintf(w, " (default %s)", f.Default)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "  --help\n      Print this help")
+}

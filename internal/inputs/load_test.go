@@ -1,0 +1,380 @@
+package inputs_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/inputs"
+)
+
+// workspace makes a workspace with a requirements file and a wheels folder.
+func workspace(t *testing.T) string {
+	t.Helper()
+	ws := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ws, "requirements.txt"), []byte("numpy\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(ws, "wheels"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// deployEnv is a runner environment with the inputs a deploy needs.
+func deployEnv(ws string) map[string]string {
+	return map[string]string{
+		"GITHUB_WORKSPACE":   ws,
+		"INPUT_REGION":       "cn-hangzhou",
+		"INPUT_ACCOUNT-ID":   "1234567890123456",
+		"INPUT_ROLE-ARN":     "acs:ram::1234567890123456:role/lithops-worker",
+		"INPUT_REQUIREMENTS": "requirements.txt",
+	}
+}
+
+func load(env map[string]string, args ...string) (inputs.Config, error) {
+	return inputs.Load(args, func(k string) string { return env[k] }, inputs.WithUsageOutput(&bytes.Buffer{}))
+}
+
+func TestLoadValidationMessages(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string // added to deployEnv
+		args []string
+		want string
+	}{
+		{"bad boolean", map[string]string{"INPUT_DRY-RUN": "yes"}, nil,
+			`input dry-run: "yes" is not a boolean; use true or false`},
+		{"bad boolean flag", nil, []string{"--no-index=1"},
+			`flag --no-index: "1" is not a boolean; use true or false`},
+		{"memory not a number", map[string]string{"INPUT_RUNTIME-MEMORY": "1GB"}, nil,
+			`input runtime-memory: "1GB" is not a number of MB; use a multiple of 64 MB between 128 and 32768, e.g. 256 or 1024`},
+		{"memory too small", map[string]string{"INPUT_RUNTIME-MEMORY": "64"}, nil,
+			`input runtime-memory: 64 MB is outside FC's range; use a multiple of 64 MB between 128 and 32768, e.g. 256 or 1024`},
+		{"memory too large", map[string]string{"INPUT_RUNTIME-MEMORY": "32832"}, nil,
+			`input runtime-memory: 32832 MB is outside FC's range; use a multiple of 64 MB between 128 and 32768, e.g. 256 or 1024`},
+		{"memory step", map[string]string{"INPUT_RUNTIME-MEMORY": "256,300"}, nil,
+			`input runtime-memory: 300 MB is not a multiple of 64 MB; use a multiple of 64 MB between 128 and 32768, e.g. 256 or 1024`},
+		{"memory duplicate", map[string]string{"INPUT_RUNTIME-MEMORY": "256, 1024,256"}, nil,
+			`input runtime-memory: 256 MB is listed twice; list each size once`},
+		{"timeout not a number", map[string]string{"INPUT_RUNTIME-TIMEOUT": "5m"}, nil,
+			`input runtime-timeout: "5m" is not a number of seconds; give whole seconds between 1 and 86400, e.g. 300`},
+		{"timeout too long", nil, []string{"--runtime-timeout", "90000"},
+			`flag --runtime-timeout: 90000 seconds is outside FC's range; give whole seconds between 1 and 86400, e.g. 300`},
+		{"fc-api", map[string]string{"INPUT_FC-API": "4.0"}, nil,
+			`input fc-api: "4.0" is not an FC API; use auto, 2.0 or 3.0`},
+		{"smoke", map[string]string{"INPUT_SMOKE": "all"}, nil,
+			`input smoke: "all" is not a valid value; use one of imports, metadata, none`},
+		{"runtime name characters", map[string]string{"INPUT_RUNTIME-NAME": "my.runtime:v1"}, nil,
+			`input runtime-name: "my.runtime:v1" has characters FC function names do not allow; use only letters, digits, _ and - (e.g. "my_runtime_v1"); its full length is checked once the Lithops version is known`},
+		{"runtime name too long", map[string]string{"INPUT_RUNTIME-NAME": strings.Repeat("a", 32)}, nil,
+			`input runtime-name: "` + strings.Repeat("a", 32) + `" is 32 characters long; use at most 31 characters: Lithops adds lithops-worker-, the version and a hash to make the function name, and FC allows 64`},
+		{"python version", map[string]string{"INPUT_PYTHON-VERSION": "python3.10"}, nil,
+			`input python-version: "python3.10" is not a CPython version; use major.minor (3.10) or major.minor.patch (3.10.14)`},
+		{"python version read as a YAML number", map[string]string{"INPUT_PYTHON-VERSION": "3.1"}, nil,
+			`input python-version: "3.1" is not a Python version FC runs; YAML reads an unquoted 3.10 as the number 3.1: quote it (python-version: '3.10')`},
+		{"lithops version as a requirement", map[string]string{"INPUT_LITHOPS-VERSION": "==3.7.0"}, nil,
+			`input lithops-version: "==3.7.0" is a requirement, not a version; give the version alone, e.g. 3.7.0`},
+		{"lithops version", map[string]string{"INPUT_LITHOPS-VERSION": "latest"}, nil,
+			`input lithops-version: "latest" is not a version; give the version alone, e.g. 3.7.0`},
+		{"index url with credentials is redacted", map[string]string{"INPUT_INDEX-URL": "https://user:s3cr%t@pypi.example.com/simple"}, nil,
+			`input index-url: "https://***@pypi.example.com/simple" is not a valid URL; percent-encode special characters (e.g. in a password) and check the URL, like https://pypi.org/simple`},
+		{"index url scheme", map[string]string{"INPUT_INDEX-URL": "ftp://tok@pypi.example.com/simple"}, nil,
+			`input index-url: "ftp://***@pypi.example.com/simple" is not an index URL; use an http, https or file URL, e.g. https://pypi.org/simple`},
+		{"extra index url without host", map[string]string{"INPUT_EXTRA-INDEX-URL": "https://pypi.org/simple\nhttps:///simple"}, nil,
+			`input extra-index-url: "https:///simple" has no host; write the URL with its host, like https://pypi.org/simple`},
+		{"find-links folder missing", map[string]string{"INPUT_FIND-LINKS": "dist"}, nil,
+			`input find-links: folder "dist" not found in the workspace WS; check the path (relative to the workspace) or give a URL`},
+		{"platform", map[string]string{"INPUT_PLATFORM": "musllinux_1_2"}, nil,
+			`input platform: "musllinux_1_2" is not a glibc platform; use manylinux_2_N (e.g. manylinux_2_28), or manylinux2014, manylinux2010 or manylinux1; FC runs glibc, so musllinux does not apply`},
+		{"exclude", map[string]string{"INPUT_EXCLUDE": "oss2, -bad-"}, nil,
+			`input exclude: "-bad-" is not a distribution name; give distribution names as on PyPI, e.g. oss2, requests`},
+		{"region", map[string]string{"INPUT_REGION": "cn hangzhou"}, nil,
+			`input region: "cn hangzhou" is not an FC region id; use one like cn-hangzhou or ap-southeast-1`},
+		{"account id", map[string]string{"INPUT_ACCOUNT-ID": "my-account"}, nil,
+			`input account-id: "my-account" is not an Alibaba Cloud account id; use the numeric id shown in the console's account menu`},
+		{"role arn", map[string]string{"INPUT_ROLE-ARN": "AliyunFCDefaultRole"}, nil,
+			`input role-arn: "AliyunFCDefaultRole" is not a RAM role ARN; use acs:ram::<account-id>:role/<role-name>`},
+		{"service", map[string]string{"INPUT_SERVICE": "1service"}, nil,
+			`input service: "1service" is not a valid FC service name; use 1 to 128 letters, digits, _ or -, not starting with a digit or -`},
+		{"bucket", map[string]string{"INPUT_STORAGE-BUCKET": "My_Bucket"}, nil,
+			`input storage-bucket: "My_Bucket" is not a valid OSS bucket name; use 3 to 63 lower-case letters, digits or -, starting and ending with a letter or digit`},
+		{"endpoint without scheme", map[string]string{"INPUT_ENDPOINT": "123.cn-hangzhou.fc.aliyuncs.com"}, nil,
+			`input endpoint: "123.cn-hangzhou.fc.aliyuncs.com" has no scheme; write the scheme too, e.g. https://123.cn-hangzhou.fc.aliyuncs.com`},
+		{"secret with a line break is not echoed", map[string]string{"INPUT_ACCESS-KEY-ID": "LTAIabc", "INPUT_ACCESS-KEY-SECRET": "abc\ndef"}, nil,
+			`input access-key-secret: contains whitespace inside the value; copy the secret again without spaces or line breaks`},
+		{"half a key pair", map[string]string{"INPUT_ACCESS-KEY-ID": "LTAIabc"}, nil,
+			`input access-key-secret: missing while its pair is set; set access-key-id and access-key-secret together (from secrets)`},
+		{"half of oidc", map[string]string{"INPUT_OIDC-ROLE-ARN": "acs:ram::1:role/gh"}, nil,
+			`input oidc-provider-arn: missing while oidc-role-arn is set; set both oidc-role-arn and oidc-provider-arn, or neither`},
+		{"oidc and keys", map[string]string{"INPUT_OIDC-ROLE-ARN": "acs:ram::1:role/gh", "INPUT_OIDC-PROVIDER-ARN": "acs:ram::1:oidc-provider/github", "INPUT_ACCESS-KEY-ID": "a", "INPUT_ACCESS-KEY-SECRET": "b"}, nil,
+			`input access-key-id: access keys and OIDC (oidc-role-arn) are both set; choose one; remove the access key inputs or the OIDC inputs`},
+		{"requirements missing", map[string]string{"INPUT_REQUIREMENTS": "reqs/prod.txt"}, nil,
+			`input requirements: file "reqs/prod.txt" not found in the workspace WS; check the path (it is relative to the workspace) and that actions/checkout ran before this step`},
+		{"requirements is a directory", map[string]string{"INPUT_REQUIREMENTS": "wheels"}, nil,
+			`input requirements: "wheels" is a directory; give the requirements file itself, e.g. requirements.txt`},
+		{"output dir is a file", map[string]string{"INPUT_OUTPUT-DIR": "requirements.txt"}, nil,
+			`input output-dir: "requirements.txt" is a file; give a directory path (it is created when missing)`},
+		{"deploy inputs missing", map[string]string{"INPUT_REGION": "", "INPUT_ROLE-ARN": " "}, nil,
+			"input region: missing; it is required to deploy; set it, or set dry-run: true to build and check without deploying\n" +
+				"input role-arn: missing; it is required to deploy; set it, or set dry-run: true to build and check without deploying"},
+		{"unknown flag", nil, []string{"--runtime_memory=512"},
+			`unknown flag --runtime_memory (did you mean --runtime-memory?); run with --help to list the inputs`},
+		{"unknown flag far from any input", nil, []string{"--colour"},
+			`unknown flag --colour; run with --help to list the inputs`},
+		{"positional argument", nil, []string{"requirements.txt"},
+			`unexpected argument "requirements.txt": inputs are given as --name=value flags (see --help)`},
+		{"flag without value", nil, []string{"--region"},
+			`flag --region needs a value (--region=VALUE)`},
+		{"flag given twice", nil, []string{"--region=cn-hangzhou", "--region", "cn-beijing"},
+			`flag --region given twice; give it once`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ws := workspace(t)
+			env := deployEnv(ws)
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			_, err := load(env, tt.args...)
+			if err == nil {
+				t.Fatalf("Load succeeded, want error %q", tt.want)
+			}
+			want := strings.ReplaceAll(tt.want, "WS", ws)
+			if got := err.Error(); got != want {
+				t.Errorf("error:\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryBadInputAsError(t *testing.T) {
+	env := deployEnv(workspace(t))
+	env["INPUT_SMOKE"] = "x"
+	env["INPUT_PLATFORM"] = "y"
+	env["INPUT_REQUIREMENTS"] = "missing.txt"
+	_, err := load(env)
+	var names []string
+	for _, e := range inputs.Errors(err) {
+		names = append(names, e.Input)
+	}
+	if diff := cmp.Diff([]string{"requirements", "platform", "smoke"}, names); diff != "" {
+		t.Errorf("inputs in error (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	ws := t.TempDir()
+	cfg, err := load(map[string]string{"GITHUB_WORKSPACE": ws, "INPUT_DRY-RUN": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := inputs.Config{
+		RuntimeMemory:  []int{256},
+		RuntimeTimeout: 300,
+		OIDCAudience:   "sts.aliyuncs.com",
+		Smoke:          inputs.SmokeImports,
+		DryRun:         true,
+		OutputDir:      filepath.Join(ws, ".lithops-runtime"),
+		CacheDir:       filepath.Join(ws, ".lithops-runtime", "cache"),
+		Workspace:      ws,
+	}
+	if diff := cmp.Diff(want, cfg); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+	if cfg.Deploys() {
+		t.Error("a dry run deploys")
+	}
+}
+
+func TestLoadWorkspaceFallsBackToWorkingDir(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := inputs.Load([]string{"--dry-run", "--output-dir=out"}, func(string) string { return "" }, inputs.WithWorkingDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Workspace != dir || cfg.OutputDir != filepath.Join(dir, "out") {
+		t.Errorf("workspace %q output-dir %q, want %q and %q", cfg.Workspace, cfg.OutputDir, dir, filepath.Join(dir, "out"))
+	}
+}
+
+func TestLoadFlagsWinAndLocalIsFlagOnly(t *testing.T) {
+	ws := workspace(t)
+	env := deployEnv(ws)
+	env["INPUT_RUNTIME-MEMORY"] = "512"
+	env["INPUT_LOCAL"] = "true" // not an action input: ignored
+	env["INPUT_EXTRA-INDEX-URL"] = "https://ignored.example/simple"
+	cfg, err := load(env, "--runtime-memory=1024,2048", "--extra-index-url", "https://a.example/simple", "--extra-index-url=https://b.example/simple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int{1024, 2048}, cfg.RuntimeMemory); diff != "" {
+		t.Errorf("runtime-memory (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"https://a.example/simple", "https://b.example/simple"}, cfg.ExtraIndexURLs); diff != "" {
+		t.Errorf("repeated list flag (-want +got):\n%s", diff)
+	}
+	if cfg.Local {
+		t.Error("INPUT_LOCAL set --local; it must be flag-only")
+	}
+	cfg, err = load(map[string]string{"GITHUB_WORKSPACE": ws}, "--local")
+	if err != nil {
+		t.Fatalf("--local without deploy inputs: %v", err)
+	}
+	if !cfg.Local || cfg.Deploys() {
+		t.Errorf("--local: Local=%v Deploys=%v", cfg.Local, cfg.Deploys())
+	}
+}
+
+func TestLoadBooleansAcceptGetBooleanInputForms(t *testing.T) {
+	for _, v := range []string{"true", "True", "TRUE", "false", "False", "FALSE"} {
+		env := deployEnv(workspace(t))
+		env["INPUT_NO-INDEX"] = v
+		cfg, err := load(env)
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		if want := strings.EqualFold(v, "true"); cfg.NoIndex != want {
+			t.Errorf("%q read as %v", v, cfg.NoIndex)
+		}
+	}
+}
+
+func TestLoadParsesEveryInput(t *testing.T) {
+	ws := workspace(t)
+	env := map[string]string{"GITHUB_WORKSPACE": ws}
+	values := map[string]string{
+		"requirements":      "requirements.txt",
+		"runtime-name":      "my_runtime",
+		"python-version":    "3.10.14",
+		"lithops-version":   "3.7.0",
+		"runtime-memory":    "256,1024",
+		"runtime-timeout":   "600",
+		"fc-api":            "3",
+		"region":            "cn-hangzhou",
+		"account-id":        "1234567890123456",
+		"access-key-id":     "LTAIkey",
+		"access-key-secret": "secret",
+		"security-token":    "token",
+		"oidc-audience":     "sts.cn-hangzhou.aliyuncs.com",
+		"role-arn":          "acs:ram::1234567890123456:role/lithops",
+		"service":           "lithops_ltai",
+		"storage-bucket":    "my-bucket",
+		"index-url":         "https://__token__:pw@pypi.example.com/simple",
+		"extra-index-url":   "https://pypi.org/simple",
+		"find-links":        "wheels https://example.com/wheels/",
+		"no-index":          "TRUE",
+		"platform":          "manylinux2014_x86_64",
+		"exclude":           "OSS2, Requests",
+		"smoke":             "metadata",
+		"dry-run":           "True",
+		"output-dir":        "/tmp/out",
+		"cache-dir":         "cache",
+		"endpoint":          "http://127.0.0.1:9000/",
+		"oss-endpoint":      "http://127.0.0.1:9001",
+	}
+	for k, v := range values {
+		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	// OIDC inputs exclude the key inputs: check them in a second load.
+	cfg, err := load(env, "--local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env2 := map[string]string{"GITHUB_WORKSPACE": ws, "INPUT_DRY-RUN": "true",
+		"INPUT_OIDC-ROLE-ARN": "acs:ram::1:role/gh", "INPUT_OIDC-PROVIDER-ARN": "acs:ram::1:oidc-provider/github"}
+	oidc, err := load(env2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OIDCRoleARN, cfg.OIDCProviderARN = oidc.OIDCRoleARN, oidc.OIDCProviderARN
+
+	v := reflect.ValueOf(cfg)
+	for i := 0; i < v.NumField(); i++ {
+		sf := v.Type().Field(i)
+		if name := sf.Tag.Get("input"); v.Field(i).IsZero() {
+			t.Errorf("input %q: field %s left empty", name, sf.Name)
+		}
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"requirements", cfg.Requirements, filepath.Join(ws, "requirements.txt")},
+		{"fc-api", cfg.FCAPI, fcruntime.FC3},
+		{"platform", cfg.Platform, fcruntime.Glibc{Major: 2, Minor: 17}},
+		{"exclude", cfg.Exclude, []string{"oss2", "requests"}},
+		{"find-links", cfg.FindLinks, []string{filepath.Join(ws, "wheels"), "https://example.com/wheels/"}},
+		{"output-dir", cfg.OutputDir, "/tmp/out"},
+		{"cache-dir", cfg.CacheDir, filepath.Join(ws, "cache")},
+		{"endpoint", cfg.Endpoint, "http://127.0.0.1:9000"},
+		{"index-url", cfg.IndexURL, values["index-url"]},
+	}
+	for _, c := range checks {
+		if diff := cmp.Diff(c.want, c.got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, diff)
+		}
+	}
+}
+
+func TestConfigSecretsAreMaskedAndNeverPrinted(t *testing.T) {
+	ws := workspace(t)
+	env := deployEnv(ws)
+	env["INPUT_ACCESS-KEY-ID"] = "LTAI5tKeyId"
+	env["INPUT_ACCESS-KEY-SECRET"] = "TopSecretValue"
+	env["INPUT_SECURITY-TOKEN"] = "StsTokenValue"
+	env["INPUT_INDEX-URL"] = "https://alice:p%40ss@pypi.example.com/simple"
+	env["INPUT_EXTRA-INDEX-URL"] = "https://ghp_TOKEN123@pkgs.example.com/simple"
+	cfg, err := load(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"LTAI5tKeyId", "TopSecretValue", "StsTokenValue", "alice:p%40ss", "alice:p@ss", "alice", "p%40ss", "p@ss", "ghp_TOKEN123"}
+	if diff := cmp.Diff(want, cfg.Secrets()); diff != "" {
+		t.Errorf("Secrets (-want +got):\n%s", diff)
+	}
+	for _, printed := range []string{cfg.String(), cfg.GoString()} {
+		for _, s := range want {
+			if strings.Contains(printed, s) {
+				t.Errorf("printed Config contains secret %q: %s", s, printed)
+			}
+		}
+	}
+}
+
+func TestHelpPrintsEveryInput(t *testing.T) {
+	var out bytes.Buffer
+	_, err := inputs.Load([]string{"--help"}, func(string) string { return "" }, inputs.WithUsageOutput(&out))
+	if !errors.Is(err, inputs.ErrHelp) {
+		t.Fatalf("err = %v, want ErrHelp", err)
+	}
+	for _, f := range inputs.Fields() {
+		if !strings.Contains(out.String(), "--"+f.Name) {
+			t.Errorf("usage lacks --%s", f.Name)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	tests := map[string]string{
+		"https://pypi.org/simple":                    "https://pypi.org/simple",
+		"https://user:pass@host/simple":              "https://***@host/simple",
+		"https://tok@host":                           "https://***@host",
+		"https://us@r:p@ss@host/a@b":                 "https://***@host/a@b",
+		"https://host/simple?x=a@b":                  "https://host/simple?x=a@b",
+		"not a url user:pass@host":                   "not a url user:pass@host",
+		"http://u:p ss@host/with space in user info": "http://***@host/with space in user info",
+	}
+	for in, want := range tests {
+		if got := inputs.RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

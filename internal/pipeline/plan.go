@@ -1,0 +1,188 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/inputs"
+	"github.com/lithops-fc/runtime-action/internal/lithops"
+	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
+)
+
+// Plan is everything decided before a package is fetched: what to build, for which
+// Python and FC runtime, under which names. Making it touches no network, so every
+// input mistake surfaces before any work.
+type Plan struct {
+	Config       inputs.Config
+	Requirements *reqfile.File // nil: the Lithops default runtime
+
+	Lithops lithops.Lithops
+	API     fcruntime.API
+	Python  inputs.Python
+	Runtime fcruntime.Runtime
+	Glibc   fcruntime.Glibc // the runtime's, or the platform input's
+	Tags    *tags.TagSet
+	Env     pep508.Env
+
+	RuntimeName string
+	Functions   []Function // one per runtime-memory size, in input order
+	Sources     Sources
+}
+
+// Function is one FC function of the runtime: one per memory size.
+type Function struct {
+	MemoryMB int
+	Name     string
+}
+
+// Sources are where packages come from: the inputs, completed by the requirements
+// file's own options (as pip reads them).
+type Sources struct {
+	IndexURL       string // "" means PyPI
+	ExtraIndexURLs []string
+	FindLinks      []string
+	NoIndex        bool
+	Pre            bool
+}
+
+// MakePlan validates what the inputs and the requirements file say together and
+// decides the target. getenv reads the runner's environment (pythonLocation).
+func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string) (*Plan, error) {
+	p := &Plan{Config: cfg}
+	if cfg.Requirements != "" {
+		f, err := reqfile.Parse(ctx, cfg.Requirements, reqfile.WithLookupEnv(func(k string) (string, bool) {
+			v := getenv(k)
+			return v, v != ""
+		}), reqfile.WithWorkDir(cfg.Workspace))
+		if err != nil {
+			// Paths in messages and annotations are the workspace's, as the user wrote them.
+			var rerr *reqfile.Error
+			if errors.As(err, &rerr) {
+				rerr.File = cfg.Rel(rerr.File)
+			}
+			return nil, err
+		}
+		p.Requirements = f
+	}
+
+	version, err := lithops.ChooseVersion(cfg.LithopsVersion, p.lithopsRequirements())
+	if err != nil {
+		return nil, err
+	}
+	if p.Lithops, err = lithops.New(version); err != nil {
+		return nil, &inputs.Error{Input: "lithops-version", Problem: err.Error(), Fix: "use Lithops " + lithops.MinVersion + " or later"}
+	}
+	p.API = cfg.FCAPI
+	if p.API == "" {
+		p.API = p.Lithops.API()
+	}
+
+	if p.Python, err = inputs.DetectPython(cfg, getenv, fcruntime.Offered(p.API)); err != nil {
+		return nil, err
+	}
+	if p.Runtime, err = p.Python.Runtime(p.API); err != nil {
+		return nil, err
+	}
+	p.Glibc = p.Runtime.Glibc
+	if cfg.Platform != (fcruntime.Glibc{}) {
+		p.Glibc = cfg.Platform
+	}
+	if err := p.target(); err != nil {
+		return nil, err
+	}
+
+	p.RuntimeName = cfg.RuntimeName
+	if p.RuntimeName == "" {
+		if p.RuntimeName, err = p.Lithops.DefaultRuntimeName(p.Python.Version); err != nil {
+			return nil, err
+		}
+	}
+	for _, mem := range cfg.RuntimeMemory {
+		name, err := p.Lithops.FunctionName(p.RuntimeName, mem)
+		if err != nil {
+			return nil, &inputs.Error{Input: "runtime-name", Problem: err.Error()}
+		}
+		p.Functions = append(p.Functions, Function{MemoryMB: mem, Name: name})
+	}
+	p.Sources = p.sources()
+	return p, nil
+}
+
+// target fixes the wheel tags and the marker environment of the FC runtime.
+func (p *Plan) target() error {
+	major, minor, ok := strings.Cut(p.Runtime.Python, ".")
+	if !ok {
+		return fmt.Errorf("plan: FC runtime %s has Python %q", p.Runtime.Name, p.Runtime.Python)
+	}
+	x, errX := strconv.Atoi(major)
+	y, errY := strconv.Atoi(minor)
+	if errX != nil || errY != nil {
+		return fmt.Errorf("plan: FC runtime %s has Python %q", p.Runtime.Name, p.Runtime.Python)
+	}
+	var err error
+	if p.Tags, err = tags.Supported(tags.Target{Python: [2]int{x, y}, Glibc: p.Glibc}); err != nil {
+		return fmt.Errorf("plan: tags for %s: %w", p.Runtime.Name, err)
+	}
+	// The client's full version stands in for the runtime's patch level, which FC
+	// does not publish; markers on python_full_version are rare.
+	full := p.Python.Full
+	if full == "" {
+		full = p.Python.Version
+	}
+	if p.Env, err = pep508.TargetEnv(full); err != nil {
+		return fmt.Errorf("plan: marker environment for Python %s: %w", full, err)
+	}
+	return nil
+}
+
+// lithopsRequirements are the requirements naming lithops, for the version rule.
+func (p *Plan) lithopsRequirements() []lithops.Requirement {
+	if p.Requirements == nil {
+		return nil
+	}
+	var out []lithops.Requirement
+	for _, r := range p.Requirements.Requirements {
+		if r.Requirement.NormalizedName() != "lithops" {
+			continue
+		}
+		name := r.Requirement.Name
+		if len(r.Requirement.Extras) > 0 {
+			name += "[" + strings.Join(r.Requirement.Extras, ",") + "]"
+		}
+		out = append(out, lithops.Requirement{
+			Name:      name,
+			Specifier: r.Requirement.Specifier.String(),
+			Where:     fmt.Sprintf("%s:%d", p.Config.Rel(r.File), r.Line),
+		})
+	}
+	return out
+}
+
+// sources merges the index inputs with the requirements file's options. An input
+// wins over the file for the main index; extra indexes and find-links add up.
+func (p *Plan) sources() Sources {
+	c := p.Config
+	s := Sources{IndexURL: c.IndexURL, NoIndex: c.NoIndex}
+	s.ExtraIndexURLs = append(s.ExtraIndexURLs, c.ExtraIndexURLs...)
+	s.FindLinks = append(s.FindLinks, c.FindLinks...)
+	if f := p.Requirements; f != nil {
+		if s.IndexURL == "" && f.IndexURL != nil {
+			s.IndexURL = f.IndexURL.Value
+		}
+		for _, v := range f.ExtraIndexURLs {
+			s.ExtraIndexURLs = append(s.ExtraIndexURLs, v.Value)
+		}
+		for _, v := range f.FindLinks {
+			s.FindLinks = append(s.FindLinks, v.Value)
+		}
+		s.NoIndex = s.NoIndex || f.NoIndex != nil
+		s.Pre = f.Pre != nil
+	}
+	return s
+}

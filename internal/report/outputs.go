@@ -1,0 +1,172 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Outputs are the action's outputs (DESIGN.md section 3). The `output` tag is the output
+// name and `usage` its one-line description (action.yml's: a test checks they agree).
+type Outputs struct {
+	FunctionARN    string     `output:"function-arn" usage:"ARN of the function (of the first memory size when there are several)"`
+	FunctionName   string     `output:"function-name" usage:"Name of the function (of the first memory size)"`
+	Functions      []Function `output:"functions" usage:"JSON list of the functions, one per memory size: memory, name, arn, runtime_key, deployed"`
+	ServiceName    string     `output:"service-name" usage:"FC 2.0 service of the functions (empty on FC 3.0)"`
+	RuntimeName    string     `output:"runtime-name" usage:"Lithops runtime name to pass to FunctionExecutor(runtime=...)"`
+	RuntimeKey     string     `output:"runtime-key" usage:"Lithops runtime key (of the first memory size)"`
+	PythonVersion  string     `output:"python-version" usage:"Python version of the runtime (major.minor)"`
+	FCRuntime      string     `output:"fc-runtime" usage:"FC runtime identifier, e.g. python3.10"`
+	LithopsVersion string     `output:"lithops-version" usage:"Lithops version installed in the runtime"`
+	PackagePath    string     `output:"package-path" usage:"Path of runtime.zip in the workspace"`
+	PackageSHA256  string     `output:"package-sha256" usage:"SHA-256 of runtime.zip, hex"`
+	PackageSize    int64      `output:"package-size" usage:"Size of runtime.zip in bytes"`
+	CodeChecksum   string     `output:"code-checksum" usage:"CRC-64 of runtime.zip as FC reports it (codeChecksum)"`
+	LockPath       string     `output:"lock-path" usage:"Path of pylock.toml, the exact list of what went into the zip"`
+	Deployed       Deployed   `output:"deployed" usage:"What the deploy did: created, updated, unchanged or dry-run"`
+	SmokeResult    string     `output:"smoke-result" usage:"Result of the smoke invocation"`
+}
+
+// Function is one deployed function, an element of the functions output.
+type Function struct {
+	Memory     int      `json:"memory"`
+	Name       string   `json:"name"`
+	ARN        string   `json:"arn"`
+	RuntimeKey string   `json:"runtime_key"`
+	Deployed   Deployed `json:"deployed"`
+}
+
+// Deployed says what the deploy did.
+type Deployed string
+
+const (
+	DeployedCreated   Deployed = "created"
+	DeployedUpdated   Deployed = "updated"
+	DeployedUnchanged Deployed = "unchanged"
+	DeployedDryRun    Deployed = "dry-run"
+)
+
+// OutputField is one output as declared by the Outputs struct tags.
+type OutputField struct {
+	Name, Usage string
+	index       int
+}
+
+// OutputFields returns the outputs in declaration order.
+func OutputFields() []OutputField {
+	t := reflect.TypeOf(Outputs{})
+	var out []OutputField
+	for i := 0; i < t.NumField(); i++ {
+		if name, ok := t.Field(i).Tag.Lookup("output"); ok {
+			out = append(out, OutputField{Name: name, Usage: t.Field(i).Tag.Get("usage"), index: i})
+		}
+	}
+	return out
+}
+
+// values returns every output as name and text, in declaration order.
+func (o Outputs) values() ([][2]string, error) {
+	v := reflect.ValueOf(o)
+	var out [][2]string
+	for _, f := range OutputFields() {
+		fv := v.Field(f.index)
+		var s string
+		switch fv.Kind() {
+		case reflect.String:
+			s = fv.String()
+		case reflect.Int, reflect.Int64:
+			s = strconv.FormatInt(fv.Int(), 10)
+		case reflect.Slice:
+			if fv.Len() == 0 {
+				s = "[]"
+				break
+			}
+			b, err := json.Marshal(fv.Interface())
+			if err != nil {
+				return nil, fmt.Errorf("output %s: %w", f.Name, err)
+			}
+			s = string(b)
+		default:
+			return nil, fmt.Errorf("output %s: unsupported type %s", f.Name, fv.Type())
+		}
+		out = append(out, [2]string{f.Name, s})
+	}
+	return out, nil
+}
+
+var outputNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// SetOutputs writes every output to $GITHUB_OUTPUT, each value in a heredoc whose random
+// delimiter does not occur in it, so no value can end its heredoc early and set other
+// outputs. Without GITHUB_OUTPUT (a run outside Actions) the outputs are printed instead.
+// A value holding a masked secret is refused: nothing is written.
+func (r *Reporter) SetOutputs(o Outputs) error {
+	vals, err := o.values()
+	if err != nil {
+		return err
+	}
+	var leaking []string
+	for _, nv := range vals {
+		if r.out.redact(nv[1]) != nv[1] {
+			leaking = append(leaking, nv[0])
+		}
+	}
+	if len(leaking) > 0 {
+		return fmt.Errorf("outputs %s contain a secret; none were set", strings.Join(leaking, ", "))
+	}
+
+	path := r.getenv("GITHUB_OUTPUT")
+	if path == "" {
+		return r.printOutputs(vals)
+	}
+	// One delimiter for all values, drawn until it occurs in none of them.
+	texts := make([]string, len(vals))
+	for i, nv := range vals {
+		if !outputNameRE.MatchString(nv[0]) {
+			return fmt.Errorf("output name %q is not valid", nv[0])
+		}
+		texts[i] = nv[1]
+	}
+	tok, err := r.token(texts...)
+	if err != nil {
+		return fmt.Errorf("outputs: %w", err)
+	}
+	delim := "ghadelimiter_" + tok
+	var b strings.Builder
+	for _, nv := range vals {
+		fmt.Fprintf(&b, "%s<<%s\n%s\n%s\n", nv[0], delim, nv[1], delim)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("outputs: open GITHUB_OUTPUT: %w", err)
+	}
+	if _, err := io.WriteString(f, b.String()); err != nil {
+		f.Close()
+		return fmt.Errorf("outputs: write GITHUB_OUTPUT: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("outputs: write GITHUB_OUTPUT: %w", err)
+	}
+	return nil
+}
+
+// printOutputs lists the outputs on the log, one line each; values with line breaks or
+// other control characters are quoted.
+func (r *Reporter) printOutputs(vals [][2]string) error {
+	var b strings.Builder
+	b.WriteString("outputs (GITHUB_OUTPUT is not set):\n")
+	for _, nv := range vals {
+		v := nv[1]
+		if strings.ContainsFunc(v, func(c rune) bool { return c < ' ' || c == 0x7f }) {
+			v = strconv.Quote(v)
+		}
+		fmt.Fprintf(&b, "  %s=%s\n", nv[0], v)
+	}
+	_, err := io.WriteString(r.out, b.String())
+	return err
+}

@@ -1,0 +1,114 @@
+package report_test
+
+import (
+	"fmt"
+	"strings"
+)
+
+// This file reads what the action wrote the way actions/runner does
+// (FileCommandManager.cs for GITHUB_OUTPUT, ActionCommandManager.cs and ActionCommand.cs
+// for the log), so tests check what the workflow would really see.
+
+// parseOutputFile parses a GITHUB_OUTPUT file: "name=value" lines and "name<<DELIM"
+// heredocs whose value ends at the first line equal to DELIM.
+func parseOutputFile(text string) (map[string]string, error) {
+	out := map[string]string{}
+	lines := strings.Split(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if line == "" {
+			continue
+		}
+		eq, hd := strings.Index(line, "="), strings.Index(line, "<<")
+		switch {
+		case eq >= 0 && (hd < 0 || eq < hd):
+			out[line[:eq]] = line[eq+1:]
+		case hd >= 0:
+			name, delim := line[:hd], line[hd+2:]
+			if name == "" || delim == "" {
+				return nil, fmt.Errorf("invalid line %q", line)
+			}
+			var value []string
+			for i++; ; i++ {
+				if i >= len(lines) {
+					return nil, fmt.Errorf("matching delimiter not found %q", delim)
+				}
+				if lines[i] == delim {
+					break
+				}
+				value = append(value, lines[i])
+			}
+			out[name] = strings.Join(value, "\n")
+		default:
+			return nil, fmt.Errorf("invalid line %q", line)
+		}
+	}
+	return out, nil
+}
+
+// command is a workflow command the runner processed.
+type command struct{ name, props, data string }
+
+// runnerCommands returns the workflow commands the runner would process in a log,
+// honouring ::stop-commands::. Both the "::name props::data" form and the legacy
+// "##[name props]data" form are read; names compare case-insensitively.
+func runnerCommands(log string) []command {
+	registered := map[string]bool{}
+	for _, c := range []string{"stop-commands", "add-mask", "set-output", "set-env", "add-path", "save-state",
+		"error", "warning", "notice", "debug", "group", "endgroup", "echo", "add-matcher", "remove-matcher"} {
+		registered[c] = true
+	}
+	var out []command
+	stopToken := ""
+	for _, line := range strings.Split(log, "\n") {
+		c, ok := parseCommand(line, registered)
+		if !ok {
+			continue
+		}
+		if stopToken != "" {
+			if strings.EqualFold(c.name, stopToken) {
+				delete(registered, strings.ToLower(stopToken))
+				stopToken = ""
+				out = append(out, c)
+			}
+			continue
+		}
+		if c.name == "stop-commands" {
+			stopToken = c.data
+			registered[strings.ToLower(c.data)] = true
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func parseCommand(line string, registered map[string]bool) (command, bool) {
+	line = strings.TrimLeft(line, " \t\r\n")
+	if strings.HasPrefix(line, "::") {
+		end := strings.Index(line[2:], "::")
+		if end < 0 {
+			return command{}, false
+		}
+		info := line[2 : 2+end]
+		name, props, _ := strings.Cut(info, " ")
+		if !registered[strings.ToLower(name)] {
+			return command{}, false
+		}
+		return command{strings.ToLower(name), props, line[2+end+2:]}, true
+	}
+	if strings.HasPrefix(line, "##[") {
+		end := strings.Index(line, "]")
+		if end < 0 {
+			return command{}, false
+		}
+		name, props, _ := strings.Cut(line[3:end], " ")
+		if !registered[strings.ToLower(name)] {
+			return command{}, false
+		}
+		return command{strings.ToLower(name), props, line[end+1:]}, true
+	}
+	return command{}, false
+}
