@@ -49,7 +49,11 @@ func parseFindLinksSource(raw string) (*source, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("find-links: empty location")
 	}
-	if u, err := url.Parse(raw); err == nil && len(u.Scheme) > 1 { // "C:" is a drive, not a scheme
+	u, err := url.Parse(raw)
+	if err != nil && strings.Contains(raw, "://") {
+		return nil, fmt.Errorf("find-links %q: not a valid URL", redactRawURL(raw))
+	}
+	if err == nil && len(u.Scheme) > 1 { // "C:" is a drive, not a scheme
 		switch u.Scheme {
 		case "http", "https":
 			if u.Host == "" {

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // Client reads projects, metadata and files from the configured sources. It is safe for
@@ -393,13 +395,14 @@ func distKind(filename string) string {
 var sdistExts = []string{".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"}
 
 // belongsTo reports whether a distribution file name is of the (normalized) project: a
-// wheel by its first name component, an sdist by a "name-version" prefix whose version
-// starts with a digit (sdist names may hold dashes, so every split is tried, as pip does).
+// wheel by its parsed name, an sdist by a "name-version" split whose version is valid
+// PEP 440 (sdist names may hold dashes, so every split is tried, as pip does). Files
+// whose names do not parse belong to no project.
 func belongsTo(filename, key string) bool {
 	switch distKind(filename) {
 	case "wheel":
-		name, _, ok := strings.Cut(filename, "-")
-		return ok && pep508.NormalizeName(name) == key
+		wn, err := tags.ParseWheelName(filename)
+		return err == nil && wn.NormalizedName() == key
 	case "sdist":
 		stem := filename
 		lower := strings.ToLower(filename)
@@ -410,9 +413,10 @@ func belongsTo(filename, key string) bool {
 			}
 		}
 		for i := 0; i < len(stem); i++ {
-			if stem[i] == '-' && i+1 < len(stem) && stem[i+1] >= '0' && stem[i+1] <= '9' &&
-				pep508.NormalizeName(stem[:i]) == key {
-				return true
+			if stem[i] == '-' && pep508.NormalizeName(stem[:i]) == key {
+				if _, err := pep440.Parse(stem[i+1:]); err == nil {
+					return true
+				}
 			}
 		}
 	}

@@ -84,7 +84,7 @@ func (c *Client) fetchFile(ctx context.Context, f File) (*Downloaded, error) {
 	}
 	u, err := url.Parse(f.URL)
 	if err != nil {
-		return nil, fmt.Errorf("download %s: invalid URL: %w", f.Filename, err)
+		return nil, fmt.Errorf("download %s: invalid URL %s", f.Filename, redactRawURL(f.URL))
 	}
 	var d *Downloaded
 	if u.Scheme == "file" {

@@ -98,7 +98,7 @@ func parseHTMLPage(body []byte, base *url.URL) ([]File, error) {
 			}
 		case atom.Base:
 			if href, ok := readAttrs(z, hasAttr)["href"]; ok {
-				u, err := base.Parse(strings.TrimSpace(href))
+				u, err := parseLink(base, href)
 				if err != nil {
 					return nil, fmt.Errorf("<base href=%q>: %w", redactRawURL(href), err)
 				}
@@ -131,12 +131,12 @@ func readAttrs(z *html.Tokenizer, more bool) map[string]string {
 // htmlFile builds a File from an anchor. skip is set for links that are not files
 // (parent-folder links, mailto:, empty names), which pages of links commonly have.
 func htmlFile(attrs map[string]string, href string, base *url.URL) (f File, skip bool, err error) {
-	u, err := base.Parse(strings.TrimSpace(href))
+	u, err := parseLink(base, href)
 	if err != nil {
-		return File{}, false, fmt.Errorf("invalid URL: %w", err)
+		return File{}, false, err
 	}
-	if !linkAllowed(u, base) {
-		return File{}, true, nil
+	if !linkAllowed(u, base) || strings.HasSuffix(u.Path, "/") {
+		return File{}, true, nil // not a file: another scheme, or a folder
 	}
 	f.Hashes = Hashes{}
 	if alg, digest, ok := parseHashPair(u.Fragment, '='); ok {
@@ -160,6 +160,20 @@ func htmlFile(attrs map[string]string, href string, base *url.URL) (f File, skip
 		f.CoreMetadata, f.CoreMetadataHashes = parseCoreMetadataAttr(meta)
 	}
 	return f, false, nil
+}
+
+// parseLink resolves a link against its page. The error leaves out the link itself, which
+// url.Parse would quote, credentials and all; callers name it redacted.
+func parseLink(base *url.URL, link string) (*url.URL, error) {
+	u, err := base.Parse(strings.TrimSpace(link))
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("invalid URL: %w", err)
+	}
+	return u, nil
 }
 
 // parseCoreMetadataAttr reads "true" or "sha256=<hex>"; "false" and garbage mean none.
@@ -245,9 +259,9 @@ func (jf *jsonFile) file(base *url.URL) (File, error) {
 	if jf.URL == "" {
 		return File{}, errors.New("missing url")
 	}
-	u, err := base.Parse(jf.URL)
+	u, err := parseLink(base, jf.URL)
 	if err != nil {
-		return File{}, fmt.Errorf("invalid url: %w", err)
+		return File{}, err
 	}
 	if !linkAllowed(u, base) {
 		return File{}, fmt.Errorf("url scheme %q not allowed", u.Scheme)

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // Metadata returns a wheel's core metadata, trying in turn: the cache (by the wheel's
@@ -54,7 +55,7 @@ func (c *Client) fetchMetadata(ctx context.Context, f File) (*Metadata, error) {
 	}
 	u, err := url.Parse(f.URL)
 	if err != nil {
-		return nil, fmt.Errorf("metadata %s: invalid URL: %w", f.Filename, err)
+		return nil, fmt.Errorf("metadata %s: invalid URL %s", f.Filename, redactRawURL(f.URL))
 	}
 	var (
 		data []byte
@@ -104,15 +105,20 @@ func (c *Client) fetchMetadata(ctx context.Context, f File) (*Metadata, error) {
 	return md, nil
 }
 
-// checkedMetadata parses METADATA and checks it describes the wheel it came from.
+// checkedMetadata parses METADATA and checks it describes the wheel it came from, as uv
+// does: a wheel whose METADATA names another project or version is broken.
 func checkedMetadata(data []byte, filename string) (*Metadata, error) {
 	md, err := ParseMetadata(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filename, err)
 	}
-	name, _, _ := strings.Cut(filename, "-")
-	if pep508.NormalizeName(name) != pep508.NormalizeName(md.Name) {
-		return nil, fmt.Errorf("%s: METADATA names project %q, the file name says %q; the wheel is broken", filename, md.Name, name)
+	wn, err := tags.ParseWheelName(filename)
+	if err != nil {
+		return nil, fmt.Errorf("metadata %s: %w", filename, err)
+	}
+	if wn.NormalizedName() != pep508.NormalizeName(md.Name) || !wn.Version.Equal(md.Version) {
+		return nil, fmt.Errorf("%s: METADATA describes %s %s, the file name says %s %s; the wheel is broken",
+			filename, md.Name, md.Version, wn.Name, wn.Version)
 	}
 	return md, nil
 }
@@ -171,7 +177,11 @@ func zipMetadata(path, filename string) ([]byte, error) {
 // one request.
 func readMetadataEntry(zr *zip.Reader, filename string, hint func(int64)) ([]byte, error) {
 	key, _, _ := strings.Cut(filename, "-")
-	key = pep508.NormalizeName(key)
+	if wn, err := tags.ParseWheelName(filename); err == nil {
+		key = wn.NormalizedName()
+	} else {
+		key = pep508.NormalizeName(key)
+	}
 	var found []*zip.File
 	for _, zf := range zr.File {
 		dir, base, ok := strings.Cut(zf.Name, "/")
