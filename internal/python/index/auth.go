@@ -90,8 +90,12 @@ func redactURL(u *url.URL) string {
 		return u.String()
 	}
 	c := *u
-	c.User = url.User("***")
-	return c.String()
+	c.User = nil
+	s := c.String()
+	if i := strings.Index(s, "://"); i >= 0 {
+		return s[:i+3] + "***@" + s[i+3:]
+	}
+	return s
 }
 
 // redactRawURL redacts a URL string, even one that does not parse.
