@@ -37,6 +37,13 @@ func (w testWheel) sha256() string {
 // range read of the tail.
 func makeWheel(t testing.TB, name, version string, requires []string, pad int) testWheel {
 	t.Helper()
+	return makeWheelN(t, name, version, requires, pad, 0)
+}
+
+// makeWheelN is makeWheel with n extra small modules, for a central directory larger than
+// one range request.
+func makeWheelN(t testing.TB, name, version string, requires []string, pad, n int) testWheel {
+	t.Helper()
 	dist := strings.ReplaceAll(pep508.NormalizeName(name), "-", "_")
 	var md strings.Builder
 	fmt.Fprintf(&md, "Metadata-Version: 2.1\nName: %s\nVersion: %s\nRequires-Python: >=3.8\n", name, version)
@@ -59,6 +66,9 @@ func makeWheel(t testing.TB, name, version string, requires []string, pad int) t
 		blob[i] = byte(rng.Uint32())
 	}
 	add(dist+"/blob.bin", blob, zip.Store)
+	for i := range n {
+		add(fmt.Sprintf("%s/sub/module_with_a_long_name_%05d.py", dist, i), []byte("x = 1\n"), zip.Deflate)
+	}
 	add(dist+"/__init__.py", []byte("VERSION = "+fmt.Sprintf("%q", version)+"\n"), zip.Deflate)
 	info := dist + "-" + version + ".dist-info/"
 	add(info+"METADATA", []byte(md.String()), zip.Deflate)
