@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -212,5 +211,3 @@ func validDigest(s string) bool {
 	_, err := hex.DecodeString(s)
 	return err == nil
 }
-
-var errNoCache = errors.New("no cache folder")
