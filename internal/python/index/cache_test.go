@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,36 @@ func TestPageRevalidation(t *testing.T) {
 	third := newTestClient(t, WithIndexURL(fi.URL()), WithCacheDir(dir))
 	if p, err := third.Project(bg, "pkg"); err != nil || len(p.Files) != 2 {
 		t.Errorf("changed page: %v %v", p, err)
+	}
+}
+
+func TestPageRevalidationLastModified(t *testing.T) {
+	const stamp = "Tue, 02 Jan 2024 03:04:05 GMT"
+	var conditional int
+	fi := newFakeIndex(t)
+	fi.intercept = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Header.Get("If-None-Match") != "" {
+			t.Errorf("If-None-Match sent though the page had no ETag")
+		}
+		if r.Header.Get("If-Modified-Since") == stamp {
+			conditional++
+			w.WriteHeader(http.StatusNotModified)
+			return true
+		}
+		w.Header().Set("Last-Modified", stamp)
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<a href="/files/pkg-1.0-py3-none-any.whl">pkg</a>`))
+		return true
+	}
+	dir := t.TempDir()
+	for range 2 {
+		c := newTestClient(t, WithIndexURL(fi.URL()), WithCacheDir(dir))
+		if p, err := c.Project(bg, "pkg"); err != nil || len(p.Files) != 1 {
+			t.Fatalf("%v %v", p, err)
+		}
+	}
+	if conditional != 1 {
+		t.Errorf("%d conditional requests answered 304, want 1", conditional)
 	}
 }
 

@@ -289,6 +289,9 @@ func (r *rangeReader) fetch(spec string, wantStart int64) error {
 		if err != nil || (wantStart >= 0 && first != wantStart) || (r.size >= 0 && total != r.size) {
 			return &permanentError{fmt.Errorf("%w: unexpected Content-Range %q", errNoRange, resp.Header.Get("Content-Range"))}
 		}
+		if last-first+1 > rangeMaxTotal {
+			return &permanentError{fmt.Errorf("range reply of %d bytes is too large", last-first+1)}
+		}
 		data, err := readCapped(resp.Body, last-first+1)
 		if err != nil {
 			return err
