@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -89,7 +90,15 @@ func TestSecondClientWithoutNetwork(t *testing.T) {
 			t.Fatalf("download %v %v", d, err)
 		}
 	}
-	use(newTestClient(t, WithIndexURL(fi.URL()), WithCacheDir(dir)))
+	first := &eventLog{}
+	use(newTestClient(t, WithIndexURL(fi.URL()), WithCacheDir(dir), WithProgress(first.add)))
+	wantFirst := regexp.MustCompile(`^index: pkg: page ` + regexp.QuoteMeta(fi.URL()) + `pkg/ \(\d+ B\)
+index: ` + regexp.QuoteMeta(w.filename) + `: metadata via metadata-file \(\d+ B transferred\)
+index: ` + regexp.QuoteMeta(w.filename) + `: downloaded [\d.]+ KiB from ` + regexp.QuoteMeta(fi.srv.URL+"/files/"+w.filename) + `
+$`)
+	if !wantFirst.MatchString(first.lines()) {
+		t.Errorf("first client's progress:\n%s", first.lines())
+	}
 	before := fi.total()
 	log := &eventLog{}
 	use(newTestClient(t, WithIndexURL(fi.URL()), WithCacheDir(dir), WithProgress(log.add)))

@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -422,5 +421,3 @@ func belongsTo(filename, key string) bool {
 	}
 	return false
 }
-
-var errNotWheel = errors.New("not a wheel")

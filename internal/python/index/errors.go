@@ -64,5 +64,7 @@ func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: %s", e.URL, e
 // retryable reports whether the status is worth another try: rate limits and server errors.
 func (e *StatusError) retryable() bool { return e.Status == 429 || e.Status >= 500 }
 
+var errNotWheel = errors.New("not a wheel")
+
 // errNoRange tells the metadata path that the server cannot serve ranges.
 var errNoRange = errors.New("server does not support range requests")

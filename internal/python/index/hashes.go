@@ -44,20 +44,6 @@ func (h Hashes) Verifiable() Hashes {
 	return out
 }
 
-// String renders the hashes as "alg:hex" pairs in a stable order.
-func (h Hashes) String() string {
-	algs := make([]string, 0, len(h))
-	for alg := range h {
-		algs = append(algs, alg)
-	}
-	sort.Strings(algs)
-	parts := make([]string, len(algs))
-	for i, alg := range algs {
-		parts[i] = alg + ":" + h[alg]
-	}
-	return strings.Join(parts, ", ")
-}
-
 // parseHashPair reads "alg=hex" (URL fragments, data-core-metadata) or "alg:hex" (pip's
 // --hash) into a normalized algorithm name and lower-case digest.
 func parseHashPair(s string, sep byte) (alg, digest string, ok bool) {

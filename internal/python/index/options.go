@@ -17,9 +17,6 @@ type Retry struct {
 	MaxDelay  time.Duration // cap of one back-off, also of an honoured Retry-After
 }
 
-// DefaultRetry is what New uses without WithRetry.
-var DefaultRetry = Retry{Retries: 3, BaseDelay: 500 * time.Millisecond, MaxDelay: 20 * time.Second}
-
 // Option configures a Client.
 type Option func(*config)
 
@@ -44,7 +41,7 @@ func defaultConfig() config {
 	return config{
 		indexURL:     DefaultIndexURL,
 		workers:      8,
-		retry:        DefaultRetry,
+		retry:        Retry{Retries: 3, BaseDelay: 500 * time.Millisecond, MaxDelay: 20 * time.Second},
 		timeout:      60 * time.Second,
 		maxPageBytes: 64 << 20,
 		maxFileBytes: 2 << 30,
@@ -85,7 +82,7 @@ func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
 // A missing file means no credentials. Without this option no .netrc is read.
 func WithNetrc(path string) Option { return func(c *config) { c.netrcPath = path } }
 
-// WithRetry sets the retry policy (default DefaultRetry).
+// WithRetry sets the retry policy. The default is 3 retries, 0.5 s doubling, capped at 20 s.
 func WithRetry(r Retry) Option { return func(c *config) { c.retry = r } }
 
 // WithTimeout bounds how long a request may wait for the response headers, and then for

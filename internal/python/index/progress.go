@@ -34,10 +34,14 @@ type Event struct {
 func (e Event) String() string {
 	switch e.Kind {
 	case EventPage:
-		if e.Cached {
-			return fmt.Sprintf("index: %s: page %s unchanged (cached)", e.Project, e.URL)
+		who := "find-links" // a find-links page serves every project
+		if e.Project != "" {
+			who = e.Project
 		}
-		return fmt.Sprintf("index: %s: page %s (%s)", e.Project, e.URL, humanBytes(e.Bytes))
+		if e.Cached {
+			return fmt.Sprintf("index: %s: page %s unchanged (cached)", who, e.URL)
+		}
+		return fmt.Sprintf("index: %s: page %s (%s)", who, e.URL, humanBytes(e.Bytes))
 	case EventMetadata:
 		if e.Cached {
 			return fmt.Sprintf("index: %s: metadata from cache", e.File)
