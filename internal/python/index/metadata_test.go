@@ -222,3 +222,46 @@ func TestMetadataOfSdistRefused(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+func TestPrefetchMetadata(t *testing.T) {
+	fi := newFakeIndex(t)
+	var files []*fakeFile
+	for _, v := range []string{"1.0", "1.1", "1.2"} {
+		files = append(files, &fakeFile{testWheel: makeWheel(t, "pkg", v, nil, 10)})
+	}
+	fi.add("pkg", files...)
+	c := newTestClient(t, WithIndexURL(fi.URL()))
+	p, _ := c.Project(bg, "pkg")
+	c.PrefetchMetadata(bg, append(p.Files, File{Filename: "pkg-1.0.tar.gz"})...) // the sdist is skipped
+	for i, f := range p.Files {
+		md, err := c.Metadata(bg, f)
+		if err != nil || md.Version.String() != []string{"1.0", "1.1", "1.2"}[i] {
+			t.Fatalf("%s: %v %v", f.Filename, md, err)
+		}
+		if n := fi.count("/files/" + f.Filename + ".metadata"); n != 1 {
+			t.Errorf("%s: %d metadata requests, want 1", f.Filename, n)
+		}
+	}
+}
+
+func TestParseContentRange(t *testing.T) {
+	tests := []struct {
+		in                 string
+		first, last, total int64
+		ok                 bool
+	}{
+		{"bytes 0-99/100", 0, 99, 100, true},
+		{"bytes 65436-65535/65536", 65436, 65535, 65536, true},
+		{"bytes 0-99/*", 0, 0, 0, false},
+		{"bytes 10-5/100", 0, 0, 0, false},
+		{"bytes 0-100/100", 0, 0, 0, false},
+		{"items 0-1/2", 0, 0, 0, false},
+		{"", 0, 0, 0, false},
+	}
+	for _, tt := range tests {
+		first, last, total, err := parseContentRange(tt.in)
+		if (err == nil) != tt.ok || (tt.ok && (first != tt.first || last != tt.last || total != tt.total)) {
+			t.Errorf("parseContentRange(%q) = %d, %d, %d, %v", tt.in, first, last, total, err)
+		}
+	}
+}
