@@ -350,6 +350,24 @@ func isOSSAuth(r *http.Request) bool {
 	return strings.HasPrefix(a, "OSS ") || strings.HasPrefix(a, "OSS4-")
 }
 
+// admitFC begins an FC management or invoke call: the call is recorded and sized, the
+// request authenticated with the API's scheme, and temporary-bucket credentials (which
+// FC hands out for code uploads only) refused.
+func (x *exchange) admitFC(op Op, resource string, max int64, auth func() *apiError) bool {
+	if !x.begin(op, resource, max) {
+		return false
+	}
+	if err := auth(); err != nil {
+		x.fail(err)
+		return false
+	}
+	if x.who.sess != nil && x.who.sess.scope != nil {
+		x.fail(errf(http.StatusForbidden, "AccessDenied", "the credentials are limited to uploading code to the temporary bucket"))
+		return false
+	}
+	return true
+}
+
 // begin runs what every operation shares once it is known: injected latency and
 // failures, then reading the body (at most max bytes: more is EntityTooLarge).
 func (x *exchange) begin(op Op, resource string, max int64) bool {

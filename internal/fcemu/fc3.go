@@ -23,18 +23,7 @@ func (e *Emulator) serveFC3(x *exchange) {
 	small := int64(1 << 20)
 	codeBody := e.cfg.limits.InlineCode + small
 	route := func(op Op, resource string, max int64) bool {
-		if !x.begin(op, resource, max) {
-			return false
-		}
-		if err := x.authFC3(); err != nil {
-			x.fail(err)
-			return false
-		}
-		if x.who.sess != nil && x.who.sess.scope != nil {
-			x.fail(errf(http.StatusForbidden, "AccessDenied", "the credentials are limited to uploading code to the temporary bucket"))
-			return false
-		}
-		return true
+		return x.admitFC(op, resource, max, x.authFC3)
 	}
 	m := r.Method
 	switch {

@@ -1,3 +1,9 @@
-// Package verify owns the smoke invocation of a deployed runtime: the Lithops metadata call
-// and the import check, and their verdicts.
+// Package verify owns the smoke invocations of a deployed runtime and their verdicts:
+// Lithops' metadata call on each deployed function (Metadata: the answer Lithops would
+// accept, from the code that was deployed), and the import check (Imports: a temporary
+// function made from the runtime plus ImportFile imports every top-level module and
+// reports each failure with its traceback; the function is deleted whatever happens).
+// Show prints what a failed function said as untrusted text. Publishing the metadata
+// answer is deploy.Release.Commit's (objects): writing to the cloud, confirming that the
+// runtime is still the live one first, and undoing it, is deploy's.
 package verify

@@ -1,0 +1,291 @@
+// Package deploytest runs the deployer against the local FC emulator for tests: an
+// emulator with a real CPython 3.10, deployers for FC 2.0 or FC 3.0 with fast retries,
+// runtime packages built by internal/build from the FIXTURE lithops wheels, and a log
+// that records every line (for secret scans) and can act on one (to cancel a run at a
+// precise step). Nothing here is used by the action itself.
+package deploytest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lithops-fc/runtime-action/internal/build"
+	"github.com/lithops-fc/runtime-action/internal/credentials"
+	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/fcemu"
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
+)
+
+// Test identity. The secret and token are what secret scans look for.
+const (
+	KeyID   = "LTAI5tDeployTestKey01"
+	Secret  = "deploytest-SECRET-6f1c0a9d2e7b"
+	Region  = "cn-hangzhou"
+	Account = "1234567890123456"
+	Bucket  = "lithops-test-bucket"
+	Role    = "acs:ram::1234567890123456:role/lithops-test-role"
+	Service = "lithops_ltai"
+	Python  = "3.10"
+	Runtime = "python3.10"
+)
+
+// Lithops is the FIXTURE Lithops version used with api: 3.6.4 deploys through FC 2.0,
+// 3.7.0 through FC 3.0.
+func Lithops(api fcruntime.API) string {
+	if api == fcruntime.FC2 {
+		return "3.6.4"
+	}
+	return "3.7.0"
+}
+
+// Env is an emulator and what a test needs to deploy to it.
+type Env struct {
+	API   fcruntime.API
+	Emu   *fcemu.Emulator
+	URL   string
+	Creds credentials.Credentials
+	Log   *Log
+
+	mu    sync.Mutex
+	hooks []func(http.ResponseWriter, *http.Request) bool // true: answered
+}
+
+// Start runs an emulator (FC, OSS, STS) with the storage bucket, Python 3.10 (the test
+// is skipped, loudly, without it) and opts. The deployer signs with STS credentials, so
+// both the secret and the security token are exercised.
+func Start(t testing.TB, api fcruntime.API, opts ...fcemu.Option) *Env {
+	t.Helper()
+	py := wheeltest.Python(t, Python)
+	e, err := fcemu.New(append([]fcemu.Option{fcemu.WithAccessKey(KeyID, Secret), fcemu.WithRegion(Region),
+		fcemu.WithAccountID(Account), fcemu.WithBucket(Bucket), fcemu.WithPython(Python, py)}, opts...)...)
+	if err != nil {
+		t.Fatalf("fcemu.New: %v", err)
+	}
+	v := &Env{API: api, Emu: e, Log: &Log{}}
+	h := e.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v.mu.Lock()
+		hooks := append([]func(http.ResponseWriter, *http.Request) bool(nil), v.hooks...)
+		v.mu.Unlock()
+		for _, hook := range hooks {
+			if hook(w, r) {
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		srv.Close()
+		if err := e.Close(); err != nil {
+			t.Errorf("fcemu Close: %v", err)
+		}
+	})
+	v.URL = srv.URL
+	// Every log line of every test is scanned for the secrets.
+	t.Cleanup(func() { NoSecrets(t, v.Secrets(), v.Log.Lines()...) })
+	sts := e.IssueSTS(time.Hour)
+	v.Creds = credentials.Credentials{AccessKeyID: sts.AccessKeyID, AccessKeySecret: sts.AccessKeySecret, SecurityToken: sts.SecurityToken, Source: "test"}
+	return v
+}
+
+// CancelOnRequest returns a context cancelled as soon as the emulator receives a request
+// with method whose path contains path: the run is cancelled while that call is in
+// flight.
+func (v *Env) CancelOnRequest(t testing.TB, method, path string) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	v.OnRequest(func(r *http.Request) {
+		if r.Method == method && strings.Contains(r.URL.Path, path) {
+			cancel()
+		}
+	})
+	return ctx
+}
+
+// OnRequest calls f with every request before the emulator handles it (f may make
+// requests of its own to v.URL).
+func (v *Env) OnRequest(f func(*http.Request)) {
+	v.hook(func(_ http.ResponseWriter, r *http.Request) bool {
+		f(r)
+		return false
+	})
+}
+
+// FailOSS makes OSS requests with method whose path contains path answer status with an
+// OSS error document of code, before the emulator sees them.
+func (v *Env) FailOSS(method, path string, status int, code string) {
+	v.hook(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != method || !strings.Contains(r.URL.Path, path) || strings.HasPrefix(r.URL.Path, "/20") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("X-Oss-Request-Id", "DEPLOYTEST0000000000000001")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
+			`<Error><Code>%s</Code><Message>refused by deploytest</Message><RequestId>DEPLOYTEST0000000000000001</RequestId></Error>`, code)
+		return true
+	})
+}
+
+// Intercept lets h answer requests before the emulator does (h returns true when it
+// answered).
+func (v *Env) Intercept(h func(http.ResponseWriter, *http.Request) bool) { v.hook(h) }
+
+func (v *Env) hook(h func(http.ResponseWriter, *http.Request) bool) {
+	v.mu.Lock()
+	v.hooks = append(v.hooks, h)
+	v.mu.Unlock()
+}
+
+// Secrets are the values no log line or error may contain.
+func (v *Env) Secrets() []string {
+	return []string{Secret, v.Creds.AccessKeySecret, v.Creds.SecurityToken}
+}
+
+// Target is the deployment target on the emulator, with the storage bucket when bucket.
+func (v *Env) Target(bucket bool) deploy.Target {
+	t := deploy.Target{API: v.API, Region: Region, AccountID: Account, Credentials: v.Creds,
+		Endpoint: v.URL, OSSEndpoint: v.URL}
+	if v.API == fcruntime.FC2 {
+		t.Service = Service
+	}
+	if bucket {
+		t.Bucket = Bucket
+	}
+	return t
+}
+
+// FastRetry keeps the default number of attempts with millisecond waits.
+var FastRetry = deploy.RetryPolicy{Attempts: deploy.DefaultRetry.Attempts, Base: time.Millisecond, Max: 5 * time.Millisecond}
+
+// Deployer returns a deployer for the emulator: the storage bucket when bucket, fast
+// retries and polls, previous code kept in a test folder, log lines into v.Log. opts
+// come last and win.
+func (v *Env) Deployer(t testing.TB, bucket bool, opts ...deploy.Option) *deploy.Deployer {
+	t.Helper()
+	d, err := deploy.New(v.Target(bucket), append([]deploy.Option{deploy.WithLog(v.Log.Printf), deploy.WithRetry(FastRetry),
+		deploy.WithPollInterval(time.Millisecond), deploy.WithTempDir(t.TempDir())}, opts...)...)
+	if err != nil {
+		t.Fatalf("deploy.New: %v", err)
+	}
+	return d
+}
+
+// Spec is a Lithops worker function's configuration on the emulator.
+func Spec(name string, memory int) deploy.Spec {
+	return deploy.WorkerSpec(name, Runtime, memory, 60, Role)
+}
+
+// Module returns a one-module distribution whose __init__.py is source.
+func Module(name, version, source string) wheeltest.Wheel {
+	return wheeltest.Wheel{Name: name, Version: version, Files: map[string][]byte{name + "/__init__.py": []byte(source)}}
+}
+
+// Package builds a runtime package with internal/build: the FIXTURE lithops at version,
+// its worker modules and extra, plus files (path → content) at the zip root.
+func Package(t testing.TB, version string, extra []wheeltest.Wheel, files map[string][]byte) deploy.Package {
+	t.Helper()
+	dir := t.TempDir()
+	wheel := func(w wheeltest.Wheel) build.Wheel {
+		p := w.MustWrite(t, dir)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		return build.Wheel{Name: w.Name, Version: w.Version, Path: p, SHA256: hex.EncodeToString(sum[:]),
+			URL: "https://files.example.org/" + w.Filename(), Tag: w.Tags()[0]}
+	}
+	in := build.Input{Lithops: wheel(wheeltest.Lithops(version)), LithopsVersion: version, OutDir: filepath.Join(dir, "out"),
+		Target: build.Target{Python: Python, Glibc: fcruntime.Glibc{Major: 2, Minor: 28}}}
+	for _, w := range append(wheeltest.Workers(version), extra...) {
+		in.Wheels = append(in.Wheels, wheel(w))
+	}
+	for p, data := range files {
+		in.Files = append(in.Files, build.File{Path: p, Data: data})
+	}
+	res, err := build.Assemble(context.Background(), in, build.WithBudget(build.Budget{InlineBase64: 1 << 40, OSS: 1 << 40}))
+	if err != nil {
+		t.Fatalf("build.Assemble: %v", err)
+	}
+	return deploy.Package{Path: res.ZipPath, Size: res.Size, SHA256: res.SHA256, CodeChecksum: res.CodeChecksum}
+}
+
+// Log records log lines; OnLine, when set, sees each line as it is printed (a test can
+// cancel a run at a precise step).
+type Log struct {
+	mu     sync.Mutex
+	lines  []string
+	OnLine func(line string)
+}
+
+// Printf records one line (deploy.Logf).
+func (l *Log) Printf(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	l.mu.Lock()
+	l.lines = append(l.lines, line)
+	hook := l.OnLine
+	l.mu.Unlock()
+	if hook != nil {
+		hook(line)
+	}
+}
+
+// Lines returns the lines so far.
+func (l *Log) Lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
+}
+
+// SetHook replaces OnLine safely while a run may be logging.
+func (l *Log) SetHook(h func(string)) {
+	l.mu.Lock()
+	l.OnLine = h
+	l.mu.Unlock()
+}
+
+// CancelOn returns a context cancelled right after the first log line containing s.
+func (l *Log) CancelOn(t testing.TB, s string) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	var once sync.Once
+	l.SetHook(func(line string) {
+		if strings.Contains(line, s) {
+			once.Do(cancel)
+		}
+	})
+	return ctx
+}
+
+// NoSecrets fails the test when any text holds one of secrets.
+func NoSecrets(t testing.TB, secrets []string, texts ...string) {
+	t.Helper()
+	for _, text := range texts {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(text, s) {
+				t.Errorf("a secret leaked into: %q", text)
+			}
+		}
+	}
+}
+
+// Count returns how many recorded calls were of op.
+func (v *Env) Count(op fcemu.Op) int { return len(v.Emu.CallsOf(op)) }
+
+// Uploads counts the OSS writes (single and multipart). Inline code travels in
+// CreateFunction/UpdateFunction and shows in those counts.
+func (v *Env) Uploads() int {
+	return v.Count(fcemu.OpPutObject) + v.Count(fcemu.OpUploadPart) + v.Count(fcemu.OpInitiateMultipartUpload)
+}

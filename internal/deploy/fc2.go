@@ -1,0 +1,351 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	fc "github.com/aliyun/fc-go-sdk"
+
+	"github.com/lithops-fc/runtime-action/internal/credentials"
+)
+
+// fc2Version is FC 2.0's API version, the first segment of every path.
+const fc2Version = "2016-08-15"
+
+// fc2Transport sends fc-go-sdk's requests. The SDK's own client keeps its HTTP
+// settings in resty's package-level client (NewClient replaces the global transport
+// and timeout, reference/fc.md 1.9), takes no context and cannot send
+// X-Fc-Code-Checksum; so the SDK's request types and signer are used with an
+// http.Client of ours: a context per call, per-call timeouts, no shared state.
+type fc2Transport struct {
+	base    string // scheme://host[:port]
+	account string
+	creds   credentials.Credentials
+	client  *http.Client
+	redact  redactor
+	now     func() time.Time
+}
+
+// maxAnswer bounds what is read of an answer: FC's synchronous responses are at most
+// 16 MB (32 MB requests); management answers are small.
+const maxAnswer = 32 << 20
+
+// do sends one FC 2.0 request and returns the answer's body and headers; an answer of
+// 300 or more is an *APIError.
+func (t *fc2Transport) do(ctx context.Context, op, resource, method string, in fc.ServiceInput, extra map[string]string) ([]byte, http.Header, error) {
+	if err := in.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("FC 2.0 %s %s: %w", op, resource, err)
+	}
+	path := "/" + fc2Version + in.GetPath()
+	headers := map[string]string{}
+	for k, v := range in.GetHeaders() {
+		headers[k] = v
+	}
+	for k, v := range extra {
+		headers[k] = v
+	}
+	headers[fc.HTTPHeaderAccountID] = t.account
+	headers[fc.HTTPHeaderUserAgent] = userAgent
+	headers["Accept"] = "application/json"
+	var body []byte
+	if p := in.GetPayload(); p != nil {
+		if b, ok := p.(*[]byte); ok {
+			headers[fc.HTTPHeaderContentType] = "application/octet-stream"
+			body = *b
+		} else {
+			var err error
+			if body, err = json.Marshal(p); err != nil {
+				return nil, nil, fmt.Errorf("FC 2.0 %s %s: encode request: %w", op, resource, err)
+			}
+			headers[fc.HTTPHeaderContentType] = "application/json"
+		}
+		headers[fc.HTTPHeaderContentMD5] = fc.MD5(body)
+	}
+	headers[fc.HTTPHeaderDate] = t.now().UTC().Format(http.TimeFormat)
+	if t.creds.SecurityToken != "" {
+		headers[fc.HTTPHeaderSecurityToken] = t.creds.SecurityToken
+	}
+	headers["Authorization"] = fc.GetAuthStr(t.creds.AccessKeyID, t.creds.AccessKeySecret, method, headers, path)
+
+	u := t.base + path
+	if q := in.GetQueryParams(); len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, fmt.Errorf("FC 2.0 %s %s: %w", op, resource, err)
+	}
+	if body == nil {
+		req.Body, req.ContentLength = nil, 0
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("FC 2.0 %s %s: %w", op, resource, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return nil, nil, fmt.Errorf("FC 2.0 %s %s: read answer: %w", op, resource, err)
+	}
+	if resp.StatusCode >= 300 {
+		var e struct{ ErrorCode, ErrorMessage string }
+		_ = json.Unmarshal(answer, &e) // a body that is not FC's JSON leaves the status alone
+		if e.ErrorCode == "" && e.ErrorMessage == "" {
+			e.ErrorMessage = strings.TrimSpace(string(answer))
+			if len(e.ErrorMessage) > 200 {
+				e.ErrorMessage = e.ErrorMessage[:200] + "..."
+			}
+		}
+		return nil, nil, &APIError{Service: "FC 2.0", Op: op, Resource: resource, Status: resp.StatusCode,
+			Code: e.ErrorCode, Message: t.redact.apply(e.ErrorMessage), RequestID: resp.Header.Get(fc.HTTPHeaderRequestID),
+			Conditional: resp.StatusCode == http.StatusPreconditionFailed && headers["If-Match"] != ""}
+	}
+	return answer, resp.Header, nil
+}
+
+// tempBucketToken asks FC for its temporary upload bucket (an FC 2.0 call that serves
+// FC 3.0 deployments too).
+func (t *fc2Transport) tempBucketToken(ctx context.Context) (fc.GetTempBucketTokenOutput, error) {
+	var out fc.GetTempBucketTokenOutput
+	body, _, err := t.do(ctx, "GetTempBucketToken", "", http.MethodGet, fc.GetTempBucketTokenInput{}, nil)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return out, fmt.Errorf("FC 2.0 GetTempBucketToken: decode answer: %w", err)
+	}
+	return out, nil
+}
+
+// fc2 deploys to one FC 2.0 service. The service carries the role and internet access of
+// its functions, so Put keeps it in line with the spec (creating it when missing, as
+// Lithops does) and Get reports them from it.
+type fc2 struct {
+	t       *fc2Transport
+	service string
+	timeout Timeouts
+	log     Logf
+	mu      sync.Mutex // one service check at a time
+}
+
+func (c *fc2) Get(ctx context.Context, name string) (Function, error) {
+	svc, err := c.getService(ctx)
+	if err != nil {
+		return Function{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout.Call)
+	defer cancel()
+	body, h, err := c.t.do(ctx, "GetFunction", c.service+"/"+name, http.MethodGet, fc.NewGetFunctionInput(c.service, name), nil)
+	if err != nil {
+		return Function{}, err
+	}
+	var out fc.GetFunctionOutput
+	if err := json.Unmarshal(body, &out); err != nil {
+		return Function{}, fmt.Errorf("FC 2.0 GetFunction %s: decode answer: %w", name, err)
+	}
+	out.Header = h
+	return c.function(out.FunctionName, out.Runtime, out.Handler, out.MemorySize, out.Timeout, out.CodeChecksum, out.CodeSize, h, svc), nil
+}
+
+func (c *fc2) function(name, runtime, handler *string, memory, timeout *int32, checksum *string, size *int64, h http.Header, svc fc.GetServiceOutput) Function {
+	return Function{
+		Spec: Spec{Name: str(name), Runtime: str(runtime), Handler: str(handler), MemoryMB: int(i32(memory)),
+			TimeoutSec: int(i32(timeout)), Role: str(svc.Role), InternetAccess: svc.InternetAccess == nil || *svc.InternetAccess},
+		CodeChecksum: str(checksum), CodeSize: i64(size), ETag: strings.Trim(h.Get("ETag"), `"`),
+	}
+}
+
+func (c *fc2) getService(ctx context.Context) (fc.GetServiceOutput, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout.Call)
+	defer cancel()
+	var out fc.GetServiceOutput
+	body, _, err := c.t.do(ctx, "GetService", c.service, http.MethodGet, fc.NewGetServiceInput(c.service), nil)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return out, fmt.Errorf("FC 2.0 GetService %s: decode answer: %w", c.service, err)
+	}
+	return out, nil
+}
+
+// ensureService makes the service exist with role and internet access.
+func (c *fc2) ensureService(ctx context.Context, role string, internet bool) (fc.GetServiceOutput, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	svc, err := c.getService(ctx)
+	if errors.Is(err, ErrNotFound) {
+		in := fc.NewCreateServiceInput().WithServiceName(c.service).WithRole(role).WithInternetAccess(internet)
+		mctx, cancel := mutating(ctx, c.timeout.Call)
+		_, _, err = c.t.do(mctx, "CreateService", c.service, http.MethodPost, in, nil)
+		cancel()
+		if err == nil {
+			c.log("created FC 2.0 service %s (role %s)", c.service, role)
+		}
+		if err == nil || isAlreadyExists(err) {
+			return c.getService(ctx)
+		}
+		return svc, err
+	}
+	if err != nil {
+		return svc, err
+	}
+	if str(svc.Role) == role && (svc.InternetAccess == nil || *svc.InternetAccess) == internet {
+		return svc, nil
+	}
+	in := fc.NewUpdateServiceInput(c.service).WithRole(role).WithInternetAccess(internet)
+	mctx, cancel := mutating(ctx, c.timeout.Call)
+	defer cancel()
+	if _, _, err := c.t.do(mctx, "UpdateService", c.service, http.MethodPut, in, nil); err != nil {
+		return svc, err
+	}
+	c.log("updated FC 2.0 service %s: role %s, internet access %t (was role %s)", c.service, role, internet, str(svc.Role))
+	return c.getService(ctx)
+}
+
+func (c *fc2) Put(ctx context.Context, p Put) (Function, error) {
+	if err := ctx.Err(); err != nil {
+		return Function{}, err
+	}
+	svc, err := c.ensureService(ctx, p.Spec.Role, p.Spec.InternetAccess)
+	if err != nil {
+		return Function{}, err
+	}
+	s := p.Spec
+	runtime, handler := s.Runtime, s.Handler
+	memory, timeout := int32(s.MemoryMB), int32(s.TimeoutSec)
+	var code *fc.Code
+	extra := map[string]string{}
+	if p.Code != nil {
+		code = &fc.Code{}
+		if p.Code.Bucket != "" {
+			code.OSSBucketName, code.OSSObjectName = &p.Code.Bucket, &p.Code.Object
+		} else {
+			code.ZipFile = &p.Code.ZipFile
+		}
+		if p.Code.Checksum != "" {
+			extra["X-Fc-Code-Checksum"] = p.Code.Checksum
+		}
+	}
+	op, method := "UpdateFunction", http.MethodPut
+	var in fc.ServiceInput
+	if p.Create {
+		op, method = "CreateFunction", http.MethodPost
+		in = &fc.CreateFunctionInput{ServiceName: &c.service, FunctionCreateObject: fc.FunctionCreateObject{
+			FunctionName: &s.Name, Runtime: &runtime, Handler: &handler, MemorySize: &memory, Timeout: &timeout, Code: code}}
+	} else {
+		u := &fc.UpdateFunctionInput{ServiceName: &c.service, FunctionName: &s.Name, FunctionUpdateObject: fc.FunctionUpdateObject{
+			Runtime: &runtime, Handler: &handler, MemorySize: &memory, Timeout: &timeout, Code: code}}
+		if p.IfMatch != "" {
+			u.IfMatch = &p.IfMatch
+		}
+		in = u
+	}
+	mctx, cancel := mutating(ctx, c.timeout.upload(p.Code))
+	defer cancel()
+	body, h, err := c.t.do(mctx, op, c.service+"/"+s.Name, method, in, extra)
+	if err != nil {
+		return Function{}, err
+	}
+	var out fc.GetFunctionOutput
+	if err := json.Unmarshal(body, &out); err != nil {
+		return Function{}, fmt.Errorf("FC 2.0 %s %s: decode answer: %w", op, s.Name, err)
+	}
+	return c.function(out.FunctionName, out.Runtime, out.Handler, out.MemorySize, out.Timeout, out.CodeChecksum, out.CodeSize, h, svc), nil
+}
+
+func (c *fc2) Delete(ctx context.Context, name string) error {
+	mctx, cancel := mutating(ctx, c.timeout.Call)
+	defer cancel()
+	_, _, err := c.t.do(mctx, "DeleteFunction", c.service+"/"+name, http.MethodDelete, fc.NewDeleteFunctionInput(c.service, name), nil)
+	return err
+}
+
+func (c *fc2) CodeURL(ctx context.Context, name string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout.Call)
+	defer cancel()
+	body, _, err := c.t.do(ctx, "GetFunctionCode", c.service+"/"+name, http.MethodGet, fc.NewGetFunctionCodeInput(c.service, name), nil)
+	if err != nil {
+		return "", err
+	}
+	var out fc.GetFunctionCodeOutput
+	if err := json.Unmarshal(body, &out); err != nil || out.URL == "" {
+		return "", fmt.Errorf("FC 2.0 GetFunctionCode %s: no code URL in the answer", name)
+	}
+	return out.URL, nil
+}
+
+func (c *fc2) Invoke(ctx context.Context, name string, event []byte) (Invocation, error) {
+	in := fc.NewInvokeFunctionInput(c.service, name).WithPayload(event).WithSyncInvocation().WithLogType("Tail")
+	body, h, err := c.t.do(ctx, "InvokeFunction", c.service+"/"+name, http.MethodPost, in, nil)
+	if err != nil {
+		return Invocation{}, err
+	}
+	return invocation(body, func(k string) string { return h.Get(k) }), nil
+}
+
+// invocation reads an invocation answer's headers (get is case-insensitive).
+func invocation(body []byte, get func(string) string) Invocation {
+	inv := Invocation{RequestID: get("X-Fc-Request-Id"), ErrorType: get("X-Fc-Error-Type"),
+		CodeChecksum: get("X-Fc-Code-Checksum"), Body: body}
+	if l := get("X-Fc-Log-Result"); l != "" {
+		if b, err := base64.StdEncoding.DecodeString(l); err == nil {
+			inv.Log = string(b)
+		} else {
+			inv.Log = l
+		}
+	}
+	return inv
+}
+
+// mutating returns the context for a call that changes FC. It is not cancelled with the
+// run: a change abandoned halfway may still land after the run gave up on it, after roll
+// back looked at the function, so the answer is always awaited (within timeout) and the
+// caller sees cancellation right after.
+func mutating(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), timeout)
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func i32(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func i64(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// redactURL keeps a URL's scheme, host and path: signed download URLs carry credentials
+// in their query.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(a URL)"
+	}
+	return u.Scheme + "://" + u.Host + u.Path
+}

@@ -1,0 +1,288 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	fc3api "github.com/alibabacloud-go/fc-20230330/v4/client"
+	util "github.com/alibabacloud-go/tea-utils/v2/service"
+	"github.com/alibabacloud-go/tea/tea"
+)
+
+// fc3 deploys FC 3.0 functions with the official SDK. The SDK takes no context: calls
+// that change nothing are abandoned when the run is cancelled (abandonable); calls that
+// change FC are awaited (see mutating), bounded by the SDK's read timeout.
+type fc3 struct {
+	client  *fc3api.Client
+	timeout Timeouts
+	poll    time.Duration // first wait between readiness polls (doubles up to 5 s)
+	redact  redactor
+	log     Logf
+}
+
+func (c *fc3) runtime(d time.Duration) *util.RuntimeOptions {
+	return &util.RuntimeOptions{
+		ReadTimeout:    tea.Int(int(d / time.Millisecond)),
+		ConnectTimeout: tea.Int(int(connectTimeout / time.Millisecond)),
+		Autoretry:      tea.Bool(false), // Retrying does it, with our policy
+	}
+}
+
+// abandonable runs call, which cannot be cancelled, and returns as soon as ctx ends,
+// leaving it to finish on its own. Only for calls that change nothing.
+func abandonable[T any](ctx context.Context, call func() (T, error)) (T, error) {
+	if err := ctx.Err(); err != nil {
+		var zero T
+		return zero, err
+	}
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := call()
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// apiError turns the SDK's error into an *APIError (other errors are wrapped as they are).
+func (c *fc3) apiError(op, resource string, err error) error {
+	var se *tea.SDKError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("FC 3.0 %s %s: %w", op, resource, err)
+	}
+	e := &APIError{Service: "FC 3.0", Op: op, Resource: resource, Status: tea.IntValue(se.StatusCode), Code: tea.StringValue(se.Code)}
+	var data map[string]any
+	if se.Data != nil && json.Unmarshal([]byte(*se.Data), &data) == nil {
+		e.Message = firstString(data, "Message", "message", "ErrorMessage", "errorMessage")
+		e.RequestID = firstString(data, "RequestId", "requestId")
+	}
+	if e.Message == "" {
+		e.Message = tea.StringValue(se.Message)
+	}
+	e.Message = c.redact.apply(e.Message)
+	return e
+}
+
+func firstString(m map[string]any, keys ...string) string {
+	for _, k := range keys {
+		if s, ok := m[k].(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func fromFC3(f *fc3api.Function) Function {
+	if f == nil {
+		return Function{}
+	}
+	return Function{
+		Spec: Spec{Name: tea.StringValue(f.FunctionName), Runtime: tea.StringValue(f.Runtime), Handler: tea.StringValue(f.Handler),
+			MemoryMB: int(tea.Int32Value(f.MemorySize)), TimeoutSec: int(tea.Int32Value(f.Timeout)), Role: tea.StringValue(f.Role),
+			InternetAccess: f.InternetAccess == nil || *f.InternetAccess},
+		CodeChecksum: tea.StringValue(f.CodeChecksum), CodeSize: tea.Int64Value(f.CodeSize),
+		State: tea.StringValue(f.State), StateReason: tea.StringValue(f.StateReason),
+		LastUpdateStatus: tea.StringValue(f.LastUpdateStatus), LastUpdateStatusReason: tea.StringValue(f.LastUpdateStatusReason),
+	}
+}
+
+func (c *fc3) Get(ctx context.Context, name string) (Function, error) {
+	return abandonable(ctx, func() (Function, error) {
+		resp, err := c.client.GetFunctionWithOptions(tea.String(name), &fc3api.GetFunctionRequest{}, nil, c.runtime(c.timeout.Call))
+		if err != nil {
+			return Function{}, c.apiError("GetFunction", name, err)
+		}
+		return fromFC3(resp.Body), nil
+	})
+}
+
+func fc3Code(code *Code) *fc3api.InputCodeLocation {
+	if code == nil {
+		return nil
+	}
+	in := &fc3api.InputCodeLocation{}
+	if code.Bucket != "" {
+		in.OssBucketName, in.OssObjectName = tea.String(code.Bucket), tea.String(code.Object)
+	} else {
+		in.ZipFile = tea.String(code.ZipFile)
+	}
+	if code.Checksum != "" {
+		in.Checksum = tea.String(code.Checksum)
+	}
+	return in
+}
+
+func (c *fc3) Put(ctx context.Context, p Put) (Function, error) {
+	if err := ctx.Err(); err != nil {
+		return Function{}, err
+	}
+	s := p.Spec
+	rt := c.runtime(c.timeout.upload(p.Code))
+	var f Function
+	if p.Create {
+		resp, err := c.client.CreateFunctionWithOptions(&fc3api.CreateFunctionRequest{Body: &fc3api.CreateFunctionInput{
+			FunctionName: tea.String(s.Name), Runtime: tea.String(s.Runtime), Handler: tea.String(s.Handler),
+			MemorySize: tea.Int32(int32(s.MemoryMB)), Timeout: tea.Int32(int32(s.TimeoutSec)), Role: tea.String(s.Role),
+			InternetAccess: tea.Bool(s.InternetAccess), Code: fc3Code(p.Code)}}, nil, rt)
+		if err != nil {
+			return Function{}, c.apiError("CreateFunction", s.Name, err)
+		}
+		f = fromFC3(resp.Body)
+	} else {
+		update := func() (*fc3api.UpdateFunctionResponse, error) {
+			resp, err := c.client.UpdateFunctionWithOptions(tea.String(s.Name), &fc3api.UpdateFunctionRequest{Body: &fc3api.UpdateFunctionInput{
+				Runtime: tea.String(s.Runtime), Handler: tea.String(s.Handler),
+				MemorySize: tea.Int32(int32(s.MemoryMB)), Timeout: tea.Int32(int32(s.TimeoutSec)), Role: tea.String(s.Role),
+				InternetAccess: tea.Bool(s.InternetAccess), Code: fc3Code(p.Code)}}, nil, rt)
+			if err != nil {
+				return nil, c.apiError("UpdateFunction", s.Name, err)
+			}
+			return resp, nil
+		}
+		resp, err := update()
+		if isConcurrentUpdate(err) {
+			// Another change is still in progress: FC refuses updates until it ends. Wait
+			// for that (polls are what end a transition), then try once more; Retrying
+			// handles further conflicts.
+			c.log("function %s is being changed by someone else; waiting for that to end", s.Name)
+			if serr := c.settle(ctx, s.Name); serr == nil {
+				resp, err = update()
+			}
+		}
+		if err != nil {
+			return Function{}, err
+		}
+		f = fromFC3(resp.Body)
+	}
+	return c.wait(ctx, f)
+}
+
+func isConcurrentUpdate(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Code == "ConcurrentUpdateError"
+}
+
+// settle waits until function name is in no transition (whatever its outcome).
+func (c *fc3) settle(ctx context.Context, name string) error {
+	deadline := time.Now().Add(c.timeout.Ready)
+	delay := c.poll
+	for {
+		f, err := c.Get(ctx, name)
+		if err == nil && f.State != "Pending" && f.LastUpdateStatus != "InProgress" {
+			return nil
+		}
+		if err != nil && !Retryable(err) {
+			return err
+		}
+		if !time.Now().Add(delay).Before(deadline) {
+			return fmt.Errorf("function %s is still changing after %s", name, c.timeout.Ready)
+		}
+		if err := sleep(ctx, delay); err != nil {
+			return err
+		}
+		delay = min(delay*2, 5*time.Second)
+	}
+}
+
+// wait polls the function while it is Pending (after a create) or InProgress (after an
+// update), until the deadline; Failed is an error with FC's reason. Zip functions often
+// show neither field: that counts as ready (the smoke invocation retries 412 anyway).
+func (c *fc3) wait(ctx context.Context, f Function) (Function, error) {
+	start := time.Now()
+	deadline := start.Add(c.timeout.Ready)
+	delay := c.poll
+	for {
+		switch {
+		case f.State == "Failed":
+			return f, &NotReadyError{Name: f.Name, State: f.State, LastUpdateStatus: f.LastUpdateStatus, Reason: f.StateReason}
+		case f.LastUpdateStatus == "Failed":
+			return f, &NotReadyError{Name: f.Name, State: f.State, LastUpdateStatus: f.LastUpdateStatus, Reason: f.LastUpdateStatusReason}
+		case f.State != "Pending" && f.LastUpdateStatus != "InProgress":
+			return f, nil
+		}
+		if !time.Now().Add(delay).Before(deadline) {
+			reason := f.StateReason
+			if f.LastUpdateStatus == "InProgress" {
+				reason = f.LastUpdateStatusReason
+			}
+			return f, &NotReadyError{Name: f.Name, State: f.State, LastUpdateStatus: f.LastUpdateStatus, Reason: reason,
+				TimedOut: true, Waited: time.Since(start).Round(time.Millisecond).String()}
+		}
+		if err := sleep(ctx, delay); err != nil {
+			return f, err
+		}
+		delay = min(delay*2, 5*time.Second)
+		g, err := c.Get(ctx, f.Name)
+		switch {
+		case err == nil:
+			f = g
+		case Retryable(err):
+			c.log("waiting for function %s: %v", f.Name, err) // a poll that failed: poll again
+		default:
+			return f, err
+		}
+	}
+}
+
+func (c *fc3) Delete(ctx context.Context, name string) error {
+	_, err := c.client.DeleteFunctionWithOptions(tea.String(name), nil, c.runtime(c.timeout.Call))
+	if err != nil {
+		return c.apiError("DeleteFunction", name, err)
+	}
+	return nil
+}
+
+func (c *fc3) CodeURL(ctx context.Context, name string) (string, error) {
+	return abandonable(ctx, func() (string, error) {
+		resp, err := c.client.GetFunctionCodeWithOptions(tea.String(name), &fc3api.GetFunctionCodeRequest{}, nil, c.runtime(c.timeout.Call))
+		if err != nil {
+			return "", c.apiError("GetFunctionCode", name, err)
+		}
+		if resp.Body == nil || tea.StringValue(resp.Body.Url) == "" {
+			return "", fmt.Errorf("FC 3.0 GetFunctionCode %s: no code URL in the answer", name)
+		}
+		return tea.StringValue(resp.Body.Url), nil
+	})
+}
+
+func (c *fc3) Invoke(ctx context.Context, name string, event []byte) (Invocation, error) {
+	// The read timeout must outlast the function: take it from ctx (rounded up to the
+	// minute: the SDK keeps one HTTP client per distinct timeout, forever), else a day
+	// (FC's longest function timeout).
+	read := 24 * time.Hour
+	if d, ok := ctx.Deadline(); ok {
+		read = (time.Until(d) + time.Minute).Truncate(time.Minute)
+	}
+	return abandonable(ctx, func() (Invocation, error) {
+		resp, err := c.client.InvokeFunctionWithOptions(tea.String(name), &fc3api.InvokeFunctionRequest{Body: bytes.NewReader(event)},
+			&fc3api.InvokeFunctionHeaders{XFcInvocationType: tea.String("Sync"), XFcLogType: tea.String("Tail")}, c.runtime(read))
+		if err != nil {
+			return Invocation{}, c.apiError("InvokeFunction", name, err)
+		}
+		var body []byte
+		if resp.Body != nil {
+			if body, err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer)); err != nil {
+				return Invocation{}, fmt.Errorf("FC 3.0 InvokeFunction %s: read answer: %w", name, err)
+			}
+			if rc, ok := resp.Body.(io.Closer); ok {
+				rc.Close()
+			}
+		}
+		return invocation(body, func(k string) string { return tea.StringValue(resp.Headers[strings.ToLower(k)]) }), nil
+	})
+}

@@ -1,0 +1,209 @@
+package deploy
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
+	fc3api "github.com/alibabacloud-go/fc-20230330/v4/client"
+	"github.com/alibabacloud-go/tea/tea"
+
+	"github.com/lithops-fc/runtime-action/internal/build"
+	"github.com/lithops-fc/runtime-action/internal/credentials"
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/inputs"
+)
+
+// Logf prints one log line (the pipeline passes its reporter's Printf).
+type Logf func(format string, args ...any)
+
+const (
+	userAgent      = "lithops-fc-runtime-action"
+	connectTimeout = 10 * time.Second
+)
+
+// Timeouts bound the deployer's waits.
+type Timeouts struct {
+	Call    time.Duration // one FC or OSS call without code (code adds 4 s per MB)
+	Ready   time.Duration // FC 3.0: how long a function may stay Pending or InProgress
+	Cleanup time.Duration // roll back after a failure
+	// Cancelled bounds roll back after a cancellation: GitHub sends SIGINT, then SIGTERM
+	// 7.5 s later and kills the step 2.5 s after that, so a roll back that cannot finish
+	// by then should stop and say so while it still can (verify takes up to 3 s of the
+	// 10 to delete its temporary function).
+	Cancelled time.Duration
+}
+
+// DefaultTimeouts are generous for FC and short enough for a CI job.
+var DefaultTimeouts = Timeouts{Call: time.Minute, Ready: 5 * time.Minute, Cleanup: 3 * time.Minute, Cancelled: 6 * time.Second}
+
+// bytes bounds one request carrying n bytes: Call plus 4 s per MB (256 KB/s).
+func (t Timeouts) bytes(n int64) time.Duration {
+	return t.Call + time.Duration(n/(256<<10))*time.Second
+}
+
+// upload bounds a create or update carrying code.
+func (t Timeouts) upload(c *Code) time.Duration {
+	if c == nil {
+		return t.Call
+	}
+	return t.bytes(int64(len(c.ZipFile)))
+}
+
+// Target is where and as whom to deploy.
+type Target struct {
+	API         fcruntime.API
+	Region      string
+	AccountID   string
+	Credentials credentials.Credentials
+	Service     string // FC 2.0 service (required there; lithops.DefaultService gives Lithops')
+	Bucket      string // storage-bucket; "" uploads large packages to FC's temporary bucket
+	Endpoint    string // "" is DefaultEndpoint
+	OSSEndpoint string // "" is DefaultOSSEndpoint
+}
+
+// TargetFrom takes the target from the action's inputs, the resolved credentials, the FC
+// API chosen for the Lithops version and the FC 2.0 service (the service input or
+// lithops.DefaultService).
+func TargetFrom(c inputs.Config, api fcruntime.API, creds credentials.Credentials, service string) Target {
+	if api != fcruntime.FC2 {
+		service = ""
+	}
+	return Target{API: api, Region: c.Region, AccountID: c.AccountID, Credentials: creds, Service: service,
+		Bucket: c.StorageBucket, Endpoint: c.Endpoint, OSSEndpoint: c.OSSEndpoint}
+}
+
+// DefaultEndpoint is FC's public endpoint for both APIs, with its scheme (fc-go-sdk would
+// otherwise assume http).
+func DefaultEndpoint(account, region string) string {
+	return "https://" + account + "." + region + ".fc.aliyuncs.com"
+}
+
+// DefaultOSSEndpoint is OSS's public endpoint in region.
+func DefaultOSSEndpoint(region string) string { return "https://oss-" + region + ".aliyuncs.com" }
+
+// Option configures New.
+type Option func(*options)
+
+type options struct {
+	log      Logf
+	retry    RetryPolicy
+	timeouts Timeouts
+	inline   int64
+	partSize int64
+	parallel int
+	tmpDir   string
+	http     *http.Client
+	poll     time.Duration
+	progress time.Duration
+	now      func() time.Time
+}
+
+// WithLog sets where progress lines go (default: nowhere).
+func WithLog(l Logf) Option { return func(o *options) { o.log = l } }
+
+// WithRetry replaces DefaultRetry.
+func WithRetry(p RetryPolicy) Option { return func(o *options) { o.retry = p } }
+
+// WithTimeouts replaces DefaultTimeouts.
+func WithTimeouts(t Timeouts) Option { return func(o *options) { o.timeouts = t } }
+
+// WithInlineLimit sets the largest base64 zipFile sent inline (default
+// build.FCBudget.InlineBase64, FC's 100 MB less room for the rest of the request).
+func WithInlineLimit(n int64) Option { return func(o *options) { o.inline = n } }
+
+// WithMultipart sets the OSS part size (at least 100 KB; default 16 MB) and how many
+// parts are sent at once (default 4).
+func WithMultipart(partSize int64, parallel int) Option {
+	return func(o *options) { o.partSize, o.parallel = partSize, parallel }
+}
+
+// WithTempDir sets where a function's previous code is kept until the release ends
+// (default os.TempDir()).
+func WithTempDir(dir string) Option { return func(o *options) { o.tmpDir = dir } }
+
+// WithHTTPClient sets the client for FC 2.0 calls and code downloads.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.http = c } }
+
+// WithPollInterval sets the first wait between FC 3.0 readiness polls (default 1 s,
+// doubling up to 5 s).
+func WithPollInterval(d time.Duration) Option { return func(o *options) { o.poll = d } }
+
+// WithProgressEvery sets how often a long upload prints its progress (default 5 s).
+func WithProgressEvery(d time.Duration) Option { return func(o *options) { o.progress = d } }
+
+// WithClock sets the clock used for FC 2.0 request dates.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// New returns a deployer for t. It makes no call: the first one is the deployment's.
+func New(t Target, opts ...Option) (*Deployer, error) {
+	o := options{log: func(string, ...any) {}, retry: DefaultRetry, timeouts: DefaultTimeouts,
+		inline: build.FCBudget.InlineBase64, partSize: 16 << 20, parallel: 4, tmpDir: os.TempDir(),
+		poll: time.Second, progress: 5 * time.Second, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var problems []string
+	if t.Region == "" {
+		problems = append(problems, "region is required to deploy")
+	}
+	if t.AccountID == "" {
+		problems = append(problems, "account-id is required to deploy")
+	}
+	if t.Credentials.AccessKeyID == "" || t.Credentials.AccessKeySecret == "" {
+		problems = append(problems, "credentials are required to deploy")
+	}
+	if t.API == fcruntime.FC2 && t.Service == "" {
+		problems = append(problems, "FC 2.0 needs a service")
+	}
+	if t.API != fcruntime.FC2 && t.API != fcruntime.FC3 {
+		problems = append(problems, fmt.Sprintf("unknown FC API %q (want 2.0 or 3.0)", t.API))
+	}
+	if o.partSize < 100<<10 {
+		problems = append(problems, "the OSS part size must be at least 100 KB")
+	}
+	if len(problems) > 0 {
+		return nil, errors.New("deploy: " + strings.Join(problems, "; "))
+	}
+	if t.Endpoint == "" {
+		t.Endpoint = DefaultEndpoint(t.AccountID, t.Region)
+	}
+	u, err := url.Parse(t.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("deploy: endpoint %q is not an http(s) URL", redactURL(t.Endpoint))
+	}
+	if o.http == nil {
+		o.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	red := redactor{t.Credentials.AccessKeySecret, t.Credentials.SecurityToken}
+	tr := &fc2Transport{base: u.Scheme + "://" + u.Host, account: t.AccountID, creds: t.Credentials, client: o.http, redact: red, now: o.now}
+	var core Functions
+	switch t.API {
+	case fcruntime.FC2:
+		core = &fc2{t: tr, service: t.Service, timeout: o.timeouts, log: o.log}
+	default:
+		cfg := &openapi.Config{
+			AccessKeyId: tea.String(t.Credentials.AccessKeyID), AccessKeySecret: tea.String(t.Credentials.AccessKeySecret),
+			Endpoint: tea.String(u.Host), Protocol: tea.String(u.Scheme), RegionId: tea.String(t.Region),
+			UserAgent: tea.String(userAgent),
+		}
+		if t.Credentials.SecurityToken != "" {
+			cfg.SecurityToken = tea.String(t.Credentials.SecurityToken)
+		}
+		client, err := fc3api.NewClient(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("deploy: FC 3.0 client: %w", err)
+		}
+		core = &fc3{client: client, timeout: o.timeouts, poll: o.poll, redact: red, log: o.log}
+	}
+	up := &Uploader{bucket: t.Bucket, ossEndpoint: t.OSSEndpoint, region: t.Region, account: t.AccountID, creds: t.Credentials,
+		fc2: tr, inline: o.inline, partSize: o.partSize, parallel: max(o.parallel, 1), retry: o.retry, progress: o.progress,
+		timeout: o.timeouts, log: o.log, redact: red}
+	return &Deployer{api: t.API, service: t.Service, fns: Retrying(core, o.retry, o.log), up: up, http: o.http,
+		tmpDir: o.tmpDir, timeout: o.timeouts, log: o.log}, nil
+}

@@ -1,0 +1,284 @@
+package verify
+
+import (
+	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/lithops"
+)
+
+// ImportModule is the top-level module of the import check. Its leading underscore and
+// project-specific name keep it from clashing with a distribution's module (the build
+// refuses duplicate paths anyway).
+const ImportModule = "_lithops_fc_action_smoke"
+
+// ImportHandler is the import check function's handler.
+const ImportHandler = ImportModule + ".main"
+
+//go:embed smoke.py
+var importSource []byte
+
+// ImportFile is the module's path in the zip root and its source (Python 3.6 to 3.12),
+// for build.Input.Files of the import check's package.
+func ImportFile() (path string, source []byte) {
+	return ImportModule + ".py", append([]byte(nil), importSource...)
+}
+
+// Logf prints one log line.
+type Logf func(format string, args ...any)
+
+// Verifier runs the smoke invocations.
+type Verifier struct {
+	fns     deploy.Functions
+	up      *deploy.Uploader
+	log     Logf
+	cleanup time.Duration
+	extra   time.Duration
+}
+
+// Option configures New.
+type Option func(*Verifier)
+
+// WithLog sets where progress lines go.
+func WithLog(l Logf) Option { return func(v *Verifier) { v.log = l } }
+
+// WithCleanupTimeout bounds the deletion of the import check's function (default 2 min;
+// it runs on a fresh context, also when the run was cancelled).
+func WithCleanupTimeout(d time.Duration) Option { return func(v *Verifier) { v.cleanup = d } }
+
+// WithGrace sets how long an invocation may take beyond the function's timeout, retries
+// of 412 (function not ready) included (default 3 min).
+func WithGrace(d time.Duration) Option { return func(v *Verifier) { v.extra = d } }
+
+// New returns a verifier that invokes through fns (deploy.Deployer.Functions: with
+// retries, so 412 PreconditionFailed while a function gets ready is retried, bounded)
+// and uploads the import check's package with up.
+func New(fns deploy.Functions, up *deploy.Uploader, opts ...Option) *Verifier {
+	v := &Verifier{fns: fns, up: up, log: func(string, ...any) {}, cleanup: 2 * time.Minute, extra: 3 * time.Minute}
+	for _, o := range opts {
+		o(v)
+	}
+	return v
+}
+
+// Expect is what the runtime must report: the client's Python major.minor and Lithops
+// version string.
+type Expect struct {
+	Python  string
+	Lithops string
+}
+
+// SmokeError is a failed smoke invocation. Problem, Log and the failures' texts come from
+// the function: untrusted (print them with report's Untrusted, see Show).
+type SmokeError struct {
+	Function  string
+	RequestID string
+	Problem   string
+	Log       string          // the function's log tail (X-Fc-Log-Result), if any
+	Failures  []ImportFailure // the import check's failed modules
+}
+
+func (e *SmokeError) Error() string {
+	s := "smoke test of function " + e.Function
+	if e.RequestID != "" {
+		s += " (request id " + e.RequestID + ")"
+	}
+	return s + ": " + e.Problem
+}
+
+// ImportFailure is one module the import check could not import.
+type ImportFailure struct {
+	Module    string
+	Error     string // e.g. "RuntimeError: boom"
+	Traceback string
+}
+
+// Metadata runs Lithops' metadata call on a deployed function, as Lithops does before
+// using a runtime, and checks the answer: no X-Fc-Error-Type, no errorMessage, a
+// "preinstalls" list, the expected Python and Lithops versions, and (when FC says) the
+// code checksum that ran equal to the one deployed. The answer is returned for
+// publishing (lithops.Metadata.Published).
+func (v *Verifier) Metadata(ctx context.Context, f deploy.Result, want Expect) (lithops.Metadata, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(f.Spec.TimeoutSec)*time.Second+v.extra)
+	defer cancel()
+	v.log("smoke: Lithops metadata call to function %s", f.Spec.Name)
+	inv, err := v.fns.Invoke(ctx, f.Spec.Name, []byte(lithops.MetadataRequest))
+	if err != nil {
+		return lithops.Metadata{}, fmt.Errorf("smoke test of function %s: %w", f.Spec.Name, err)
+	}
+	fail := func(format string, args ...any) error {
+		return &SmokeError{Function: f.Spec.Name, RequestID: inv.RequestID, Problem: fmt.Sprintf(format, args...), Log: inv.Log}
+	}
+	if inv.ErrorType != "" {
+		return lithops.Metadata{}, fail("%s: %s", inv.ErrorType, errorMessage(inv.Body))
+	}
+	if msg := errorMessage(inv.Body); msg != "" && isErrorDocument(inv.Body) {
+		return lithops.Metadata{}, fail("the function answered an error: %s", msg)
+	}
+	if inv.CodeChecksum != "" && f.CodeChecksum != "" && inv.CodeChecksum != f.CodeChecksum {
+		return lithops.Metadata{}, fail("FC ran code with checksum %s, but this run deployed %s (did another deployment replace it?)", inv.CodeChecksum, f.CodeChecksum)
+	}
+	m, err := lithops.ParseMetadata(inv.Body)
+	if err != nil {
+		return lithops.Metadata{}, fail("%v; answer: %s", err, excerpt(inv.Body))
+	}
+	if err := m.Check(want.Python, want.Lithops); err != nil {
+		return lithops.Metadata{}, fail("%v", err)
+	}
+	v.log("smoke: function %s runs Python %s with Lithops %s (%d modules on its path)", f.Spec.Name, m.PythonVersion, m.LithopsVersion, len(m.Preinstalls))
+	return m, nil
+}
+
+// isErrorDocument reports whether body is a JSON object with an errorMessage key (Lithops
+// treats such an answer as a failure).
+func isErrorDocument(body []byte) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return false
+	}
+	_, ok := m["errorMessage"]
+	return ok
+}
+
+// errorMessage returns FC's errorMessage (with errorType) from an error document, else
+// an excerpt of the body.
+func errorMessage(body []byte) string {
+	var e struct {
+		ErrorMessage string `json:"errorMessage"`
+		ErrorType    string `json:"errorType"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.ErrorMessage != "" {
+		if e.ErrorType != "" {
+			return e.ErrorType + ": " + e.ErrorMessage
+		}
+		return e.ErrorMessage
+	}
+	return excerpt(body)
+}
+
+func excerpt(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+// ImportReport is what the import check found.
+type ImportReport struct {
+	Function string // the temporary function (deleted by now)
+	Python   string
+	Modules  int
+	Failures []ImportFailure
+}
+
+// Imports runs the import check: a temporary function (a unique name, the same
+// configuration as base, handler ImportHandler) is created from pkg (the runtime's zip
+// plus ImportFile), imports every module and reports each failure with its traceback.
+// The function, and the package object when this run uploaded it to the storage
+// bucket, are deleted afterwards whatever happens, also when ctx is cancelled.
+func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.Spec, modules []string) (ImportReport, error) {
+	name, err := TempName()
+	if err != nil {
+		return ImportReport{}, err
+	}
+	rep := ImportReport{Function: name, Modules: len(modules)}
+	spec := base
+	spec.Name, spec.Handler = name, ImportHandler
+
+	code, err := v.up.Upload(ctx, pkg)
+	if err != nil {
+		return rep, fmt.Errorf("import check: upload its package: %w", err)
+	}
+	defer v.fresh(ctx, func(cctx context.Context) {
+		if err := v.up.Remove(cctx, code); err != nil {
+			v.log("import check: could not remove its package %s: %v", code, err)
+		}
+	})
+	v.log("smoke: creating the temporary function %s to import %d modules", name, len(modules))
+	defer v.fresh(ctx, func(cctx context.Context) {
+		if err := v.fns.Delete(cctx, name); err != nil && !errors.Is(err, deploy.ErrNotFound) {
+			v.log("import check: could not delete the temporary function %s: %v", name, err)
+			return
+		}
+		v.log("smoke: deleted the temporary function %s", name)
+	})
+	if _, err := v.fns.Put(ctx, deploy.Put{Spec: spec, Code: &code, Create: true}); err != nil {
+		return rep, fmt.Errorf("import check: create the temporary function %s: %w", name, err)
+	}
+	event, err := json.Marshal(map[string][]string{"modules": modules})
+	if err != nil {
+		return rep, err
+	}
+	ictx, cancel := context.WithTimeout(ctx, time.Duration(spec.TimeoutSec)*time.Second+v.extra)
+	defer cancel()
+	v.log("smoke: importing %d modules in function %s", len(modules), name)
+	inv, err := v.fns.Invoke(ictx, name, event)
+	if err != nil {
+		return rep, fmt.Errorf("import check in function %s: %w", name, err)
+	}
+	fail := func(format string, args ...any) error {
+		return &SmokeError{Function: name, RequestID: inv.RequestID, Problem: fmt.Sprintf(format, args...), Log: inv.Log, Failures: rep.Failures}
+	}
+	if inv.ErrorType != "" {
+		return rep, fail("the import check failed: %s: %s", inv.ErrorType, errorMessage(inv.Body))
+	}
+	var answer struct {
+		Python  string `json:"python_version"`
+		Results []struct {
+			Module    string `json:"module"`
+			OK        bool   `json:"ok"`
+			Error     string `json:"error"`
+			Traceback string `json:"traceback"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(inv.Body, &answer); err != nil {
+		return rep, fail("the import check answered something else: %s", excerpt(inv.Body))
+	}
+	rep.Python = answer.Python
+	if len(answer.Results) != len(modules) {
+		return rep, fail("the import check reported %d modules of %d", len(answer.Results), len(modules))
+	}
+	var names []string
+	for _, r := range answer.Results {
+		if !r.OK {
+			rep.Failures = append(rep.Failures, ImportFailure{Module: r.Module, Error: r.Error, Traceback: r.Traceback})
+			names = append(names, r.Module+" ("+r.Error+")")
+		}
+	}
+	if len(rep.Failures) > 0 {
+		return rep, fail("%d of %d modules failed to import: %s", len(rep.Failures), len(modules), strings.Join(names, ", "))
+	}
+	v.log("smoke: all %d modules import on Python %s", len(modules), rep.Python)
+	return rep, nil
+}
+
+// fresh runs cleanup on a context that outlives ctx's cancellation, bounded (more
+// tightly after a cancellation: GitHub kills a cancelled step 10 s after SIGINT).
+func (v *Verifier) fresh(ctx context.Context, cleanup func(context.Context)) {
+	limit := v.cleanup
+	if ctx.Err() != nil {
+		limit = min(limit, 3*time.Second)
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
+	defer cancel()
+	cleanup(cctx)
+}
+
+// TempName returns a new name for the import check's function: valid for FC (letters,
+// digits and -, starting with a letter, 26 characters) and unique per run.
+func TempName() (string, error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random name: %w", err)
+	}
+	return "lithops-smoke-" + hex.EncodeToString(b), nil
+}
