@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+
+	"github.com/lithops-fc/runtime-action/internal/python/index"
 )
 
 // future is a value being fetched once and awaited by anyone who needs it.
@@ -34,7 +36,7 @@ type loader struct {
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	proj  map[string]*future[*project]
-	meta  map[string]*future[*Metadata] // by file URL
+	meta  map[string]*future[*index.Metadata] // by file URL
 	pages atomic.Int64                  // counts, for Stats
 	metas atomic.Int64
 }
@@ -44,7 +46,7 @@ func newLoader(ctx context.Context, limit int) *loader {
 		ctx:  ctx,
 		sem:  make(chan struct{}, limit),
 		proj: map[string]*future[*project]{},
-		meta: map[string]*future[*Metadata]{},
+		meta: map[string]*future[*index.Metadata]{},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/conformance"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 )
 
@@ -132,8 +133,14 @@ func runPackse(t *testing.T, sc packseScenario) {
 		}
 		req.Requirements = append(req.Requirements, Requirement{Requirement: r, Origin: fmt.Sprintf("requirements.txt:%d", i+1)})
 	}
+	// The scenario's index over HTTP, read by the real client.
+	srv := newIndexServer(t, u)
+	client, err := index.New(index.WithIndexURL(srv.URL + "/simple/"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var log []string
-	res, err := Resolve(context.Background(), newMemSource(u), target, req, WithLog(func(s string) { log = append(log, s) }))
+	res, err := Resolve(context.Background(), client, target, req, WithLog(func(s string) { log = append(log, s) }))
 	defer func() {
 		if t.Failed() {
 			t.Logf("log:\n%s", strings.Join(log, "\n"))

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
@@ -15,7 +16,6 @@ import (
 // wheel (candidates), and for every other version why not.
 type project struct {
 	name     string // normalized
-	display  string // as the index spells it
 	index    string
 	notFound string // the project is on no index: this says which were asked
 
@@ -27,7 +27,7 @@ type project struct {
 // cand is a version that can be installed: its best wheel for the target.
 type cand struct {
 	version    pep440.Version
-	file       File
+	file       index.File
 	tag        tags.Tag
 	yanked     bool // a yanked file, allowed because the user pinned this version
 	yankReason string
@@ -42,7 +42,7 @@ type release struct {
 }
 
 type wheelFile struct {
-	file File
+	file index.File
 	name tags.WheelName
 }
 
@@ -104,11 +104,8 @@ func nextDash(s string, i int) int {
 }
 
 // build sorts a project page's files into candidates and diagnosed releases.
-func (r *resolver) build(name string, p *Project) *project {
-	pr := &project{name: name, display: p.Name, index: p.Index}
-	if pr.display == "" {
-		pr.display = name
-	}
+func (r *resolver) build(name string, p *index.Project) *project {
+	pr := &project{name: name, index: p.Index}
 	byVersion := map[string]*release{}
 	get := func(v pep440.Version) *release {
 		k := v.Canonical()
@@ -274,7 +271,7 @@ func (r *resolver) tagProblem(ws []wheelFile, sdist bool) string {
 	}
 	switch cp := fmt.Sprintf("cp%d%d", r.target.Platform.Python[0], r.target.Platform.Python[1]); {
 	case needGlibc > 0:
-		return fmt.Sprintf("needs glibc 2.%d (manylinux_2_%d), the target allows %s", needGlibc, needGlibc, r.target.Platform.Glibc)
+		return fmt.Sprintf("needs glibc 2.%d: its wheels are manylinux_2_%d, the target has glibc %s", needGlibc, needGlibc, r.target.Platform.Glibc)
 	case len(interps) > 0:
 		return fmt.Sprintf("has %swheels only for %s, not %s", and, shortList(interps, "/"), cp)
 	}
@@ -370,9 +367,9 @@ func (r *resolver) hints(keys []pkgKey) []string {
 		}
 		switch {
 		case glibc:
-			out = append(out, fmt.Sprintf("%s: require a version with a manylinux wheel for glibc %s or older (FC's runtime has no newer glibc), or provide such a wheel with find-links", pr.display, r.target.Platform.Glibc))
+			out = append(out, fmt.Sprintf("%s: require a version with a manylinux wheel for glibc %s or older (FC's runtime has no newer glibc), or provide such a wheel with find-links", r.display(pr.name), r.target.Platform.Glibc))
 		case wheel:
-			out = append(out, fmt.Sprintf("%s: require a version that has a wheel for %s, or build one and provide it with find-links (this action builds nothing)", pr.display, r.target))
+			out = append(out, fmt.Sprintf("%s: require a version that has a wheel for %s, or build one and provide it with find-links (this action builds nothing)", r.display(pr.name), r.target))
 		}
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
@@ -32,6 +33,7 @@ type resolver struct {
 	crawlMu sync.Mutex
 	crawled map[string]bool
 
+	names    map[string]string // normalized name → the spelling its metadata uses
 	warnings []string
 	warned   map[string]bool
 }
@@ -40,7 +42,7 @@ type resolver struct {
 type urlReq struct {
 	origin string
 	url    string // without its #hash fragment
-	file   File
+	file   index.File
 	wheel  tags.WheelName
 }
 
@@ -56,6 +58,7 @@ func newResolver(ctx context.Context, src Source, target Target, req Request, co
 		hashes:  map[string][]reqfile.Hash{},
 		crawled: map[string]bool{},
 		warned:  map[string]bool{},
+		names:   map[string]string{},
 	}
 	for _, rq := range slices.Concat(req.Requirements, req.Constraints) {
 		name := rq.NormalizedName()
@@ -96,7 +99,7 @@ func (r *resolver) urlRequirement(rq Requirement) (*urlReq, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: invalid URL: %w", rq.Origin, rq.Name, err)
 	}
-	file := File{Filename: path.Base(u.Path), Hashes: map[string]string{}}
+	file := index.File{Filename: path.Base(u.Path), Hashes: index.Hashes{}}
 	if alg, digest, ok := strings.Cut(u.Fragment, "="); ok {
 		file.Hashes[strings.ToLower(alg)] = strings.ToLower(digest)
 	}
@@ -198,9 +201,10 @@ func (r *resolver) loaded(name string) *project {
 	}
 }
 
+// display is a project's name for messages: as its metadata spells it once read.
 func (r *resolver) display(name string) string {
-	if pr := r.loaded(name); pr != nil {
-		return pr.display
+	if n, ok := r.names[name]; ok {
+		return n
 	}
 	return name
 }
@@ -213,11 +217,11 @@ func (r *resolver) projectFuture(name string) *future[*project] {
 		r.logf("fetch %s", name)
 		p, err := r.src.Project(ctx, name)
 		if nf, ok := isNotFound(err); ok {
-			where := "no index was asked"
-			if len(nf.Indexes) > 0 {
-				where = "asked " + strings.Join(nf.Indexes, ", ")
+			where := "no index or find-links location was asked"
+			if len(nf.Asked) > 0 {
+				where = "asked " + strings.Join(nf.Asked, ", ")
 			}
-			return &project{name: name, display: name, notFound: fmt.Sprintf("%s is not on any index (%s)", name, where)}, nil
+			return &project{name: name, notFound: fmt.Sprintf("%s is not on any index (%s)", name, where)}, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("resolve: %s: %w", name, err)
@@ -229,7 +233,7 @@ func (r *resolver) projectFuture(name string) *future[*project] {
 
 // urlProject is the one-candidate project of a direct wheel URL.
 func (r *resolver) urlProject(name string, u *urlReq) *project {
-	pr := &project{name: name, display: u.wheel.Name, index: redact(u.url)}
+	pr := &project{name: name, index: redact(u.url)}
 	rel := &release{version: u.wheel.Version, wheels: []wheelFile{{file: u.file, name: u.wheel}}}
 	pr.releases = []*release{rel}
 	if c := r.choose(pr, rel); c != nil {
@@ -241,8 +245,8 @@ func (r *resolver) urlProject(name string, u *urlReq) *project {
 	return pr
 }
 
-func (r *resolver) metaFuture(pr *project, c *cand) *future[*Metadata] {
-	return load(r.load, r.load.meta, c.file.URL, func(ctx context.Context) (*Metadata, error) {
+func (r *resolver) metaFuture(pr *project, c *cand) *future[*index.Metadata] {
+	return load(r.load, r.load.meta, c.file.URL, func(ctx context.Context) (*index.Metadata, error) {
 		r.logf("metadata %s", c.file.Filename)
 		m, err := r.src.Metadata(ctx, c.file)
 		if err != nil {
@@ -291,7 +295,7 @@ func (r *resolver) yankAllowed(name string, v pep440.Version) bool {
 // hashAllowed reports whether a file may be used in hash-checking mode: one of its
 // index hashes is among the user's. A file the index gives no hash for stays; the
 // download is checked against the user's hashes.
-func (r *resolver) hashAllowed(name string, f File) bool {
+func (r *resolver) hashAllowed(name string, f index.File) bool {
 	allowed := r.hashes[name]
 	if !r.req.HashMode || len(allowed) == 0 || len(f.Hashes) == 0 {
 		return true
@@ -344,12 +348,15 @@ func (r *resolver) dependencies(ctx context.Context, k pkgKey, v pep440.Version)
 	if err != nil {
 		return nil, "", err
 	}
+	if _, ok := r.names[pr.name]; !ok && pep508.NormalizeName(m.Name) == pr.name {
+		r.names[pr.name] = m.Name
+	}
 	deps, unusable, warning := r.depsOf(pr, c, m, k.extra)
 	if warning != "" {
 		r.warn(warning)
 	}
 	if unusable != "" {
-		r.logf("skip %s %s: %s", pr.display, v, unusable)
+		r.logf("skip %s %s: %s", r.display(pr.name), v, unusable)
 		return nil, unusable, nil
 	}
 	for _, d := range deps {
@@ -361,28 +368,24 @@ func (r *resolver) dependencies(ctx context.Context, k pkgKey, v pep440.Version)
 // depsOf reads what a candidate needs for the target, for the project itself
 // (extra "") or for one extra: then a pin on the project and the requirements that
 // only that extra adds. unusable says why the candidate cannot be used at all.
-func (r *resolver) depsOf(pr *project, c *cand, m *Metadata, extra string) (deps []dep, unusable, warning string) {
-	subject := fmt.Sprintf("%s %s", pr.display, c.version)
+func (r *resolver) depsOf(pr *project, c *cand, m *index.Metadata, extra string) (deps []dep, unusable, warning string) {
+	subject := fmt.Sprintf("%s %s", m.Name, c.version)
 	if pep508.NormalizeName(m.Name) != pr.name {
 		return nil, fmt.Sprintf("%s cannot be used: its metadata names the project %q", subject, m.Name), ""
 	}
-	if mv, err := pep440.Parse(m.Version); err != nil || !mv.Equal(c.version) {
-		return nil, fmt.Sprintf("%s cannot be used: its metadata says version %q", subject, m.Version), ""
+	if !m.Version.Equal(c.version) {
+		return nil, fmt.Sprintf("%s cannot be used: its metadata says version %s", subject, m.Version), ""
 	}
-	if !r.pythonFits(m.RequiresPython, c.file.Filename) {
+	if !m.RequiresPython.Contains(r.target.Python) {
 		return nil, fmt.Sprintf("%s requires Python %s (its metadata says so; the target has %s)", subject, m.RequiresPython, r.target.Python), ""
 	}
 	if extra != "" {
-		deps = append(deps, dep{key: pkgKey{name: pr.name}, r: pep440.Singleton(c.version), text: fmt.Sprintf("%s==%s", pr.display, c.version)})
+		deps = append(deps, dep{key: pkgKey{name: pr.name}, r: pep440.Singleton(c.version), text: fmt.Sprintf("%s==%s", m.Name, c.version)})
 		if !slices.ContainsFunc(m.ProvidesExtra, func(e string) bool { return pep508.NormalizeName(e) == extra }) {
 			warning = fmt.Sprintf("%s does not provide the extra %q", subject, extra)
 		}
 	}
-	for _, line := range m.RequiresDist {
-		req, err := pep508.ParseRequirement(line)
-		if err != nil {
-			return nil, fmt.Sprintf("%s cannot be used: its metadata has an invalid requirement %q: %v", subject, line, err), ""
-		}
+	for _, req := range m.RequiresDist {
 		applies, err := req.Marker.Evaluate(r.target.Env, extra)
 		if err == nil && applies && extra != "" {
 			// The extra's node carries only what the extra adds.
@@ -391,7 +394,7 @@ func (r *resolver) depsOf(pr *project, c *cand, m *Metadata, extra string) (deps
 			applies = !base
 		}
 		if err != nil {
-			return nil, fmt.Sprintf("%s cannot be used: the marker of its requirement %q: %v", subject, line, err), ""
+			return nil, fmt.Sprintf("%s cannot be used: the marker of its requirement %q: %v", subject, req.String(), err), ""
 		}
 		if !applies {
 			continue

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
@@ -132,7 +133,7 @@ func (l Link) String() string { return l.From + ": " + l.Requirement }
 
 // Wheel is the chosen file of a distribution.
 type Wheel struct {
-	File  File     // as the index lists it: name, URL, hashes, size
+	File  index.File // as the index lists it: name, URL, hashes, size
 	Index string   // the index it came from
 	Tag   tags.Tag // the wheel's best tag for the target
 	// RequiredHashes, in hash-checking mode, are the user's --hash values: the
@@ -230,13 +231,16 @@ func (r *resolver) result(s *solver) (*Result, error) {
 		if d == nil {
 			pr := r.loaded(k.name)
 			c := pr.find(st.version)
-			d = &Dist{Name: k.name, Display: pr.display, Version: c.version, Why: why[k.base()]}
+			d = &Dist{Name: k.name, Display: pr.name, Version: c.version, Why: why[k.base()]}
+			if m, err := r.metaFuture(pr, c).wait(r.ctx); err == nil {
+				d.Display = m.Name // the spelling its authors use
+			}
 			d.Wheel = Wheel{File: c.file, Index: pr.index, Tag: c.tag}
 			if r.req.HashMode {
 				d.Wheel.RequiredHashes = r.hashes[k.name]
 			}
 			if c.yanked {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s %s is yanked%s; it is used because it is pinned exactly", pr.display, c.version, reasonSuffix(c.yankReason)))
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s %s is yanked%s; it is used because it is pinned exactly", d.Display, c.version, reasonSuffix(c.yankReason)))
 			}
 			byName[k.name] = d
 			names = append(names, k.name)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
 )
@@ -272,7 +273,7 @@ func TestResolveFailures(t *testing.T) {
 			"no version of lxml <5 fits cp312-manylinux_2_31_x86_64, Python 3.12.0 (4.1.0 has an sdist and wheels only for cp27/cp36, not cp312)",
 			"hint: lxml: require a version that has a wheel for cp312-manylinux_2_31_x86_64"}},
 		{"glibc too old", []string{"cryptography"}, []string{
-			"48.0.0 needs glibc 2.34 (manylinux_2_34), the target allows 2.31",
+			"48.0.0 needs glibc 2.34: its wheels are manylinux_2_34, the target has glibc 2.31",
 			"hint: cryptography: require a version with a manylinux wheel for glibc 2.31 or older"}},
 		{"newer glibc and interpreter mix", []string{"lxml"}, []string{
 			"(5.2.1 has an sdist and wheels only for cp310, not cp312; 4.1.0 has an sdist and wheels only for cp27/cp36, not cp312)"}},
@@ -316,7 +317,7 @@ type errSource struct {
 	err  error
 }
 
-func (e *errSource) Project(ctx context.Context, name string) (*Project, error) {
+func (e *errSource) Project(ctx context.Context, name string) (*index.Project, error) {
 	if name == e.fail {
 		return nil, e.err
 	}
@@ -410,7 +411,7 @@ func (g *gateSource) waitInFlight(n int) {
 	}
 }
 
-func (g *gateSource) Project(ctx context.Context, name string) (*Project, error) {
+func (g *gateSource) Project(ctx context.Context, name string) (*index.Project, error) {
 	if name != "top" {
 		g.wait()
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
@@ -41,7 +42,7 @@ type testProject struct {
 }
 
 type testFile struct {
-	file  File
+	file  index.File
 	body  []byte
 	wheel *wheeltest.Wheel // nil for an sdist
 }
@@ -84,12 +85,12 @@ func (u *universe) add(t testing.TB, r testRelease) {
 	}
 }
 
-func (u *universe) file(fn string, body []byte, r testRelease) File {
+func (u *universe) file(fn string, body []byte, r testRelease) index.File {
 	sum := sha256.Sum256(body)
-	return File{
+	return index.File{
 		Filename:       fn,
 		URL:            "/files/" + fn,
-		Hashes:         map[string]string{"sha256": hex.EncodeToString(sum[:])},
+		Hashes:         index.Hashes{"sha256": hex.EncodeToString(sum[:])},
 		RequiresPython: r.requiresPython,
 		Yanked:         r.yanked,
 		YankedReason:   r.yankReason,
@@ -116,23 +117,23 @@ func (m *memSource) count(k string) {
 	m.mu.Unlock()
 }
 
-func (m *memSource) Project(ctx context.Context, name string) (*Project, error) {
+func (m *memSource) Project(ctx context.Context, name string) (*index.Project, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	m.count(name)
 	p := m.u.projects[name]
 	if p == nil {
-		return nil, &NotFoundError{Name: name, Indexes: []string{m.index}}
+		return nil, &index.NotFoundError{Project: name, Asked: []string{m.index}}
 	}
-	out := &Project{Name: p.name, Index: m.index}
+	out := &index.Project{Name: name, Index: m.index}
 	for _, f := range p.files {
 		out.Files = append(out.Files, f.file)
 	}
 	return out, nil
 }
 
-func (m *memSource) Metadata(ctx context.Context, f File) (*Metadata, error) {
+func (m *memSource) Metadata(ctx context.Context, f index.File) (*index.Metadata, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -140,9 +141,7 @@ func (m *memSource) Metadata(ctx context.Context, f File) (*Metadata, error) {
 	for _, p := range m.u.projects {
 		for _, tf := range p.files {
 			if tf.file.Filename == path.Base(f.URL) && tf.wheel != nil {
-				w := tf.wheel
-				return &Metadata{Name: w.Name, Version: w.Version, RequiresDist: w.Metadata.RequiresDist,
-					RequiresPython: w.Metadata.RequiresPython, ProvidesExtra: w.Metadata.ProvidesExtra}, nil
+				return index.ParseMetadata(tf.wheel.MetadataFile())
 			}
 		}
 	}
