@@ -37,7 +37,7 @@ type loader struct {
 	mu    sync.Mutex
 	proj  map[string]*future[*project]
 	meta  map[string]*future[*index.Metadata] // by file URL
-	pages atomic.Int64                  // counts, for Stats
+	pages atomic.Int64                        // counts, for Stats
 	metas atomic.Int64
 }
 

@@ -134,8 +134,8 @@ func (l Link) String() string { return l.From + ": " + l.Requirement }
 // Wheel is the chosen file of a distribution.
 type Wheel struct {
 	File  index.File // as the index lists it: name, URL, hashes, size
-	Index string   // the index it came from
-	Tag   tags.Tag // the wheel's best tag for the target
+	Index string     // the index it came from
+	Tag   tags.Tag   // the wheel's best tag for the target
 	// RequiredHashes, in hash-checking mode, are the user's --hash values: the
 	// download must match one. Empty otherwise.
 	RequiredHashes []reqfile.Hash
