@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
@@ -416,4 +418,58 @@ func (g *gateSource) Project(ctx context.Context, name string) (*index.Project, 
 		g.wait()
 	}
 	return g.memSource.Project(ctx, name)
+}
+
+// The index over HTTP, through the real client: what reaches the user when the
+// index is down, serves a broken page, or the run is cancelled mid-way.
+func TestResolveIndexFailures(t *testing.T) {
+	u := webapp(t)
+	fast := index.WithRetry(index.Retry{Retries: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond})
+	run := func(t *testing.T, srv *indexServer, ctx context.Context, lines ...string) error {
+		client, err := index.New(index.WithIndexURL(srv.URL+"/simple/"), fast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Resolve(ctx, client, mustTarget(t, "3.12", 31), Request{Requirements: reqs(t, "requirements.txt", lines...)})
+		return err
+	}
+	var ns *NoSolutionError
+
+	t.Run("index down", func(t *testing.T) {
+		srv := newIndexServer(t, u)
+		srv.fail("/simple/werkzeug/", http.StatusServiceUnavailable)
+		err := run(t, srv, context.Background(), "flask")
+		if err == nil || errors.As(err, &ns) || !strings.HasPrefix(err.Error(), "resolve: werkzeug: ") || !strings.Contains(err.Error(), "503") {
+			t.Fatalf("got %v", err)
+		}
+		if n := srv.count("/simple/werkzeug/"); n != 3 {
+			t.Errorf("werkzeug's page was asked %d times, want 3 (2 retries)", n)
+		}
+		t.Log(err)
+	})
+	t.Run("malformed page", func(t *testing.T) {
+		srv := newIndexServer(t, u)
+		srv.replace("/simple/click/", `{"meta": {"api-version": "1.1"}, "name": "click", "files": [{"filename": 7}]}`)
+		err := run(t, srv, context.Background(), "flask")
+		if err == nil || errors.As(err, &ns) || !strings.HasPrefix(err.Error(), "resolve: click: ") {
+			t.Fatalf("got %v", err)
+		}
+		t.Log(err)
+	})
+	t.Run("unknown project", func(t *testing.T) {
+		srv := newIndexServer(t, u)
+		err := run(t, srv, context.Background(), "flask", "not-there")
+		if !errors.As(err, &ns) || !strings.Contains(err.Error(), "not-there is not on any index (asked "+srv.URL+"/simple/)") {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("cancelled mid-way", func(t *testing.T) {
+		srv := newIndexServer(t, u)
+		srv.delay = 20 * time.Millisecond
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(30*time.Millisecond, cancel)
+		if err := run(t, srv, ctx, "flask"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v", err)
+		}
+	})
 }
