@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
+	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
 func mustTarget(t testing.TB, python string, glibcMinor int) Target {
@@ -472,4 +475,66 @@ func TestResolveIndexFailures(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// A requirements file through reqfile, with a local wheel (a file:// URL), a
+// constraint and --pre, resolved through the real client; the log reads as a
+// progress report.
+func TestResolveRequirementsFile(t *testing.T) {
+	u := webapp(t)
+	srv := newIndexServer(t, u)
+	dir := t.TempDir()
+	local := wheeltest.Wheel{Name: "click", Version: "9.0.0rc1", Metadata: wheeltest.Metadata{RequiresPython: ">=3.8"}}
+	local.MustWrite(t, dir)
+	reqPath := filepath.Join(dir, "requirements.txt")
+	writeFile(t, reqPath, "--pre\n-c constraints.txt\nflask[async]\n./"+local.Filename()+"\n")
+	writeFile(t, filepath.Join(dir, "constraints.txt"), "werkzeug<3.0.3\n")
+	f, err := reqfile.Parse(context.Background(), reqPath, reqfile.WithWorkDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := RequestFromFile(f)
+	if !req.Pre || len(req.Constraints) != 1 || req.Requirements[1].Origin != reqPath+":4" {
+		t.Fatalf("request %+v", req)
+	}
+	client, err := index.New(index.WithIndexURL(srv.URL + "/simple/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log []string
+	res, err := Resolve(context.Background(), client, mustTarget(t, "3.12", 31), req, WithLog(func(s string) { log = append(log, s) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := versions(res)
+	// werkzeug<3.0.3 rules out Flask 3, and Flask 2.3.3 has no "async" extra: as pip
+	// and uv, the missing extra is a warning, not a reason to fail.
+	if !maps.Equal(got, map[string]string{"click": "9.0.0rc1", "werkzeug": "2.3.8", "flask": "2.3.3", "markupsafe": "2.1.5"}) {
+		t.Errorf("got %v", got)
+	}
+	if len(res.Warnings) != 1 {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+	text := strings.Join(log, "\n")
+	for _, want := range []string{
+		"resolving 3 requirements for cp312-manylinux_2_31_x86_64",
+		"fetch flask",
+		"metadata flask-3.0.3-py3-none-any.whl",
+		"try flask 3.0.3",
+		"backtrack: ",
+		"try flask 2.3.3",
+		`warning: Flask 2.3.3 does not provide the extra "async"`,
+		"resolved 4 distributions:",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("log lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
