@@ -29,6 +29,7 @@ type resolver struct {
 	urls   map[string]*urlReq          // direct wheel URL requirements, by name
 	yanks  map[string][]pep440.Version // yanked versions the user pinned exactly
 	hashes map[string][]reqfile.Hash   // hash-checking mode: the --hash values per project
+	limits map[string]pep440.Range     // what the constraints allow, per project
 
 	crawlMu sync.Mutex
 	crawled map[string]bool
@@ -56,6 +57,7 @@ func newResolver(ctx context.Context, src Source, target Target, req Request, co
 		urls:    map[string]*urlReq{},
 		yanks:   map[string][]pep440.Version{},
 		hashes:  map[string][]reqfile.Hash{},
+		limits:  map[string]pep440.Range{},
 		crawled: map[string]bool{},
 		warned:  map[string]bool{},
 		names:   map[string]string{},
@@ -144,6 +146,11 @@ func (r *resolver) setup(s *solver) error {
 			return fmt.Errorf("%s: constraint %s has a URL; name the wheel URL in the requirements instead", c.Origin, c.Name)
 		}
 		name := c.NormalizedName()
+		limit, ok := r.limits[name]
+		if !ok {
+			limit = pep440.FullRange()
+		}
+		r.limits[name] = limit.Intersect(c.Specifier.Range())
 		s.constrain(pkgKey{name: name}, c.Specifier.Range(), fmt.Sprintf("the constraint %s (%s) rules out every other version of %s", reqText(c.Requirement), c.Origin, c.Name))
 	}
 	for _, d := range s.rootDeps {
@@ -273,7 +280,11 @@ func (r *resolver) want(d dep) {
 		if err != nil || pr.notFound != "" {
 			return
 		}
-		c := pr.pick(d.r, r.req.Pre)
+		rng := d.r
+		if limit, ok := r.limits[d.key.name]; ok {
+			rng = rng.Intersect(limit)
+		}
+		c := pr.pick(rng, r.req.Pre)
 		if c == nil {
 			return
 		}

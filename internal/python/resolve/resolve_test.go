@@ -137,6 +137,36 @@ func TestResolveResult(t *testing.T) {
 	}
 }
 
+// Among the wheels of one version: the best tag for the target, then the highest
+// build tag.
+func TestResolveWheelChoice(t *testing.T) {
+	u := newUniverse()
+	for _, r := range []testRelease{
+		{build: "1", wheelTags: []string{"cp312-abi3-manylinux_2_17_x86_64", "py3-none-any"}},
+		{build: "2", wheelTags: []string{"cp312-abi3-manylinux_2_17_x86_64", "cp312-cp312-manylinux_2_34_x86_64"}, noSdist: true},
+		{build: "10", wheelTags: []string{"py3-none-any"}, noSdist: true},
+	} {
+		r.name, r.version, r.requiresPython = "fast", "1.0", ">=3.8"
+		u.add(t, r)
+	}
+	for _, tc := range []struct {
+		glibc int
+		want  string
+	}{
+		{34, "fast-1.0-2-cp312-cp312-manylinux_2_34_x86_64.whl"},
+		{31, "fast-1.0-2-cp312-abi3-manylinux_2_17_x86_64.whl"}, // build 2 beats build 1
+		{12, "fast-1.0-10-py3-none-any.whl"},                    // build 10 beats build 1
+	} {
+		res, err := resolveMem(t, u, mustTarget(t, "3.12", tc.glibc), Request{Requirements: reqs(t, "requirements.txt", "fast")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Dists[0].Wheel.File.Filename; got != tc.want {
+			t.Errorf("glibc 2.%d: chose %s, want %s", tc.glibc, got, tc.want)
+		}
+	}
+}
+
 func TestResolveYankedPin(t *testing.T) {
 	u := webapp(t)
 	res, err := resolveMem(t, u, mustTarget(t, "3.12", 31), Request{Requirements: reqs(t, "requirements.txt", "markupsafe==3.0.0")})
@@ -529,6 +559,10 @@ func TestResolveRequirementsFile(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("log lacks %q:\n%s", want, text)
 		}
+	}
+	// Prefetching heeds the constraints: werkzeug 3.0.3 is never a candidate.
+	if strings.Contains(text, "metadata werkzeug-3.0.3") {
+		t.Errorf("the metadata of werkzeug 3.0.3 was read:\n%s", text)
 	}
 }
 

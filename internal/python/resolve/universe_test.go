@@ -25,6 +25,7 @@ type testRelease struct {
 	requires       []string
 	extras         map[string][]string
 	wheelTags      []string // one wheel each; none means one py3-none-any wheel
+	build          string   // the wheels' build tag
 	noWheel        bool
 	noSdist        bool
 	yanked         bool
@@ -72,7 +73,7 @@ func (u *universe) add(t testing.TB, r testRelease) {
 			tagList = []string{"py3-none-any"}
 		}
 		for _, tag := range tagList {
-			w := &wheeltest.Wheel{Name: r.name, Version: r.version, Tag: tag, Metadata: md,
+			w := &wheeltest.Wheel{Name: r.name, Version: r.version, Build: r.build, Tag: tag, Metadata: md,
 				Files: map[string][]byte{strings.ReplaceAll(name, "-", "_") + "/__init__.py": []byte("")}}
 			body := w.MustBytes(t)
 			p.files = append(p.files, testFile{wheel: w, body: body, file: u.file(w.Filename(), body, r)})
