@@ -58,11 +58,14 @@ type incompat struct {
 	dep    *dep   // causeDependency
 	why    string // causeNoVersions, causeUnavailable, causeConstraint
 	c1, c2 *incompat
+
+	contradicted int // 1 + the decision level at which it became contradicted; 0: it is not
 }
 
 type pterm struct {
-	p pkgID
-	t term
+	p    pkgID
+	t    term
+	comp pep440.Range // t.r's complement, computed once the incompatibility is added
 }
 
 func (in *incompat) get(p pkgID) (term, bool) {
@@ -107,9 +110,9 @@ type solver struct {
 	st    []pkgState
 	trail []assignment
 	level int
-	// contradicted caches incompatibilities known to be contradicted, with the
-	// decision level at which they became so; backtracking below it forgets them.
-	contradicted map[*incompat]int
+	// contradicted lists the incompatibilities known to be contradicted, in the
+	// order found (so by decision level); backtracking below a level forgets them.
+	contradicted []*incompat
 	// merged holds dependency incompatibilities by (dependent, dependency), so that
 	// versions with the same requirement collapse into one ("a >=2.0,<=2.4
 	// depends on b==2.0").
@@ -124,14 +127,13 @@ var rootVersion = pep440.MustParse("0")
 
 func newSolver(prov provider, logf func(string, ...any)) *solver {
 	s := &solver{
-		prov:         prov,
-		logf:         logf,
-		ids:          map[pkgKey]pkgID{},
-		contradicted: map[*incompat]int{},
-		merged:       map[[2]pkgID][]*incompat{},
+		prov:   prov,
+		logf:   logf,
+		ids:    map[pkgKey]pkgID{},
+		merged: map[[2]pkgID][]*incompat{},
 	}
 	root := s.id(pkgKey{})
-	s.add(&incompat{terms: []pterm{{root, term{r: pep440.Singleton(rootVersion)}}}, kind: causeRoot})
+	s.add(&incompat{terms: []pterm{{p: root, t: term{r: pep440.Singleton(rootVersion)}}}, kind: causeRoot})
 	return s
 }
 
@@ -150,7 +152,7 @@ func (s *solver) id(k pkgKey) pkgID {
 
 // constrain records that p, if selected, must be in r.
 func (s *solver) constrain(k pkgKey, r pep440.Range, why string) {
-	s.add(&incompat{terms: []pterm{{s.id(k), term{pos: true, r: r.Complement()}}}, kind: causeConstraint, why: why})
+	s.add(&incompat{terms: []pterm{{p: s.id(k), t: term{pos: true, r: r.Complement()}}}, kind: causeConstraint, why: why})
 }
 
 // solve runs PubGrub to the end: a decision for every needed package, or a
@@ -207,11 +209,14 @@ func (s *solver) relation(in *incompat) (relation, pkgID) {
 			continue
 		}
 		acc, ok := s.acc(pt.p)
-		if ok && acc.subsetOf(pt.t) {
-			continue
-		}
-		if ok && acc.disjoint(pt.t) {
-			return relContradicted, pt.p
+		if ok {
+			subset, disjoint := s.compare(acc, pt)
+			if subset {
+				continue
+			}
+			if disjoint {
+				return relContradicted, pt.p
+			}
 		}
 		if rel == relAlmost {
 			return relInconclusive, -1
@@ -219,6 +224,23 @@ func (s *solver) relation(in *incompat) (relation, pkgID) {
 		rel, almost = relAlmost, pt.p
 	}
 	return rel, almost
+}
+
+// compare reports whether acc implies pt's term, and whether they exclude each
+// other. A positive acc, the common case, takes one or two intersections with the
+// term's range or its precomputed complement.
+func (s *solver) compare(acc term, pt pterm) (subset, disjoint bool) {
+	if !acc.pos {
+		return acc.subsetOf(pt.t), acc.disjoint(pt.t)
+	}
+	in, out := pt.t.r, pt.comp // what the term admits and rules out, for positive terms
+	if !pt.t.pos {
+		in, out = out, in
+	}
+	if acc.r.Intersect(out).IsEmpty() {
+		return true, false
+	}
+	return false, acc.r.Intersect(in).IsEmpty()
 }
 
 // propagate derives what the incompatibilities force, starting from a changed
@@ -232,7 +254,7 @@ func (s *solver) propagate(start pkgID) error {
 		ins := s.st[p].incompats
 		for i := len(ins) - 1; i >= 0 && conflict == nil; i-- { // newest first
 			in := ins[i]
-			if _, ok := s.contradicted[in]; ok {
+			if in.contradicted > 0 {
 				continue
 			}
 			switch rel, q := s.relation(in); rel {
@@ -243,9 +265,9 @@ func (s *solver) propagate(start pkgID) error {
 					queue = append(queue, q)
 				}
 				s.derive(q, in)
-				s.contradicted[in] = s.level
+				s.contradict(in)
 			case relContradicted:
-				s.contradicted[in] = s.level
+				s.contradict(in)
 			}
 		}
 		if conflict != nil {
@@ -256,7 +278,7 @@ func (s *solver) propagate(start pkgID) error {
 			}
 			queue = append(queue[:0], q)
 			s.derive(q, cause)
-			s.contradicted[cause] = s.level
+			s.contradict(cause)
 		}
 	}
 	return nil
@@ -369,7 +391,7 @@ func (s *solver) priorCause(in, cause *incompat, p pkgID) *incompat {
 	t1, _ := in.get(p)
 	t2, _ := cause.get(p)
 	if u := t1.union(t2); !u.isAny() {
-		out.terms = append(out.terms, pterm{p, u})
+		out.terms = append(out.terms, pterm{p: p, t: u})
 	}
 	return out
 }
@@ -388,11 +410,16 @@ func (s *solver) backtrack(level int) {
 		}
 	}
 	s.level = level
-	for in, l := range s.contradicted {
-		if l > level {
-			delete(s.contradicted, in)
-		}
+	for n := len(s.contradicted); n > 0 && s.contradicted[n-1].contradicted > level+1; n-- {
+		s.contradicted[n-1].contradicted = 0
+		s.contradicted = s.contradicted[:n-1]
 	}
+}
+
+// contradict records that the partial solution contradicts in at this level.
+func (s *solver) contradict(in *incompat) {
+	in.contradicted = s.level + 1
+	s.contradicted = append(s.contradicted, in)
 }
 
 // add records an incompatibility, collapsing a dependency with an identical one of
@@ -406,7 +433,7 @@ func (s *solver) add(in *incompat) {
 				continue
 			}
 			m := &incompat{
-				terms: []pterm{{in.terms[0].p, in.terms[0].t.union(past.terms[0].t)}, in.terms[1]},
+				terms: []pterm{{p: in.terms[0].p, t: in.terms[0].t.union(past.terms[0].t)}, in.terms[1]},
 				kind:  causeDependency,
 				dep:   in.dep,
 			}
@@ -421,8 +448,9 @@ func (s *solver) add(in *incompat) {
 		s.merged[key] = append(list, in)
 	}
 index:
-	for _, pt := range in.terms {
-		s.st[pt.p].incompats = append(s.st[pt.p].incompats, in)
+	for i := range in.terms {
+		in.terms[i].comp = in.terms[i].t.r.Complement()
+		s.st[in.terms[i].p].incompats = append(s.st[in.terms[i].p].incompats, in)
 	}
 }
 
@@ -457,7 +485,7 @@ func (s *solver) decide(ctx context.Context, p pkgID) error {
 			return err
 		}
 		if !ok {
-			s.add(&incompat{terms: []pterm{{p, term{pos: true, r: acc.r}}}, kind: causeNoVersions, why: why})
+			s.add(&incompat{terms: []pterm{{p: p, t: term{pos: true, r: acc.r}}}, kind: causeNoVersions, why: why})
 			return nil
 		}
 	}
@@ -466,7 +494,7 @@ func (s *solver) decide(ctx context.Context, p pkgID) error {
 		return err
 	}
 	if unusable != "" {
-		s.add(&incompat{terms: []pterm{{p, term{pos: true, r: s.span(p, v)}}}, kind: causeUnavailable, why: unusable})
+		s.add(&incompat{terms: []pterm{{p: p, t: term{pos: true, r: s.span(p, v)}}}, kind: causeUnavailable, why: unusable})
 		return nil
 	}
 	// A dependency the partial solution already rules out makes p at v a conflict;
@@ -519,7 +547,7 @@ func (s *solver) dependencies(ctx context.Context, p pkgID, v pep440.Version) ([
 	self := term{pos: true, r: s.span(p, v)}
 	for i := range deps {
 		d := &deps[i]
-		s.add(&incompat{terms: []pterm{{p, self}, {s.id(d.key), term{r: d.r}}}, kind: causeDependency, dep: d})
+		s.add(&incompat{terms: []pterm{{p: p, t: self}, {p: s.id(d.key), t: term{r: d.r}}}, kind: causeDependency, dep: d})
 	}
 	return deps, "", nil
 }
