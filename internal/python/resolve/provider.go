@@ -32,7 +32,7 @@ type resolver struct {
 	limits map[string]pep440.Range     // what the constraints allow, per project
 
 	crawlMu sync.Mutex
-	crawled map[string]bool
+	crawled map[pkgKey]bool
 
 	names    map[string]string // normalized name → the spelling its metadata uses
 	warnings []string
@@ -58,7 +58,7 @@ func newResolver(ctx context.Context, src Source, target Target, req Request, co
 		yanks:   map[string][]pep440.Version{},
 		hashes:  map[string][]reqfile.Hash{},
 		limits:  map[string]pep440.Range{},
-		crawled: map[string]bool{},
+		crawled: map[pkgKey]bool{},
 		warned:  map[string]bool{},
 		names:   map[string]string{},
 	}
@@ -82,6 +82,9 @@ func newResolver(ctx context.Context, src Source, target Target, req Request, co
 		if rq.URL == "" {
 			continue
 		}
+		if ok, err := rq.Marker.Evaluate(target.Env, ""); err != nil || !ok {
+			continue // setup reports the error; a false marker drops the requirement
+		}
 		u, err := r.urlRequirement(rq)
 		if err != nil {
 			return nil, err
@@ -99,7 +102,8 @@ func newResolver(ctx context.Context, src Source, target Target, req Request, co
 func (r *resolver) urlRequirement(rq Requirement) (*urlReq, error) {
 	u, err := url.Parse(rq.URL)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: invalid URL: %w", rq.Origin, rq.Name, err)
+		// url's errors quote the URL: keep its credentials out.
+		return nil, fmt.Errorf("%s: %s: invalid URL %s", rq.Origin, rq.Name, redact(rq.URL))
 	}
 	file := index.File{Filename: path.Base(u.Path), Hashes: index.Hashes{}}
 	if alg, digest, ok := strings.Cut(u.Fragment, "="); ok {
@@ -269,8 +273,8 @@ func (r *resolver) metaFuture(pr *project, c *cand) *future[*index.Metadata] {
 func (r *resolver) want(d dep) {
 	r.projectFuture(d.key.name)
 	r.crawlMu.Lock()
-	seen := r.crawled[d.key.name]
-	r.crawled[d.key.name] = true
+	seen := r.crawled[d.key]
+	r.crawled[d.key] = true
 	r.crawlMu.Unlock()
 	if seen {
 		return
@@ -304,19 +308,23 @@ func (r *resolver) yankAllowed(name string, v pep440.Version) bool {
 }
 
 // hashAllowed reports whether a file may be used in hash-checking mode: one of its
-// index hashes is among the user's. A file the index gives no hash for stays; the
-// download is checked against the user's hashes.
+// index hashes is among the user's. A file the index gives no hash for in the
+// user's algorithms stays: its download is checked against the user's hashes.
 func (r *resolver) hashAllowed(name string, f index.File) bool {
 	allowed := r.hashes[name]
-	if !r.req.HashMode || len(allowed) == 0 || len(f.Hashes) == 0 {
+	if !r.req.HashMode || len(allowed) == 0 {
 		return true
 	}
+	comparable := false
 	for _, h := range allowed {
-		if strings.EqualFold(f.Hashes[h.Algorithm], h.Digest) {
-			return true
+		if got, ok := f.Hashes[h.Algorithm]; ok {
+			if strings.EqualFold(got, h.Digest) {
+				return true
+			}
+			comparable = true
 		}
 	}
-	return false
+	return !comparable
 }
 
 func (r *resolver) hashModeFrom() string {
