@@ -153,7 +153,8 @@ type config struct {
 // call. f may be called from several goroutines, never at once.
 func WithLog(f func(string)) Option { return func(c *config) { c.logf = f } }
 
-// WithConcurrency sets how many index requests may run at once (default 16).
+// WithConcurrency sets how many Source calls may run at once (default 64); the
+// index client bounds its own requests too (index.WithWorkers).
 func WithConcurrency(n int) Option {
 	return func(c *config) {
 		if n > 0 {
@@ -166,7 +167,7 @@ func WithConcurrency(n int) Option {
 // pip and uv would, or explains with a *NoSolutionError why no set fits. Other
 // errors are the index's (unreachable, malformed) or the context's.
 func Resolve(ctx context.Context, src Source, target Target, req Request, opts ...Option) (*Result, error) {
-	cfg := config{concurrency: 16}
+	cfg := config{concurrency: 64}
 	for _, o := range opts {
 		o(&cfg)
 	}
