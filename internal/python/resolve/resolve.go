@@ -195,7 +195,7 @@ func Resolve(ctx context.Context, src Source, target Target, req Request, opts .
 	s := newSolver(r, logf)
 	err = r.setup(s)
 	if err == nil {
-		logf("resolving %d requirements for %s", len(s.rootDeps), target)
+		logf("resolving %d requirements for %s", len(req.Requirements), target)
 		err = s.solve(ctx)
 	}
 	if ns, ok := err.(*NoSolutionError); ok {

@@ -547,7 +547,7 @@ func TestResolveRequirementsFile(t *testing.T) {
 	}
 	text := strings.Join(log, "\n")
 	for _, want := range []string{
-		"resolving 3 requirements for cp312-manylinux_2_31_x86_64",
+		"resolving 2 requirements for cp312-manylinux_2_31_x86_64",
 		"fetch flask",
 		"metadata flask-3.0.3-py3-none-any.whl",
 		"try flask 3.0.3",
