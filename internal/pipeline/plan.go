@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
-	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
-	"github.com/lithops-fc/runtime-action/internal/python/tags"
+	"github.com/lithops-fc/runtime-action/internal/python/resolve"
 )
 
 // Plan is everything decided before a package is fetched: what to build, for which
@@ -27,8 +25,7 @@ type Plan struct {
 	Python  inputs.Python
 	Runtime fcruntime.Runtime
 	Glibc   fcruntime.Glibc // the runtime's, or the platform input's
-	Tags    *tags.TagSet
-	Env     pep508.Env
+	Target  resolve.Target  // wheel tags, marker environment and Requires-Python of the runtime
 
 	RuntimeName string
 	Functions   []Function // one per runtime-memory size, in input order
@@ -114,30 +111,19 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 	return p, nil
 }
 
-// target fixes the wheel tags and the marker environment of the FC runtime.
+// target fixes the wheel tags, the marker environment and the Python that
+// Requires-Python is checked against. The client's full version stands in for the
+// runtime's patch level, which FC does not publish.
 func (p *Plan) target() error {
-	major, minor, ok := strings.Cut(p.Runtime.Python, ".")
-	if !ok {
-		return fmt.Errorf("plan: FC runtime %s has Python %q", p.Runtime.Name, p.Runtime.Python)
-	}
-	x, errX := strconv.Atoi(major)
-	y, errY := strconv.Atoi(minor)
-	if errX != nil || errY != nil {
-		return fmt.Errorf("plan: FC runtime %s has Python %q", p.Runtime.Name, p.Runtime.Python)
-	}
-	var err error
-	if p.Tags, err = tags.Supported(tags.Target{Python: [2]int{x, y}, Glibc: p.Glibc}); err != nil {
-		return fmt.Errorf("plan: tags for %s: %w", p.Runtime.Name, err)
-	}
-	// The client's full version stands in for the runtime's patch level, which FC
-	// does not publish; markers on python_full_version are rare.
 	full := p.Python.Full
 	if full == "" {
-		full = p.Python.Version
+		full = p.Runtime.Python
 	}
-	if p.Env, err = pep508.TargetEnv(full); err != nil {
-		return fmt.Errorf("plan: marker environment for Python %s: %w", full, err)
+	t, err := resolve.NewTarget(full, p.Glibc)
+	if err != nil {
+		return fmt.Errorf("plan: target Python %s on glibc %s: %w", full, p.Glibc, err)
 	}
+	p.Target = t
 	return nil
 }
 

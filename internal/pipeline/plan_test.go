@@ -104,7 +104,7 @@ func TestMakePlan(t *testing.T) {
 			if diff := cmp.Diff(tt.sources, p.Sources); diff != "" {
 				t.Errorf("sources (-want +got):\n%s", diff)
 			}
-			if got := p.Env.PythonVersion; got != p.Runtime.Python {
+			if got := p.Target.Env.PythonVersion; got != p.Runtime.Python {
 				t.Errorf("marker python_version = %q, want %q", got, p.Runtime.Python)
 			}
 		})

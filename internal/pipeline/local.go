@@ -1,0 +1,63 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+
+	"github.com/lithops-fc/runtime-action/internal/fcemu"
+	"github.com/lithops-fc/runtime-action/internal/inputs"
+)
+
+// The --local account. The key id is fixed so that FC 2.0's default service
+// (lithops_ + 4 characters of it) stays the same from run to run; the secret is new
+// each run, since the emulator's state holds no credentials.
+const (
+	localKeyID   = "LTAIlocalemulator"
+	localAccount = "1234567890123456"
+	localRegion  = "cn-hangzhou"
+)
+
+// Local starts the embedded FC emulator (state under .lithops-runtime/emulator in the
+// workspace, so consecutive runs see one account) and points cfg at it. The returned
+// stop function closes it.
+func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, func() error, error) {
+	if cfg.OIDCRoleARN != "" || cfg.OIDCProviderARN != "" {
+		return cfg, nil, &inputs.Error{Input: "oidc-role-arn", Problem: "GitHub OIDC cannot be used with --local", Fix: "drop the oidc-* inputs; --local uses the emulator's own account"}
+	}
+	secret := make([]byte, 20)
+	if _, err := rand.Read(secret); err != nil {
+		return cfg, nil, fmt.Errorf("local emulator: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = localRegion
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = localAccount
+	}
+	if cfg.RoleARN == "" {
+		cfg.RoleARN = "acs:ram::" + cfg.AccountID + ":role/lithops-local"
+	}
+	cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken = localKeyID, hex.EncodeToString(secret), ""
+	opts := []fcemu.Option{
+		fcemu.WithStateDir(filepath.Join(cfg.Workspace, ".lithops-runtime", "emulator")),
+		fcemu.WithAccountID(cfg.AccountID), fcemu.WithRegion(cfg.Region),
+		fcemu.WithAccessKey(cfg.AccessKeyID, cfg.AccessKeySecret),
+	}
+	if cfg.StorageBucket != "" {
+		opts = append(opts, fcemu.WithBucket(cfg.StorageBucket))
+	}
+	emu, err := fcemu.New(opts...)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("local emulator: %w", err)
+	}
+	url, err := emu.Start(ctx)
+	if err != nil {
+		emu.Close()
+		return cfg, nil, fmt.Errorf("local emulator: %w", err)
+	}
+	cfg.Endpoint, cfg.OSSEndpoint = url, url
+	return cfg, emu.Close, nil
+}

@@ -1,0 +1,173 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lithops-fc/runtime-action/internal/build"
+	"github.com/lithops-fc/runtime-action/internal/credentials"
+	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/inputs"
+	"github.com/lithops-fc/runtime-action/internal/lithops"
+	"github.com/lithops-fc/runtime-action/internal/report"
+	"github.com/lithops-fc/runtime-action/internal/verify"
+)
+
+// released is what the deploy and verify stages leave for the outputs.
+type released struct {
+	service   string
+	functions []report.Function
+	smoke     string
+}
+
+// release puts pkg live on FC and proves it runs: the import check on a temporary
+// function first (so broken code never goes live), then the deploy, the Lithops
+// metadata call on every function, and the publication of the runtime metadata. A
+// failure after the deploy rolls everything back (deploy.Release.Abort).
+func (r *runner) release(ctx context.Context, pkg, smokePkg *build.Result, modules []string) (*released, error) {
+	p := r.plan
+	out := &released{}
+	var creds credentials.Credentials
+	err := r.rep.Stage("credentials", func() error {
+		var err error
+		creds, err = credentials.Resolve(ctx, credentials.Request{
+			AccessKeyID: p.Config.AccessKeyID, AccessKeySecret: p.Config.AccessKeySecret, SecurityToken: p.Config.SecurityToken,
+			OIDCRoleARN: p.Config.OIDCRoleARN, OIDCProviderARN: p.Config.OIDCProviderARN, OIDCAudience: p.Config.OIDCAudience,
+		}, append([]credentials.Option{credentials.WithGetenv(r.env.Getenv)}, r.env.Credentials...)...)
+		if err != nil {
+			return err
+		}
+		// STS answers are values the runner has never seen: mask them before anything else.
+		return r.rep.Mask(creds.Secrets()...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if p.API == fcruntime.FC2 {
+		out.service = p.Config.Service
+		if out.service == "" {
+			if out.service, err = lithops.DefaultService(creds.AccessKeyID); err != nil {
+				return nil, &inputs.Error{Input: "service", Problem: err.Error()}
+			}
+		}
+	}
+
+	d, err := deploy.New(deploy.TargetFrom(p.Config, p.API, creds, out.service), append([]deploy.Option{deploy.WithLog(r.logf)}, r.env.Deploy...)...)
+	if err != nil {
+		return nil, err
+	}
+	v := verify.New(d.Functions(), d.Uploader(), verify.WithLog(r.logf))
+	specs := make([]deploy.Spec, len(p.Functions))
+	for i, fn := range p.Functions {
+		specs[i] = deploy.WorkerSpec(fn.Name, p.Runtime.Name, fn.MemoryMB, p.Config.RuntimeTimeout, p.Config.RoleARN)
+	}
+
+	live, err := alreadyLive(ctx, d.Functions(), pkg, specs)
+	if err != nil {
+		return nil, err
+	}
+	if live {
+		// The same zip (same checksum) and configuration passed this check when it went
+		// live: a rerun of an unchanged runtime stays fast.
+		r.logf("every function already runs this package with this configuration: the import check is skipped")
+		if p.Config.Smoke == inputs.SmokeImports {
+			out.smoke = "imports skipped (package unchanged)"
+		}
+	}
+	if p.Config.Smoke == inputs.SmokeImports && !live {
+		err := r.rep.Stage("smoke: imports", func() error {
+			rep, err := v.Imports(ctx, packageOf(smokePkg), specs[0], modules)
+			if err == nil {
+				out.smoke = fmt.Sprintf("imports ok (%d modules)", rep.Modules)
+			}
+			return err
+		})
+		if err != nil {
+			verify.Show(r.rep, err)
+			return nil, err
+		}
+	}
+
+	var rel *deploy.Release
+	if err := r.rep.Stage("deploy", func() error {
+		var err error
+		rel, err = d.Deploy(ctx, packageOf(pkg), specs)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	err = r.rep.Stage("verify", func() error {
+		// The metadata answer is what Lithops clients read, so it is taken whenever it
+		// is published, even with smoke: none.
+		if p.Config.Smoke == inputs.SmokeNone && p.Config.StorageBucket == "" {
+			return nil
+		}
+		want := verify.Expect{Python: p.Runtime.Python, Lithops: pkg.LithopsVersion}
+		var objects []deploy.Object
+		for _, fn := range rel.Functions {
+			m, err := v.Metadata(ctx, fn, want)
+			if err != nil {
+				return err
+			}
+			if p.Config.StorageBucket != "" {
+				key, err := p.Lithops.RuntimeKey(p.Config.Region, out.service, fn.Spec.Name)
+				if err != nil {
+					return err
+				}
+				objects = append(objects, deploy.Object{Key: lithops.MetaKey(key), Body: m.Published(p.Config.RuntimeTimeout)})
+			}
+		}
+		if out.smoke == "" || p.Config.Smoke == inputs.SmokeMetadata {
+			out.smoke = "metadata ok"
+		} else {
+			out.smoke += ", metadata ok"
+		}
+		return rel.Commit(ctx, objects...)
+	})
+	if err != nil {
+		verify.Show(r.rep, err)
+		return nil, rel.Abort(ctx, err)
+	}
+	if p.Config.Smoke == inputs.SmokeNone {
+		out.smoke = "skipped (smoke: none)"
+	}
+
+	for _, fn := range rel.Functions {
+		key, err := p.Lithops.RuntimeKey(p.Config.Region, out.service, fn.Spec.Name)
+		if err != nil {
+			return nil, err
+		}
+		out.functions = append(out.functions, report.Function{
+			Memory:     fn.Spec.MemoryMB,
+			Name:       fn.Spec.Name,
+			ARN:        lithops.FunctionARN(p.API, p.Config.Region, p.Config.AccountID, out.service, fn.Spec.Name),
+			RuntimeKey: key,
+			Deployed:   report.Deployed(fn.Outcome),
+		})
+	}
+	return out, nil
+}
+
+// alreadyLive reports whether every function exists with pkg's code and its spec's
+// configuration.
+func alreadyLive(ctx context.Context, fns deploy.Functions, pkg *build.Result, specs []deploy.Spec) (bool, error) {
+	for _, s := range specs {
+		f, err := fns.Get(ctx, s.Name)
+		if errors.Is(err, deploy.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if f.CodeChecksum != pkg.CodeChecksum || !s.Matches(f) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func packageOf(res *build.Result) deploy.Package {
+	return deploy.Package{Path: res.ZipPath, Size: res.Size, SHA256: res.SHA256, CodeChecksum: res.CodeChecksum}
+}

@@ -1,0 +1,249 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lithops-fc/runtime-action/internal/build"
+	"github.com/lithops-fc/runtime-action/internal/python/index"
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
+	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/resolve"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
+)
+
+// fetchWorkers bounds parallel index requests and downloads: enough to hide
+// round trips, few enough to be polite to a private index.
+const fetchWorkers = 16
+
+// resolution is what the resolve and fetch stages hand to the build: local,
+// verified wheels and why each one is there.
+type resolution struct {
+	lithops build.Wheel
+	wheels  []build.Wheel
+	why     map[string]string // normalized name → the requirement chain, for the summary
+}
+
+func (s *resolution) explain(name string) string {
+	if s == nil {
+		return ""
+	}
+	return s.why[pep508.NormalizeName(name)]
+}
+
+// modules are the top-level modules the import check imports: those of every
+// distribution in the package except lithops itself, whose entry point the metadata
+// call exercises.
+func (s *resolution) modules(pkg *build.Result) []string {
+	var out []string
+	for _, d := range pkg.Distributions {
+		if pep508.NormalizeName(d.Name) != "lithops" {
+			out = append(out, d.TopLevel...)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// resolve runs the resolve and fetch stages: the user's requirements and Lithops'
+// worker modules resolved for the target, lithops itself added without its
+// dependencies (as Lithops' own runtime build does), every wheel downloaded into the
+// cache, hash-checked and inspected once.
+func (r *runner) resolve(ctx context.Context) (*resolution, error) {
+	p := r.plan
+	client, err := r.indexClient()
+	if err != nil {
+		return nil, err
+	}
+	var res *resolve.Result
+	var lithopsFile index.File
+	err = r.rep.Stage("resolve", func() error {
+		req := resolve.Request{Pre: p.Sources.Pre}
+		if p.Requirements != nil {
+			req = resolve.RequestFromFile(p.Requirements)
+			req.Pre = p.Sources.Pre
+			// lithops comes without its client-side dependencies: it is added below.
+			req.Requirements = dropLithops(req.Requirements)
+		}
+		for _, m := range p.Lithops.WorkerModules() {
+			w, err := pep508.ParseRequirement(m)
+			if err != nil {
+				return fmt.Errorf("resolve: worker module %s: %w", m, err)
+			}
+			req.Requirements = append(req.Requirements, resolve.Requirement{Requirement: w, Origin: "Lithops " + p.Lithops.Version() + " worker module"})
+		}
+		var err error
+		if res, err = resolve.Resolve(ctx, client, p.Target, req, resolve.WithLog(func(s string) { r.logf("%s", s) })); err != nil {
+			return err
+		}
+		for _, w := range res.Warnings {
+			r.logf("warning: %s", w)
+		}
+		lithopsFile, err = r.lithopsWheel(ctx, client)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	set := &resolution{why: map[string]string{}}
+	err = r.rep.Stage("fetch", func() error {
+		manifests := build.ManifestCache{Dir: filepath.Join(p.Config.CacheDir, "manifests")}
+		fetch := func(ctx context.Context, f index.File, name, version, tag string, hashes []string) (build.Wheel, error) {
+			d, err := client.Download(ctx, f, hashes)
+			if err != nil {
+				return build.Wheel{}, err
+			}
+			m, err := manifests.Inspect(ctx, d.Path, d.SHA256, build.WithFilename(f.Filename))
+			if err != nil {
+				return build.Wheel{}, err
+			}
+			return build.Wheel{Name: name, Version: version, Path: d.Path, Filename: f.Filename, URL: f.URL, Index: f.Index, SHA256: d.SHA256, Tag: tag, Manifest: m}, nil
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(fetchWorkers)
+		set.wheels = make([]build.Wheel, len(res.Dists))
+		for i, d := range res.Dists {
+			set.why[d.Name] = chain(d.Why)
+			hashes := make([]string, len(d.Wheel.RequiredHashes))
+			for j, h := range d.Wheel.RequiredHashes {
+				hashes[j] = h.String()
+			}
+			g.Go(func() error {
+				w, err := fetch(gctx, d.Wheel.File, d.Display, d.Version.String(), d.Wheel.Tag.String(), hashes)
+				set.wheels[i] = w
+				return err
+			})
+		}
+		g.Go(func() error {
+			w, err := fetch(gctx, lithopsFile, "lithops", p.Lithops.Version(), "", p.lithopsHashes())
+			set.lithops = w
+			return err
+		})
+		set.why["lithops"] = "the Lithops version of the runtime (without its client-side dependencies)"
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		var total int64
+		for _, w := range append(set.wheels, set.lithops) {
+			total += w.Manifest.Size
+		}
+		r.logf("%d wheels ready (%s)", len(set.wheels)+1, size(total))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// indexClient is the package index client for the plan's sources.
+func (r *runner) indexClient() (*index.Client, error) {
+	s := r.plan.Sources
+	opts := []index.Option{
+		index.WithCacheDir(filepath.Join(r.plan.Config.CacheDir, "index")),
+		index.WithWorkers(fetchWorkers),
+		index.WithNetrc(index.DefaultNetrcPath()),
+		index.WithProgress(func(e index.Event) { r.logf("%s", e) }),
+	}
+	if r.env.HTTPClient != nil {
+		opts = append(opts, index.WithHTTPClient(r.env.HTTPClient))
+	}
+	if s.NoIndex {
+		opts = append(opts, index.WithNoIndex())
+	} else {
+		if s.IndexURL != "" {
+			opts = append(opts, index.WithIndexURL(s.IndexURL))
+		}
+		if len(s.ExtraIndexURLs) > 0 {
+			opts = append(opts, index.WithExtraIndexURLs(s.ExtraIndexURLs...))
+		}
+	}
+	if len(s.FindLinks) > 0 {
+		opts = append(opts, index.WithFindLinks(s.FindLinks...))
+	}
+	c, err := index.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("package index: %w", err)
+	}
+	return c, nil
+}
+
+// lithopsWheel picks the lithops wheel of the plan's version with the best tag for
+// the target (Lithops ships one pure wheel per release).
+func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.File, error) {
+	p := r.plan
+	want, err := pep440.Parse(p.Lithops.Version())
+	if err != nil {
+		return index.File{}, fmt.Errorf("lithops version %q: %w", p.Lithops.Version(), err)
+	}
+	proj, err := client.Project(ctx, "lithops")
+	if err != nil {
+		return index.File{}, fmt.Errorf("lithops: %w", err)
+	}
+	var best index.File
+	bestRank, versions := -1, map[string]bool{}
+	for _, f := range proj.Files {
+		wn, err := tags.ParseWheelName(f.Filename)
+		if err != nil {
+			continue // sdists and other files
+		}
+		versions[wn.Version.String()] = true
+		if !wn.Version.Equal(want) {
+			continue
+		}
+		if rank, ok := p.Target.Tags.Rank(wn); ok && (bestRank < 0 || rank < bestRank) {
+			best, bestRank = f, rank
+		}
+	}
+	if bestRank < 0 {
+		var have []string
+		for v := range versions {
+			have = append(have, v)
+		}
+		sort.Strings(have)
+		return index.File{}, fmt.Errorf("lithops %s has no wheel for %s on %s (wheels exist for: %s); set lithops-version to one of them",
+			want, p.Target, proj.Index, strings.Join(have, ", "))
+	}
+	return best, nil
+}
+
+// lithopsHashes are the --hash values of a lithops requirement (hash-checking mode).
+func (p *Plan) lithopsHashes() []string {
+	if p.Requirements == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range p.Requirements.Requirements {
+		if r.Requirement.NormalizedName() == "lithops" {
+			for _, h := range r.Hashes {
+				out = append(out, h.String())
+			}
+		}
+	}
+	return out
+}
+
+func dropLithops(reqs []resolve.Requirement) []resolve.Requirement {
+	out := reqs[:0:0]
+	for _, r := range reqs {
+		if r.NormalizedName() != "lithops" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// chain renders a Why chain: "requirements.txt:3: flask>=3 → Flask 3.0.3: click>=8".
+func chain(links []resolve.Link) string {
+	parts := make([]string, len(links))
+	for i, l := range links {
+		parts[i] = l.String()
+	}
+	return strings.Join(parts, " → ")
+}

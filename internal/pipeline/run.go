@@ -1,0 +1,199 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/lithops-fc/runtime-action/internal/build"
+	"github.com/lithops-fc/runtime-action/internal/credentials"
+	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/inputs"
+	"github.com/lithops-fc/runtime-action/internal/lithops"
+	"github.com/lithops-fc/runtime-action/internal/report"
+	"github.com/lithops-fc/runtime-action/internal/verify"
+)
+
+// Env is what the pipeline needs from outside the inputs: the runner's environment,
+// the reporter, and the seams --local and tests use.
+type Env struct {
+	Getenv      func(string) string
+	Report      *report.Reporter
+	HTTPClient  *http.Client         // package index requests; nil uses a default
+	Credentials []credentials.Option // e.g. the emulator's STS endpoint
+	Deploy      []deploy.Option
+}
+
+type runner struct {
+	env  Env
+	rep  *report.Reporter
+	plan *Plan
+}
+
+func (r *runner) logf(format string, args ...any) { r.rep.Printf(format, args...) }
+
+// Run builds the runtime package and, unless it is a dry run, deploys and verifies it.
+// The outputs it returns are also set on the reporter.
+func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error) {
+	r := &runner{env: env, rep: env.Report}
+	var out report.Outputs
+	err := r.rep.Stage("plan", func() error {
+		var err error
+		if r.plan, err = MakePlan(ctx, cfg, env.Getenv); err != nil {
+			return err
+		}
+		p := r.plan
+		r.logf("Python %s (%s) → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Python.Where(), p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
+		if p.Python.Notice != "" {
+			r.rep.Annotate(report.Annotation{Level: report.LevelNotice, File: p.Python.File, Line: p.Python.Line, Title: "Python version", Message: p.Python.Notice})
+		}
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+
+	set, err := r.resolve(ctx)
+	if err != nil {
+		return out, err
+	}
+
+	tmp, err := os.MkdirTemp("", "lithops-fc-smoke-")
+	if err != nil {
+		return out, fmt.Errorf("assemble: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	var pkg, smokePkg *build.Result
+	err = r.rep.Stage("assemble", func() error {
+		in := build.Input{
+			Lithops: set.lithops, Wheels: set.wheels, Exclude: cfg.Exclude,
+			Target:         build.Target{Python: r.plan.Runtime.Python, Glibc: r.plan.Glibc},
+			LithopsVersion: r.plan.Lithops.Version(), OutDir: cfg.OutputDir,
+		}
+		var err error
+		if pkg, err = build.Assemble(ctx, in); err != nil {
+			return err
+		}
+		for _, w := range pkg.Warnings {
+			r.rep.Annotate(report.Annotation{Level: report.LevelWarning, Title: "runtime package", Message: w})
+		}
+		r.logf("runtime.zip: %s, %d entries, sha256 %s, delivered %s", size(pkg.Size), pkg.Entries, pkg.SHA256, pkg.Delivery)
+		if cfg.DryRun || cfg.Smoke != inputs.SmokeImports {
+			return nil
+		}
+		// The import check runs the same package plus our handler module.
+		path, src := verify.ImportFile()
+		in.Files = append(in.Files, build.File{Path: path, Data: src, Mode: 0o644})
+		in.OutDir = tmp
+		smokePkg, err = build.Assemble(ctx, in)
+		return err
+	})
+	if err != nil {
+		return out, err
+	}
+	// Lithops names functions after its own __version__, which may be spelled
+	// differently from the input (3.7 and 3.7.0).
+	if err := r.plan.rename(pkg.LithopsVersion); err != nil {
+		return out, err
+	}
+
+	out = r.outputs(pkg)
+	if cfg.DryRun {
+		out.Deployed = report.DeployedDryRun
+		out.SmokeResult = "skipped (dry run)"
+		return out, r.finish(out, set, pkg, nil)
+	}
+	rel, err := r.release(ctx, pkg, smokePkg, set.modules(pkg))
+	if err != nil {
+		return out, err
+	}
+	out.ServiceName = rel.service
+	out.Functions = rel.functions
+	out.FunctionARN, out.RuntimeKey = rel.functions[0].ARN, rel.functions[0].RuntimeKey
+	out.Deployed = overall(rel.functions)
+	out.SmokeResult = rel.smoke
+	return out, r.finish(out, set, pkg, rel)
+}
+
+// rename recomputes the function names for the Lithops version the wheel reports.
+func (p *Plan) rename(version string) error {
+	if version == p.Lithops.Version() {
+		return nil
+	}
+	l, err := lithops.New(version)
+	if err != nil {
+		return fmt.Errorf("lithops wheel version %s: %w", version, err)
+	}
+	p.Lithops = l
+	for i := range p.Functions {
+		if p.Functions[i].Name, err = l.FunctionName(p.RuntimeName, p.Functions[i].MemoryMB); err != nil {
+			return &inputs.Error{Input: "runtime-name", Problem: err.Error()}
+		}
+	}
+	return nil
+}
+
+// outputs are the outputs known without a cloud.
+func (r *runner) outputs(pkg *build.Result) report.Outputs {
+	p := r.plan
+	return report.Outputs{
+		FunctionName:   p.Functions[0].Name,
+		RuntimeName:    p.RuntimeName,
+		RuntimeKey:     r.dryRunKey(),
+		PythonVersion:  p.Runtime.Python,
+		FCRuntime:      p.Runtime.Name,
+		LithopsVersion: pkg.LithopsVersion,
+		PackagePath:    p.Config.Rel(pkg.ZipPath),
+		PackageSHA256:  pkg.SHA256,
+		PackageSize:    pkg.Size,
+		CodeChecksum:   pkg.CodeChecksum,
+		LockPath:       p.Config.Rel(pkg.LockPath),
+	}
+}
+
+// dryRunKey is the runtime key when it does not depend on credentials: FC 3.0 keys
+// name no service; an FC 2.0 key needs the service, known without credentials only
+// from the service input.
+func (r *runner) dryRunKey() string {
+	p := r.plan
+	service := p.Config.Service
+	if p.API != "2.0" || service != "" {
+		if key, err := p.Lithops.RuntimeKey(p.Config.Region, service, p.Functions[0].Name); err == nil && p.Config.Region != "" {
+			return key
+		}
+	}
+	return ""
+}
+
+// overall is the deployed output for several functions: the strongest change made.
+func overall(fns []report.Function) report.Deployed {
+	d := report.DeployedUnchanged
+	for _, f := range fns {
+		switch f.Deployed {
+		case report.DeployedCreated:
+			return report.DeployedCreated
+		case report.DeployedUpdated:
+			d = report.DeployedUpdated
+		}
+	}
+	return d
+}
+
+// finish sets the outputs and writes the job summary.
+func (r *runner) finish(out report.Outputs, set *resolution, pkg *build.Result, rel *released) error {
+	if err := r.rep.SetOutputs(out); err != nil {
+		return err
+	}
+	return r.rep.AddSummary(summary(r.plan, out, set, pkg, rel))
+}
+
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
