@@ -27,6 +27,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lithops-fc/runtime-action/internal/atomicfile"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 )
@@ -235,7 +236,7 @@ func (a *assembler) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	lock := lockFile(a.cfg.createdBy, a.in.Target, a.dists, a.excluded)
-	if err := writeAtomic(a.in.OutDir, LockName, lock); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(a.in.OutDir, LockName), lock); err != nil {
 		return nil, err
 	}
 	zipPath := filepath.Join(a.in.OutDir, ZipName)
@@ -706,26 +707,4 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// writeAtomic writes data to dir/name through a temporary file and a rename.
-func writeAtomic(dir, name string, data []byte) error {
-	tmp, err := os.CreateTemp(dir, "."+name+"-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, name))
 }

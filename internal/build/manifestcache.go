@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+
+	"github.com/lithops-fc/runtime-action/internal/atomicfile"
 )
 
 // ManifestCache keeps one Manifest per wheel, keyed by the wheel's sha256, so that a
@@ -46,7 +48,7 @@ func (c ManifestCache) Inspect(ctx context.Context, path, sum string, opts ...In
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("manifest cache: %w", err)
 	}
-	if err := writeAtomic(c.Dir, sum+".manifest.json", b); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(c.Dir, sum+".manifest.json"), b); err != nil {
 		return nil, fmt.Errorf("manifest cache: %w", err)
 	}
 	return m, nil

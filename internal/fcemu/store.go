@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/lithops-fc/runtime-action/internal/atomicfile"
 )
 
 // state is everything the emulated account holds. It lives in memory and, with
@@ -112,7 +114,7 @@ func (b *blobStore) put(data []byte) (string, error) {
 	if _, err := os.Stat(path); err == nil {
 		return id, nil
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return "", fmt.Errorf("store blob: %w", err)
 	}
 	return id, nil
@@ -209,29 +211,8 @@ func (e *Emulator) saveLocked() error {
 	if err != nil {
 		return fmt.Errorf("encode emulator state: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(e.cfg.stateDir, stateFile), data); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(e.cfg.stateDir, stateFile), data); err != nil {
 		return fmt.Errorf("save emulator state: %w", err)
-	}
-	return nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lithops-fc/runtime-action/internal/atomicfile"
 )
 
 // diskCache is the on-disk cache. Layout (every name is derived from content hashes or
@@ -35,30 +37,6 @@ func (d *diskCache) shard(kind, key string) string {
 func keyOf(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
-}
-
-// writeAtomic writes a file through a temporary name in the same folder.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	return nil
 }
 
 // pageEntry is the header of a cached index page.
@@ -137,7 +115,7 @@ func (d *diskCache) writePage(e *pageEntry, body []byte) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(d.shard("pages-v1", keyOf(e.URL)), func(w io.Writer) error {
+	return writeCache(d.shard("pages-v1", keyOf(e.URL)), func(w io.Writer) error {
 		if _, err := w.Write(append(head, '\n')); err != nil {
 			return err
 		}
@@ -165,7 +143,7 @@ func (d *diskCache) writeMetadata(wheelSHA256 string, body []byte) error {
 	if d == nil || !validDigest(wheelSHA256) {
 		return nil
 	}
-	return writeAtomic(d.shard("metadata-v1", wheelSHA256), func(w io.Writer) error {
+	return writeCache(d.shard("metadata-v1", wheelSHA256), func(w io.Writer) error {
 		_, err := w.Write(append([]byte("sha256:"+sha256Hex(body)+"\n"), body...))
 		return err
 	})
@@ -196,7 +174,7 @@ func (d *diskCache) verified(sha, filename string) bool {
 }
 
 func (d *diskCache) markVerified(sha, filename string) error {
-	return writeAtomic(d.wheelPath(sha, filename)+".verified", func(io.Writer) error { return nil })
+	return writeCache(d.wheelPath(sha, filename)+".verified", func(io.Writer) error { return nil })
 }
 
 func sha256Hex(b []byte) string {
@@ -210,4 +188,13 @@ func validDigest(s string) bool {
 	}
 	_, err := hex.DecodeString(s)
 	return err == nil
+}
+
+// writeCache writes a cache entry atomically, so processes sharing the cache never
+// see half an entry.
+func writeCache(path string, write func(io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	return nil
 }
