@@ -6,79 +6,25 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
 // The wheels installed for the local python3 (3.11), repacked into a PEP 503 index,
 // resolved by this package and by pip for the same target.
 
-var wheelhouse struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-// repackedIndex packs python3's site-packages once per test binary and serves the
-// PEP 503 index on loopback.
+// repackedIndex serves the real-world wheelhouse's PEP 503 index on loopback.
 func repackedIndex(t testing.TB) string {
 	t.Helper()
-	tool := filepath.Join(repoRoot(t), "..", "shared", "tools", "repack-installed-wheels")
-	if p := os.Getenv("LITHOPS_REPACK_TOOL"); p != "" {
-		tool = p
-	}
-	if _, err := os.Stat(tool); err != nil {
-		t.Skipf("SKIP: the wheel repack tool is missing (%v)", err)
-	}
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("SKIP: python3 is not on PATH; the real-world wheelhouse comes from its site-packages")
-	}
-	wheelhouse.once.Do(func() {
-		dir, err := os.MkdirTemp("", "resolve-wheelhouse-")
-		if err != nil {
-			wheelhouse.err = err
-			return
-		}
-		wheelhouse.dir = dir
-		out, err := exec.Command(tool, dir, "python3").CombinedOutput()
-		if err != nil {
-			wheelhouse.err = fmt.Errorf("%s: %v\n%s", tool, err, out)
-		}
-	})
-	if wheelhouse.err != nil {
-		t.Fatal(wheelhouse.err)
-	}
-	srv := httptest.NewServer(http.FileServer(http.Dir(wheelhouse.dir)))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/simple/"
-}
-
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
+	return wheeltest.RealIndex(t)
 }
 
 // pipPlatforms lists every manylinux platform of a glibc, newest first, with the
