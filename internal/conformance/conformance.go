@@ -10,7 +10,9 @@ import (
 )
 
 // Dir returns the corpus folder: $CONFORMANCE_DIR if set, else ../shared/conformance
-// relative to the module root. A missing folder fails the test: the corpora are required.
+// relative to the module root. A missing folder fails the test: the corpora are
+// required. Only where they cannot exist (the public GitHub CI, which has no ../shared)
+// does CONFORMANCE_OPTIONAL=1 turn that into a skip that names the folder.
 func Dir(t testing.TB) string {
 	t.Helper()
 	if d := os.Getenv("CONFORMANCE_DIR"); d != "" {
@@ -22,6 +24,9 @@ func Dir(t testing.TB) string {
 	}
 	d := filepath.Join(root, "..", "shared", "conformance")
 	if _, err := os.Stat(d); err != nil {
+		if os.Getenv("CONFORMANCE_OPTIONAL") == "1" {
+			t.Skipf("SKIPPED: conformance corpora not found at %s (CONFORMANCE_OPTIONAL=1)", d)
+		}
 		t.Fatalf("conformance corpora not found at %s (set CONFORMANCE_DIR): %v", d, err)
 	}
 	return d
