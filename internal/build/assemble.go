@@ -661,6 +661,11 @@ func (a *assembler) write(ctx context.Context, items []item) (*Result, error) {
 	if err := bw.Flush(); err != nil {
 		return nil, err
 	}
+	// CreateTemp's 0600 would keep later steps, which run as the runner's user while a
+	// container action runs as root, from reading the package.
+	if err := tmp.Chmod(0o644); err != nil {
+		return nil, err
+	}
 	if err := tmp.Close(); err != nil {
 		return nil, err
 	}

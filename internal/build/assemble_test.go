@@ -340,6 +340,26 @@ func TestAssembleReproducible(t *testing.T) {
 	t.Logf("sha256 %s, codeChecksum %s", a.SHA256, a.CodeChecksum)
 }
 
+// TestAssembleOutputModes: runtime.zip and pylock.toml are readable by everyone. A
+// container action runs as root, and the later steps that read them (upload-artifact)
+// run as the runner's user.
+func TestAssembleOutputModes(t *testing.T) {
+	dir := t.TempDir()
+	res, err := Assemble(context.Background(), fixtureInput(t, dir, "3.7.0", py312))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{res.ZipPath, res.LockPath} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s has mode %v, want -rw-r--r--", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+}
+
 func TestAssembleErrors(t *testing.T) {
 	dir := t.TempDir()
 	clash := func(name, content string) wheeltest.Wheel {
