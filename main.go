@@ -32,21 +32,5 @@ func run() int {
 	if err != nil {
 		return pipeline.Fail(rep, err)
 	}
-	if err := rep.Mask(cfg.Secrets()...); err != nil {
-		return pipeline.Fail(rep, err)
-	}
-	if cfg.Local {
-		var closeEmu func() error
-		if cfg, closeEmu, err = pipeline.Local(ctx, cfg); err != nil {
-			return pipeline.Fail(rep, err)
-		}
-		defer closeEmu()
-		if err := rep.Mask(cfg.Secrets()...); err != nil {
-			return pipeline.Fail(rep, err)
-		}
-	}
-	if _, err := pipeline.Run(ctx, cfg, pipeline.Env{Getenv: os.Getenv, Report: rep}); err != nil {
-		return pipeline.Fail(rep, err)
-	}
-	return 0
+	return pipeline.Execute(ctx, cfg, pipeline.Env{Getenv: os.Getenv, Report: rep})
 }

@@ -15,7 +15,11 @@ import (
 // 1 otherwise.
 func Fail(rep *report.Reporter, err error) int {
 	if errors.Is(err, context.Canceled) {
-		rep.Annotate(report.Annotation{Level: report.LevelError, Title: "cancelled", Message: "the run was cancelled: " + err.Error()})
+		msg := "the run was cancelled"
+		if st := rep.Stages(); len(st) > 0 && st[len(st)-1].Failed {
+			msg += " during " + st[len(st)-1].Name
+		}
+		rep.Annotate(report.Annotation{Level: report.LevelError, Title: "cancelled", Message: msg + ": " + err.Error()})
 		return 130
 	}
 	var anns []report.Annotation

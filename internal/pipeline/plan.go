@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
@@ -68,9 +69,10 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 		p.Requirements = f
 	}
 
-	version, err := lithops.ChooseVersion(cfg.LithopsVersion, p.lithopsRequirements())
+	reqs := p.lithopsRequirements()
+	version, err := lithops.ChooseVersion(cfg.LithopsVersion, reqs)
 	if err != nil {
-		return nil, err
+		return nil, versionError(err, reqs)
 	}
 	if p.Lithops, err = lithops.New(version); err != nil {
 		return nil, &inputs.Error{Input: "lithops-version", Problem: err.Error(), Fix: "use Lithops " + lithops.MinVersion + " or later"}
@@ -148,6 +150,21 @@ func (p *Plan) lithopsRequirements() []lithops.Requirement {
 		})
 	}
 	return out
+}
+
+// versionError anchors a lithops-version error to the requirements line it names (the
+// message starts with that line's "file:line"), so that the annotation points at it.
+func versionError(err error, reqs []lithops.Requirement) error {
+	for _, r := range reqs {
+		msg, ok := strings.CutPrefix(err.Error(), r.Where+": ")
+		if !ok {
+			continue
+		}
+		i := strings.LastIndex(r.Where, ":")
+		n, _ := strconv.Atoi(r.Where[i+1:])
+		return &inputs.Error{Input: "lithops-version", Problem: msg, File: r.Where[:i], Line: n}
+	}
+	return err
 }
 
 // sources merges the index inputs with the requirements file's options. An input

@@ -58,7 +58,7 @@ func (r *runner) release(ctx context.Context, pkg, smokePkg *build.Result, modul
 	if err != nil {
 		return nil, err
 	}
-	v := verify.New(d.Functions(), d.Uploader(), verify.WithLog(r.logf))
+	v := verify.New(d.Functions(), d.Uploader(), append([]verify.Option{verify.WithLog(r.logf)}, r.env.Verify...)...)
 	specs := make([]deploy.Spec, len(p.Functions))
 	for i, fn := range p.Functions {
 		specs[i] = deploy.WorkerSpec(fn.Name, p.Runtime.Name, fn.MemoryMB, p.Config.RuntimeTimeout, p.Config.RoleARN)

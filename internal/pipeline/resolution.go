@@ -62,11 +62,18 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 	}
 	var res *resolve.Result
 	var lithopsFile index.File
+	var lithopsTag string
 	err = r.rep.Stage("resolve", func() error {
 		req := resolve.Request{Pre: p.Sources.Pre}
 		if p.Requirements != nil {
 			req = resolve.RequestFromFile(p.Requirements)
 			req.Pre = p.Sources.Pre
+			// Messages and the summary name the workspace's files as the user wrote them.
+			for _, rs := range [][]resolve.Requirement{req.Requirements, req.Constraints} {
+				for i := range rs {
+					rs[i].Origin = p.relOrigin(rs[i].Origin)
+				}
+			}
 			// lithops comes without its client-side dependencies: it is added below.
 			req.Requirements = dropLithops(req.Requirements)
 		}
@@ -84,7 +91,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 		for _, w := range res.Warnings {
 			r.logf("warning: %s", w)
 		}
-		lithopsFile, err = r.lithopsWheel(ctx, client)
+		lithopsFile, lithopsTag, err = r.lithopsWheel(ctx, client)
 		return err
 	})
 	if err != nil {
@@ -121,7 +128,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 			})
 		}
 		g.Go(func() error {
-			w, err := fetch(gctx, lithopsFile, "lithops", p.Lithops.Version(), "", p.lithopsHashes())
+			w, err := fetch(gctx, lithopsFile, "lithops", p.Lithops.Version(), lithopsTag, p.lithopsHashes())
 			set.lithops = w
 			return err
 		})
@@ -176,17 +183,18 @@ func (r *runner) indexClient() (*index.Client, error) {
 
 // lithopsWheel picks the lithops wheel of the plan's version with the best tag for
 // the target (Lithops ships one pure wheel per release).
-func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.File, error) {
+func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.File, string, error) {
 	p := r.plan
 	want, err := pep440.Parse(p.Lithops.Version())
 	if err != nil {
-		return index.File{}, fmt.Errorf("lithops version %q: %w", p.Lithops.Version(), err)
+		return index.File{}, "", fmt.Errorf("lithops version %q: %w", p.Lithops.Version(), err)
 	}
 	proj, err := client.Project(ctx, "lithops")
 	if err != nil {
-		return index.File{}, fmt.Errorf("lithops: %w", err)
+		return index.File{}, "", fmt.Errorf("lithops: %w", err)
 	}
 	var best index.File
+	var bestTag string
 	bestRank, versions := -1, map[string]bool{}
 	for _, f := range proj.Files {
 		wn, err := tags.ParseWheelName(f.Filename)
@@ -198,7 +206,7 @@ func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.
 			continue
 		}
 		if rank, ok := p.Target.Tags.Rank(wn); ok && (bestRank < 0 || rank < bestRank) {
-			best, bestRank = f, rank
+			best, bestRank, bestTag = f, rank, p.Target.Tags.Tags()[rank].String()
 		}
 	}
 	if bestRank < 0 {
@@ -207,10 +215,10 @@ func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.
 			have = append(have, v)
 		}
 		sort.Strings(have)
-		return index.File{}, fmt.Errorf("lithops %s has no wheel for %s on %s (wheels exist for: %s); set lithops-version to one of them",
+		return index.File{}, "", fmt.Errorf("lithops %s has no wheel for %s on %s (wheels exist for: %s); set lithops-version to one of them",
 			want, p.Target, proj.Index, strings.Join(have, ", "))
 	}
-	return best, nil
+	return best, bestTag, nil
 }
 
 // lithopsHashes are the --hash values of a lithops requirement (hash-checking mode).
@@ -227,6 +235,15 @@ func (p *Plan) lithopsHashes() []string {
 		}
 	}
 	return out
+}
+
+// relOrigin makes an origin's "file:line" workspace-relative.
+func (p *Plan) relOrigin(origin string) string {
+	i := strings.LastIndex(origin, ":")
+	if i <= 0 {
+		return p.Config.Rel(origin)
+	}
+	return p.Config.Rel(origin[:i]) + origin[i:]
 }
 
 func dropLithops(reqs []resolve.Requirement) []resolve.Requirement {

@@ -9,6 +9,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/report"
@@ -22,7 +23,9 @@ type Env struct {
 	Report      *report.Reporter
 	HTTPClient  *http.Client         // package index requests; nil uses a default
 	Credentials []credentials.Option // e.g. the emulator's STS endpoint
-	Deploy      []deploy.Option
+	Deploy      []deploy.Option      // e.g. fast polls, or a lower inline limit
+	Build       []build.Option       // e.g. a lower budget, to match Deploy's inline limit
+	Verify      []verify.Option
 }
 
 type runner struct {
@@ -44,7 +47,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 			return err
 		}
 		p := r.plan
-		r.logf("Python %s (%s) → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Python.Where(), p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
+		r.logf("%s → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
 		if p.Python.Notice != "" {
 			r.rep.Annotate(report.Annotation{Level: report.LevelNotice, File: p.Python.File, Line: p.Python.Line, Title: "Python version", Message: p.Python.Notice})
 		}
@@ -72,7 +75,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 			LithopsVersion: r.plan.Lithops.Version(), OutDir: cfg.OutputDir,
 		}
 		var err error
-		if pkg, err = build.Assemble(ctx, in); err != nil {
+		if pkg, err = build.Assemble(ctx, in, r.env.Build...); err != nil {
 			return err
 		}
 		for _, w := range pkg.Warnings {
@@ -86,7 +89,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 		path, src := verify.ImportFile()
 		in.Files = append(in.Files, build.File{Path: path, Data: src, Mode: 0o644})
 		in.OutDir = tmp
-		smokePkg, err = build.Assemble(ctx, in)
+		smokePkg, err = build.Assemble(ctx, in, r.env.Build...)
 		return err
 	})
 	if err != nil {
@@ -102,7 +105,14 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 	if cfg.DryRun {
 		out.Deployed = report.DeployedDryRun
 		out.SmokeResult = "skipped (dry run)"
-		return out, r.finish(out, set, pkg, nil)
+		if r.plan.API == fcruntime.FC2 {
+			out.ServiceName = cfg.Service // the default service needs the key id: unknown here
+		}
+		// The functions a deploy would make, so a PR check can show them.
+		for _, fn := range r.plan.Functions {
+			out.Functions = append(out.Functions, report.Function{Memory: fn.MemoryMB, Name: fn.Name, RuntimeKey: r.dryRunKey(fn.Name), Deployed: report.DeployedDryRun})
+		}
+		return out, r.finish(out, set, pkg)
 	}
 	rel, err := r.release(ctx, pkg, smokePkg, set.modules(pkg))
 	if err != nil {
@@ -113,7 +123,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 	out.FunctionARN, out.RuntimeKey = rel.functions[0].ARN, rel.functions[0].RuntimeKey
 	out.Deployed = overall(rel.functions)
 	out.SmokeResult = rel.smoke
-	return out, r.finish(out, set, pkg, rel)
+	return out, r.finish(out, set, pkg)
 }
 
 // rename recomputes the function names for the Lithops version the wheel reports.
@@ -140,7 +150,7 @@ func (r *runner) outputs(pkg *build.Result) report.Outputs {
 	return report.Outputs{
 		FunctionName:   p.Functions[0].Name,
 		RuntimeName:    p.RuntimeName,
-		RuntimeKey:     r.dryRunKey(),
+		RuntimeKey:     r.dryRunKey(p.Functions[0].Name),
 		PythonVersion:  p.Runtime.Python,
 		FCRuntime:      p.Runtime.Name,
 		LithopsVersion: pkg.LithopsVersion,
@@ -152,18 +162,20 @@ func (r *runner) outputs(pkg *build.Result) report.Outputs {
 	}
 }
 
-// dryRunKey is the runtime key when it does not depend on credentials: FC 3.0 keys
-// name no service; an FC 2.0 key needs the service, known without credentials only
-// from the service input.
-func (r *runner) dryRunKey() string {
+// dryRunKey is the runtime key of function name when it does not depend on
+// credentials: FC 3.0 keys name no service; an FC 2.0 key needs the service, known
+// without credentials only from the service input. It is "" without a region.
+func (r *runner) dryRunKey(name string) string {
 	p := r.plan
 	service := p.Config.Service
-	if p.API != "2.0" || service != "" {
-		if key, err := p.Lithops.RuntimeKey(p.Config.Region, service, p.Functions[0].Name); err == nil && p.Config.Region != "" {
-			return key
-		}
+	if p.Config.Region == "" || p.API == fcruntime.FC2 && service == "" {
+		return ""
 	}
-	return ""
+	key, err := p.Lithops.RuntimeKey(p.Config.Region, service, name)
+	if err != nil {
+		return ""
+	}
+	return key
 }
 
 // overall is the deployed output for several functions: the strongest change made.
@@ -181,11 +193,11 @@ func overall(fns []report.Function) report.Deployed {
 }
 
 // finish sets the outputs and writes the job summary.
-func (r *runner) finish(out report.Outputs, set *resolution, pkg *build.Result, rel *released) error {
+func (r *runner) finish(out report.Outputs, set *resolution, pkg *build.Result) error {
 	if err := r.rep.SetOutputs(out); err != nil {
 		return err
 	}
-	return r.rep.AddSummary(summary(r.plan, out, set, pkg, rel))
+	return r.rep.AddSummary(summary(r.plan, out, set, pkg))
 }
 
 func size(n int64) string {

@@ -9,26 +9,25 @@ import (
 )
 
 // summary is the job summary: the target, the functions, and what went into the zip.
-func summary(p *Plan, out report.Outputs, set *resolution, pkg *build.Result, rel *released) string {
+func summary(p *Plan, out report.Outputs, set *resolution, pkg *build.Result) string {
 	var md report.Markdown
 	md.Heading(2, "Lithops runtime "+p.RuntimeName)
-	md.Paragraph(fmt.Sprintf("Python %s on FC runtime `%s` (glibc %s, FC API %s), Lithops %s. Deployed: **%s**. Smoke: %s.",
-		out.PythonVersion, out.FCRuntime, p.Glibc, p.API, out.LithopsVersion, out.Deployed, out.SmokeResult))
+	// Paragraphs are escaped text: facts that want code spans go in tables.
+	md.Table(report.Table{
+		Columns: []report.Column{{Title: "Python"}, {Title: "FC runtime", Code: true}, {Title: "glibc"}, {Title: "FC API"}, {Title: "Lithops"}, {Title: "deployed"}, {Title: "smoke"}},
+		Rows:    [][]string{{out.PythonVersion, out.FCRuntime, p.Glibc.String(), string(p.API), out.LithopsVersion, string(out.Deployed), out.SmokeResult}},
+	})
 
 	fns := report.Table{Columns: []report.Column{{Title: "memory (MB)", Right: true}, {Title: "function", Code: true}, {Title: "deployed"}, {Title: "runtime key", Code: true}}}
-	if rel != nil {
-		for _, f := range rel.functions {
-			fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.Memory), f.Name, string(f.Deployed), f.RuntimeKey})
-		}
-	} else {
-		for _, f := range p.Functions {
-			fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.MemoryMB), f.Name, "dry-run", ""})
-		}
+	for _, f := range out.Functions {
+		fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.Memory), f.Name, string(f.Deployed), f.RuntimeKey})
 	}
 	md.Table(fns)
 
-	md.Paragraph(fmt.Sprintf("`runtime.zip`: %s (%s, sha256 `%s`, codeChecksum `%s`), %d distributions, %d entries.",
-		size(pkg.Size), pkg.Delivery, pkg.SHA256, pkg.CodeChecksum, len(pkg.Distributions), pkg.Entries))
+	md.Table(report.Table{
+		Columns: []report.Column{{Title: "package", Code: true}, {Title: "size", Right: true}, {Title: "delivery"}, {Title: "sha256", Code: true}, {Title: "codeChecksum", Code: true}, {Title: "distributions", Right: true}, {Title: "entries", Right: true}},
+		Rows:    [][]string{{out.PackagePath, size(pkg.Size), string(pkg.Delivery), pkg.SHA256, pkg.CodeChecksum, strconv.Itoa(len(pkg.Distributions)), strconv.Itoa(pkg.Entries)}},
+	})
 	dists := report.Table{Columns: []report.Column{{Title: "distribution"}, {Title: "version"}, {Title: "wheel tag", Code: true}, {Title: "size in zip", Right: true}, {Title: "why"}}}
 	for _, d := range pkg.Distributions {
 		dists.Rows = append(dists.Rows, []string{d.Name, d.Version, d.Tag, size(d.Compressed), set.explain(d.Name)})

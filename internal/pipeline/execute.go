@@ -1,0 +1,33 @@
+package pipeline
+
+import (
+	"context"
+
+	"github.com/lithops-fc/runtime-action/internal/inputs"
+)
+
+// Execute runs the action for cfg as the binary does: it masks the input secrets, starts
+// the embedded emulator for --local, runs the pipeline and reports a failure. It returns
+// the exit code (see Fail). Tests call it in-process to run exactly main's path.
+func Execute(ctx context.Context, cfg inputs.Config, env Env) int {
+	rep := env.Report
+	if err := rep.Mask(cfg.Secrets()...); err != nil {
+		return Fail(rep, err)
+	}
+	if cfg.Local {
+		var closeEmu func() error
+		var err error
+		if cfg, closeEmu, err = Local(ctx, cfg); err != nil {
+			return Fail(rep, err)
+		}
+		defer closeEmu()
+		// The emulator's secret is new each run: masked like any other.
+		if err := rep.Mask(cfg.Secrets()...); err != nil {
+			return Fail(rep, err)
+		}
+	}
+	if _, err := Run(ctx, cfg, env); err != nil {
+		return Fail(rep, err)
+	}
+	return 0
+}
