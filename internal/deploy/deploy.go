@@ -200,10 +200,15 @@ func (r *Release) Commit(ctx context.Context, objects ...Object) error {
 		return err
 	}
 	for _, o := range objects {
-		if err := r.j.publish(ctx, o.Key, o.Body, "application/json"); err != nil {
+		wrote, err := r.j.publish(ctx, o.Key, o.Body, "application/json")
+		if err != nil {
 			return fmt.Errorf("publish oss://%s/%s: %w", r.d.up.bucket, o.Key, err)
 		}
-		r.d.log("published oss://%s/%s", r.d.up.bucket, o.Key)
+		if wrote {
+			r.d.log("published oss://%s/%s", r.d.up.bucket, o.Key)
+		} else {
+			r.d.log("oss://%s/%s is up to date", r.d.up.bucket, o.Key)
+		}
 	}
 	if len(objects) > 0 {
 		if err := r.confirm(ctx); err != nil {

@@ -601,6 +601,32 @@ func TestPublishRolledBack(t *testing.T) {
 	})
 }
 
+// TestPublishUnchangedWritesNothing: committing an object that already holds the same
+// bytes writes nothing (a rerun of an unchanged runtime uploads nothing).
+func TestPublishUnchangedWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	v := deploytest.Start(t, fcruntime.FC3)
+	d := v.Deployer(t, true)
+	pkg := deploytest.Package(t, deploytest.Lithops(fcruntime.FC3), nil, nil)
+	spec := deploytest.Spec("lithops-worker-republish", 256)
+	const key = "lithops.runtimes/aliyun_fc/x/cn-hangzhou/republish.meta.json"
+	body := []byte(`{"same": true}`)
+	if err := v.Emu.PutObject(deploytest.Bucket, key, body); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := d.Deploy(ctx, pkg, []deploy.Spec{spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Emu.ResetCalls()
+	if err := rel.Commit(ctx, deploy.Object{Key: key, Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	if n := v.Count(fcemu.OpPutObject); n != 0 {
+		t.Errorf("%d PutObject calls for an object that already held the bytes", n)
+	}
+}
+
 func TestRetryableClassification(t *testing.T) {
 	cases := []struct {
 		err  error

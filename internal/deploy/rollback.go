@@ -115,17 +115,21 @@ func (j *journal) keepCode(ctx context.Context, f Function) (string, error) {
 }
 
 // publish writes a storage-bucket object, keeping its previous content.
-func (j *journal) publish(ctx context.Context, key string, body []byte, contentType string) error {
+// publish writes an object unless it already holds body (a rerun of an unchanged
+// runtime writes nothing); it reports whether it wrote.
+func (j *journal) publish(ctx context.Context, key string, body []byte, contentType string) (bool, error) {
 	c := &change{key: key, body: body}
 	old, err := j.up.GetObject(ctx, key)
 	switch {
+	case err == nil && bytes.Equal(old, body):
+		return false, nil
 	case err == nil:
 		c.old, c.hadOld = old, true
 	case !errors.Is(err, ErrNotFound):
-		return err
+		return false, err
 	}
 	j.add(c)
-	return j.up.PutObject(ctx, key, body, contentType)
+	return true, j.up.PutObject(ctx, key, body, contentType)
 }
 
 // undo reverts the recorded changes, newest first, and says what it did. keepObjects
