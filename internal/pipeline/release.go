@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
@@ -64,7 +65,7 @@ func (r *runner) release(ctx context.Context, pkg, smokePkg *build.Result, modul
 		specs[i] = deploy.WorkerSpec(fn.Name, p.Runtime.Name, fn.MemoryMB, p.Config.RuntimeTimeout, p.Config.RoleARN)
 	}
 
-	live, err := alreadyLive(ctx, d.Functions(), pkg, specs)
+	live, existing, err := liveState(ctx, d.Functions(), pkg, specs)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +87,7 @@ func (r *runner) release(ctx context.Context, pkg, smokePkg *build.Result, modul
 		})
 		if err != nil {
 			verify.Show(r.rep, err)
-			return nil, err
+			return nil, notDeployed(err, specs, existing)
 		}
 	}
 
@@ -150,22 +151,38 @@ func (r *runner) release(ctx context.Context, pkg, smokePkg *build.Result, modul
 	return out, nil
 }
 
-// alreadyLive reports whether every function exists with pkg's code and its spec's
-// configuration.
-func alreadyLive(ctx context.Context, fns deploy.Functions, pkg *build.Result, specs []deploy.Spec) (bool, error) {
+// liveState reports whether every function exists with pkg's code and its spec's
+// configuration, and which of them exist.
+func liveState(ctx context.Context, fns deploy.Functions, pkg *build.Result, specs []deploy.Spec) (live bool, existing map[string]bool, err error) {
+	live, existing = true, map[string]bool{}
 	for _, s := range specs {
 		f, err := fns.Get(ctx, s.Name)
 		if errors.Is(err, deploy.ErrNotFound) {
-			return false, nil
+			live = false
+			continue
 		}
 		if err != nil {
-			return false, err
+			return false, nil, fmt.Errorf("look up function %s: %w", s.Name, err)
 		}
+		existing[s.Name] = true
 		if f.CodeChecksum != pkg.CodeChecksum || !s.Matches(f) {
-			return false, nil
+			live = false
 		}
 	}
-	return true, nil
+	return live, existing, nil
+}
+
+// notDeployed says, after a failure before the deploy, that FC was left as it was.
+func notDeployed(err error, specs []deploy.Spec, existing map[string]bool) error {
+	parts := make([]string, len(specs))
+	for i, s := range specs {
+		if existing[s.Name] {
+			parts[i] = "function " + s.Name + " keeps its previous code"
+		} else {
+			parts[i] = "function " + s.Name + " was not created"
+		}
+	}
+	return fmt.Errorf("%w; nothing was deployed: %s", err, strings.Join(parts, ", "))
 }
 
 func packageOf(res *build.Result) deploy.Package {
