@@ -167,6 +167,6 @@ func (r *Reporter) printOutputs(vals [][2]string) error {
 		}
 		fmt.Fprintf(&b, "  %s=%s\n", nv[0], v)
 	}
-	_, err := io.WriteString(r.out, b.String())
-	return err
+	// Printf prints it inert if a value holds something the runner reads as a command.
+	return r.Printf("%s", b.String())
 }

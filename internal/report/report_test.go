@@ -115,7 +115,9 @@ func TestSetOutputsWithoutGitHubOutputPrintsInertLines(t *testing.T) {
 	if err := r.SetOutputs(report.Outputs{FunctionName: "f", SmokeResult: hostile}); err != nil {
 		t.Fatal(err)
 	}
-	if cmds := runnerCommands(log.String()); len(cmds) != 0 {
+	// Only the stop/resume pair around the block: the legacy ##[set-output] in the
+	// value would act even inside its quotes, since the runner reads ##[ anywhere.
+	if cmds := runnerCommands(log.String()); len(cmds) != 2 || cmds[0].name != "stop-commands" {
 		t.Errorf("printed outputs issue commands: %+v\n%s", cmds, log)
 	}
 	for _, want := range []string{"  function-name=f\n", "  smoke-result=" + `"ok\n_GitHub`} {
@@ -192,14 +194,15 @@ func TestUntrustedTextIssuesNoCommand(t *testing.T) {
 	}
 	r.Printf("after ::error:: inline is fine")
 	r.Printf("an error message\n::warning::forged on line two")
+	r.Printf("FC said: Busy ##[set-output name=evil;]forged, mid-line") // the runner reads ##[ anywhere
 	cmds := runnerCommands(log.String())
 	var names []string
 	for _, c := range cmds {
 		names = append(names, c.name)
 	}
-	// Only the stop/resume pairs are processed: one for Untrusted, one for the Printf
-	// whose second line looked like a command.
-	if len(cmds) != 4 || cmds[0].name != "stop-commands" || cmds[2].name != "stop-commands" {
+	// Only the stop/resume pairs are processed: one for Untrusted, one for each Printf
+	// that held something the runner would read as a command.
+	if len(cmds) != 6 || cmds[0].name != "stop-commands" || cmds[2].name != "stop-commands" || cmds[4].name != "stop-commands" {
 		t.Fatalf("runner processed %v\n%s", names, log)
 	}
 	if !strings.Contains(log.String(), "\nno newline at end\n") || !strings.HasPrefix(log.String(), "function log:\n::stop-commands::") {

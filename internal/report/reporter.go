@@ -101,10 +101,15 @@ func (r *Reporter) Printf(format string, args ...any) error {
 	return err
 }
 
+// looksLikeCommand reports whether the runner could read a command in s: a line
+// starting with "::", or the legacy "##[name]" form, which the runner looks for anywhere
+// in a line (actions/runner ActionCommand.TryParse).
 func looksLikeCommand(s string) bool {
+	if strings.Contains(s, "##[") {
+		return true
+	}
 	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimLeft(l, " \t\r")
-		if strings.HasPrefix(l, "::") || strings.HasPrefix(l, "##[") {
+		if strings.HasPrefix(strings.TrimLeft(l, " \t\r"), "::") {
 			return true
 		}
 	}

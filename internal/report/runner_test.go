@@ -85,30 +85,29 @@ func runnerCommands(log string) []command {
 	return out
 }
 
+// parseCommand reads a line as actions/runner does: "::name props::data" at the start
+// (after white space) for a registered name, else the legacy "##[name props]data"
+// anywhere in the line.
 func parseCommand(line string, registered map[string]bool) (command, bool) {
-	line = strings.TrimLeft(line, " \t\r\n")
-	if strings.HasPrefix(line, "::") {
-		end := strings.Index(line[2:], "::")
-		if end < 0 {
-			return command{}, false
+	if l := strings.TrimLeft(line, " \t\r\n"); strings.HasPrefix(l, "::") {
+		if end := strings.Index(l[2:], "::"); end >= 0 {
+			name, props, _ := strings.Cut(l[2:2+end], " ")
+			if registered[strings.ToLower(name)] {
+				return command{strings.ToLower(name), props, l[2+end+2:]}, true
+			}
 		}
-		info := line[2 : 2+end]
-		name, props, _ := strings.Cut(info, " ")
-		if !registered[strings.ToLower(name)] {
-			return command{}, false
-		}
-		return command{strings.ToLower(name), props, line[2+end+2:]}, true
 	}
-	if strings.HasPrefix(line, "##[") {
-		end := strings.Index(line, "]")
-		if end < 0 {
-			return command{}, false
-		}
-		name, props, _ := strings.Cut(line[3:end], " ")
-		if !registered[strings.ToLower(name)] {
-			return command{}, false
-		}
-		return command{strings.ToLower(name), props, line[end+1:]}, true
+	i := strings.Index(line, "##[")
+	if i < 0 {
+		return command{}, false
 	}
-	return command{}, false
+	end := strings.Index(line[i:], "]")
+	if end < 0 {
+		return command{}, false
+	}
+	name, props, _ := strings.Cut(line[i+3:i+end], " ")
+	if !registered[strings.ToLower(name)] {
+		return command{}, false
+	}
+	return command{strings.ToLower(name), props, line[i+end+1:]}, true
 }
