@@ -100,59 +100,86 @@ func OutputMap(t testing.TB, outs []Output) map[string]string {
 // Command is a workflow command the runner acts on.
 type Command struct {
 	Name  string
-	Props string // the text between the name and "::"
+	Props string // the text between the name and "::" (or "]")
 	Data  string
 	Line  int // 1-based line of the log
 }
 
-// Commands returns the workflow commands the runner would act on in a step's log:
-// "::name props::data" lines (after leading white space) and legacy "##[name props]data"
-// ones, skipping everything between "::stop-commands::TOKEN" and the "::TOKEN::" that
-// resumes them. Stopped reports the lines that were read with commands stopped.
+// registered are the commands the runner knows (actions/runner's command extensions).
+var registered = map[string]bool{
+	"set-env": true, "set-output": true, "save-state": true, "add-mask": true, "add-path": true,
+	"add-matcher": true, "remove-matcher": true, "warning": true, "error": true, "notice": true,
+	"debug": true, "group": true, "endgroup": true, "echo": true, "stop-commands": true,
+}
+
+// Commands returns the workflow commands the runner would act on in a step's log, as
+// actions/runner parses them: a line starting (after white space) with "::name props::"
+// for a known name, else the legacy "##[name props]data" anywhere in the line; between
+// "::stop-commands::TOKEN" and a command named TOKEN, nothing but that resume is acted
+// on. Stopped reports the lines read with commands stopped.
 func Commands(log string) (cmds []Command, stopped map[int]bool) {
 	stopped = map[int]bool{}
 	token := ""
 	for i, line := range strings.Split(log, "\n") {
 		line = strings.TrimRight(line, "\r")
-		l := strings.TrimLeft(line, " \t")
+		c, ok := parseV2(line, token)
+		if !ok {
+			c, ok = parseV1(line, token)
+		}
 		if token != "" {
-			if l == "::"+token+"::" {
+			if ok && strings.EqualFold(c.Name, token) {
 				token = ""
 			} else {
 				stopped[i+1] = true
 			}
 			continue
 		}
-		var c Command
-		switch {
-		case strings.HasPrefix(l, "::"):
-			end := strings.Index(l[2:], "::")
-			if end < 0 {
-				continue
-			}
-			info := l[2 : 2+end]
-			c = Command{Name: info, Data: l[2+end+2:], Line: i + 1}
-		case strings.HasPrefix(l, "##["):
-			end := strings.Index(l, "]")
-			if end < 0 {
-				continue
-			}
-			c = Command{Name: l[3:end], Data: l[end+1:], Line: i + 1}
-		default:
+		if !ok {
 			continue
 		}
-		if sp := strings.IndexAny(c.Name, " "); sp >= 0 {
-			c.Name, c.Props = c.Name[:sp], c.Name[sp+1:]
-		}
-		if c.Name == "" {
-			continue
-		}
+		c.Line = i + 1
 		cmds = append(cmds, c)
 		if c.Name == "stop-commands" {
 			token = c.Data
 		}
 	}
 	return cmds, stopped
+}
+
+func known(name, token string) bool {
+	return registered[strings.ToLower(name)] || token != "" && strings.EqualFold(name, token)
+}
+
+func parseV2(line, token string) (Command, bool) {
+	l := strings.TrimLeft(line, " \t")
+	if !strings.HasPrefix(l, "::") {
+		return Command{}, false
+	}
+	end := strings.Index(l[2:], "::")
+	if end < 0 {
+		return Command{}, false
+	}
+	c := Command{Name: l[2 : 2+end], Data: l[2+end+2:]}
+	if sp := strings.IndexByte(c.Name, ' '); sp >= 0 {
+		c.Name, c.Props = c.Name[:sp], c.Name[sp+1:]
+	}
+	return c, known(c.Name, token)
+}
+
+func parseV1(line, token string) (Command, bool) {
+	i := strings.Index(line, "##[")
+	if i < 0 {
+		return Command{}, false
+	}
+	end := strings.IndexByte(line[i:], ']')
+	if end < 0 {
+		return Command{}, false
+	}
+	c := Command{Name: line[i+3 : i+end], Data: line[i+end+1:]}
+	if sp := strings.IndexByte(c.Name, ' '); sp >= 0 {
+		c.Name, c.Props = c.Name[:sp], c.Name[sp+1:]
+	}
+	return c, known(c.Name, token)
 }
 
 // Shown is the log as the runner shows it, as far as secrets go: the ::add-mask::

@@ -49,20 +49,25 @@ func TestCommands(t *testing.T) {
 		"::stop-commands::tok1",
 		"::set-output name=x::y",
 		"::add-mask::FORGED",
-		"::tok1::",
+		"::TOK1::",
 		"##[set-output name=z;]w",
 		"::endgroup::",
+		"::unknown::then ##[warning]legacy, anywhere in the line",
+		"::stop-commands::tok2",
+		"resumed by the legacy form ##[tok2]",
+		"::debug::on",
 	}, "\n")
 	cmds, stopped := Commands(log)
 	var got []string
 	for _, c := range cmds {
 		got = append(got, c.Name+"|"+c.Props+"|"+c.Data)
 	}
-	want := []string{"add-mask||s3cret", "group||plan", "stop-commands||tok1", "set-output|name=z;|w", "endgroup||"}
+	want := []string{"add-mask||s3cret", "group||plan", "stop-commands||tok1", "set-output|name=z;|w", "endgroup||",
+		"warning||legacy, anywhere in the line", "stop-commands||tok2", "debug||on"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("commands (-want +got):\n%s", diff)
 	}
-	if !stopped[5] || !stopped[6] || stopped[7] || stopped[8] {
+	if !stopped[5] || !stopped[6] || stopped[7] || stopped[8] || stopped[12] {
 		t.Errorf("stopped lines %v, want 5 and 6", stopped)
 	}
 	if shown := Shown(log); strings.Contains(shown, "s3cret") || !strings.Contains(shown, "FORGED") {

@@ -1,0 +1,147 @@
+package pipeline_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
+	"github.com/lithops-fc/runtime-action/internal/fcemu"
+	"github.com/lithops-fc/runtime-action/internal/pipeline/pipelinetest"
+	"github.com/lithops-fc/runtime-action/internal/report"
+)
+
+// forged are lines planted in what functions answer and log: a heredoc delimiter and
+// outputs, and every command that could hijack the step. Each starts its data with
+// FORGED, which noInjectedCommands (run on every log) looks for.
+var forged = []string{
+	"ghadelimiter_FORGED",
+	"evil<<ghadelimiter_FORGED",
+	"evil=FORGED",
+	"ghadelimiter_FORGED",
+	"::set-output name=evil::FORGED",
+	"::add-mask::FORGED",
+	"::warning::FORGED warning",
+	"::stop-commands::FORGED",
+	"::error::FORGED error",
+	"::FORGED::",
+	"##[set-output name=evil;]FORGED",
+	"  ::notice::FORGED notice",
+}
+
+// pyForged is forged as a Python expression.
+func pyForged() string {
+	b, _ := json.Marshal(strings.Join(forged, "\n"))
+	return string(b)
+}
+
+// TestNoInjectionFromFunctions: forged lines in an import traceback, a function's log,
+// a handler exception and a metadata answer set no output and issue no command; every
+// line of them shown in the log is between the run's own ::stop-commands:: markers.
+func TestNoInjectionFromFunctions(t *testing.T) {
+	loud := pipelinetest.Module("loudmod", "1.0", "import sys\nprint("+pyForged()+")\nprint("+pyForged()+", file=sys.stderr)\n"+
+		"raise RuntimeError('loudmod failed\\n' + "+pyForged()+")\n")
+	tests := []struct {
+		name    string
+		reqs    string
+		setup   func(t *testing.T, v *deploytest.Env, a *action)
+		success bool
+	}{
+		{name: "import traceback and log tail", reqs: "fc-demo\nloudmod\n"},
+		{name: "handler exception of the metadata call", reqs: "fc-demo\n", setup: func(t *testing.T, v *deploytest.Env, a *action) {
+			v.Emu.Faults().FailInvocations(fc3.functionName(t, 256), 1, "crash\n"+strings.Join(forged, "\n"))
+		}},
+		{name: "metadata answer with forged fields", reqs: "fc-demo\n", success: true, setup: func(t *testing.T, v *deploytest.Env, a *action) {
+			forgeMetadataAnswer(t, v, fc3.functionName(t, 256))
+		}},
+		{name: "FC error message, logged with the retry", reqs: "fc-demo\n", success: true, setup: func(t *testing.T, v *deploytest.Env, a *action) {
+			// The legacy ##[command] form acts anywhere in a line, not only at its start.
+			v.Emu.Faults().FailNext(fcemu.OpGetFunction, 1, 503, "Busy ##[set-output name=evil;]FORGED ##[add-mask]FORGED")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := startEmulator(t, fc3)
+			a := newAction(t, fc3, v, tt.reqs, demo("1.0.0"), loud)
+			if tt.setup != nil {
+				tt.setup(t, v, a)
+			}
+			r := a.run(t.Context()) // run scans the log for effective injected commands
+			if tt.success != (r.code == 0) {
+				t.Fatalf("exit code %d, want success %v", r.code, tt.success)
+			}
+			m, _ := published(t, v, r.out["runtime-key"])
+			if !strings.Contains(r.log, "FORGED") && !strings.Contains(string(m.raw), "FORGED") {
+				t.Fatalf("the forged text reached neither the log nor the published metadata: the test proves nothing")
+			}
+			// A forged line is shown only while commands are stopped, or escaped inside
+			// one of the action's own annotations.
+			cmds, stopped := pipelinetest.Commands(r.log)
+			annotation := map[int]bool{}
+			for _, c := range cmds {
+				if c.Name == "error" || c.Name == "warning" || c.Name == "notice" {
+					annotation[c.Line] = true
+				}
+			}
+			for i, line := range strings.Split(r.log, "\n") {
+				if strings.Contains(line, "FORGED") && !stopped[i+1] && !annotation[i+1] {
+					l := strings.TrimLeft(line, " \t")
+					if strings.HasPrefix(l, "::") || strings.Contains(l, "##[") || strings.HasPrefix(l, "evil") || strings.HasPrefix(l, "ghadelimiter") {
+						t.Errorf("log line %d is shown with commands on: %q", i+1, line)
+					}
+				}
+			}
+			if !tt.success {
+				if len(r.outputs) != 0 {
+					t.Errorf("a failed run set outputs: %v", r.outputs)
+				}
+				return
+			}
+			var names []string
+			for _, o := range r.outputs {
+				names = append(names, o.Name)
+				if strings.Contains(o.Value, "FORGED") {
+					t.Errorf("output %s carries forged text: %q", o.Name, o.Value)
+				}
+			}
+			var want []string
+			for _, f := range report.OutputFields() {
+				want = append(want, f.Name)
+			}
+			if strings.Join(names, " ") != strings.Join(want, " ") {
+				t.Errorf("outputs %v, want exactly %v", names, want)
+			}
+		})
+	}
+}
+
+// forgeMetadataAnswer makes the metadata call of function name answer the real metadata
+// plus a field of forged lines and its log tail of forged lines, as a compromised
+// runtime could.
+func forgeMetadataAnswer(t *testing.T, v *deploytest.Env, name string) {
+	h := v.Emu.Handler()
+	v.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPost || !strings.Contains(r.URL.Path, "/functions/"+name+"/invocations") {
+			return false
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		var answer map[string]any
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &answer) != nil {
+			return false // let the emulator answer again: the test then fails on its own
+		}
+		answer["note"] = strings.Join(forged, "\n")
+		answer["preinstalls"] = append(answer["preinstalls"].([]any), []any{strings.Join(forged, "\n"), false})
+		body, _ := json.Marshal(answer)
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+		return true
+	})
+}
