@@ -138,4 +138,3 @@ func invokedChecksum(t *testing.T, v *deploytest.Env, name string) string {
 	}
 	return inv.CodeChecksum
 }
-
