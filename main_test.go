@@ -48,6 +48,9 @@ func TestMain(m *testing.M) {
 	}
 	cmd := exec.Command(gobin, "build", "-o", binary, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Dockerfile builds it
+	if raceEnabled {
+		cmd = exec.Command(gobin, "build", "-race", "-o", binary, ".") // the race detector needs cgo
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		os.RemoveAll(dir)
