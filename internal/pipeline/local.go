@@ -45,6 +45,9 @@ func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, func() error,
 		fcemu.WithStateDir(filepath.Join(cfg.Workspace, ".lithops-runtime", "emulator")),
 		fcemu.WithAccountID(cfg.AccountID), fcemu.WithRegion(cfg.Region),
 		fcemu.WithAccessKey(cfg.AccessKeyID, cfg.AccessKeySecret),
+		// Functions are ready at once: a local run has nothing to wait for, and the
+		// deployer's first readiness poll would otherwise cost a second per function.
+		fcemu.WithPendingPolls(0),
 	}
 	if cfg.StorageBucket != "" {
 		opts = append(opts, fcemu.WithBucket(cfg.StorageBucket))
