@@ -179,6 +179,7 @@ func TestDryRunAsContainerAction(t *testing.T) {
 		name      string
 		files     map[string]string
 		inputs    map[string]string
+		env       map[string]string // more environment variables
 		setup     func(t *testing.T, ws string)
 		runtime   string // runtime-name
 		lithops   string
@@ -206,6 +207,14 @@ func TestDryRunAsContainerAction(t *testing.T) {
 				"access-key-id": "LTAI5tMainTestKey", "access-key-secret": keySecret, "security-token": stsToken, "output-dir": "out/runtime"},
 			runtime: "my_runtime", lithops: "3.6.4", python: "3.10", memories: []int{256, 1024}, region: "cn-beijing", service: "lithops_svc",
 		},
+		{
+			name: "FC 2.0: the index and its token in the requirements file, through ${VAR}",
+			files: map[string]string{"requirements.txt": "--index-url " + strings.Replace(index.URL, indexPassword, "${INDEX_TOKEN}", 1) + "\nlithops==3.6.4\nfc-demo\n",
+				".tool-versions": "nodejs 20.1.0\npython 3.10.13\n"},
+			env:     map[string]string{"INDEX_TOKEN": indexPassword},
+			inputs:  map[string]string{"requirements": "requirements.txt", "dry-run": "true"},
+			runtime: "default-runtime-v310", lithops: "3.6.4", python: "3.10", memories: []int{256},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,7 +222,7 @@ func TestDryRunAsContainerAction(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(t, ws)
 			}
-			s := runStep(t, ws, tt.inputs, nil)
+			s := runStep(t, ws, tt.inputs, tt.env)
 			if s.code != 0 {
 				t.Fatalf("exit code %d, want 0; stdout:\n%s", s.code, s.stdout)
 			}
@@ -250,7 +259,11 @@ func TestDryRunAsContainerAction(t *testing.T) {
 				if tt.service != "" {
 					key += tt.service + "/"
 				}
-				fns = append(fns, report.Function{Memory: mem, Name: name, RuntimeKey: key + name, Deployed: report.DeployedDryRun})
+				key += name
+				if tt.region == "" || tt.lithops < "3.7" && tt.service == "" {
+					key = "" // it needs the region, and on FC 2.0 the service (from the key id)
+				}
+				fns = append(fns, report.Function{Memory: mem, Name: name, RuntimeKey: key, Deployed: report.DeployedDryRun})
 			}
 			fnJSON, _ := json.Marshal(fns)
 			wantOut := map[string]string{
@@ -359,6 +372,9 @@ func TestDryRunAsContainerAction(t *testing.T) {
 			}
 			if tt.inputs["access-key-secret"] != "" && !strings.Contains(s.stdout, "::add-mask::"+keySecret) {
 				t.Errorf("the access key secret was not masked for the runner")
+			}
+			if tt.env["INDEX_TOKEN"] != "" && !strings.Contains(s.stdout, "::add-mask::"+indexPassword) {
+				t.Errorf("the index token of the requirements file was not masked for the runner")
 			}
 		})
 	}

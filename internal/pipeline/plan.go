@@ -167,6 +167,15 @@ func versionError(err error, reqs []lithops.Requirement) error {
 	return err
 }
 
+// secrets are the credentials in the sources' URLs.
+func (s Sources) secrets() []string {
+	var out []string
+	for _, u := range append(append([]string{s.IndexURL}, s.ExtraIndexURLs...), s.FindLinks...) {
+		out = append(out, inputs.URLSecrets(u)...)
+	}
+	return out
+}
+
 // sources merges the index inputs with the requirements file's options. An input
 // wins over the file for the main index; extra indexes and find-links add up.
 func (p *Plan) sources() Sources {
