@@ -23,17 +23,16 @@ import (
 	"fmt"
 	"log"
 	"maps"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/lithops-fc/runtime-action/bench/measure"
+	"github.com/lithops-fc/runtime-action/bench/pip"
+	"github.com/lithops-fc/runtime-action/bench/wheelhouse"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
@@ -44,41 +43,38 @@ func main() {
 	python := flag.String("python", "3.11", "target CPython X.Y (the wheelhouse holds python3's cp311 wheels)")
 	glibc := flag.Int("glibc", 34, "target glibc 2.N")
 	runs := flag.Int("runs", 5, "timed runs per side")
-	wheelhouse := flag.String("wheelhouse", "", "a repack-installed-wheels output folder (default: make one)")
-	tool := flag.String("repack", "", "the repack tool (default: ../shared/tools/repack-installed-wheels from the module root)")
+	dir := flag.String("wheelhouse", "", "a repack-installed-wheels output folder (default: make one)")
+	tool := flag.String("repack", wheelhouse.DefaultTool, "the repack tool")
 	flag.Parse()
 	reqs := flag.Args()
 	if len(reqs) == 0 {
 		reqs = []string{"moto[s3,server]"}
 	}
-	if err := run(*python, *glibc, *runs, *wheelhouse, *tool, reqs); err != nil {
+	if err := run(*python, *glibc, *runs, *dir, *tool, reqs); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(python string, glibc, runs int, wheelhouse, tool string, reqs []string) error {
+func run(python string, glibc, runs int, dir, tool string, reqs []string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	tmp, err := os.MkdirTemp("", "bench-resolve-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if wheelhouse == "" {
-		if tool == "" {
-			tool = filepath.Join("..", "shared", "tools", "repack-installed-wheels")
-		}
-		wheelhouse = filepath.Join(tmp, "wheelhouse")
-		out, err := exec.Command(tool, wheelhouse, "python3").CombinedOutput()
+	if dir == "" {
+		dir = filepath.Join(tmp, "wheelhouse")
+		summary, err := wheelhouse.Repack(ctx, tool, dir, "python3")
 		if err != nil {
-			return fmt.Errorf("%s: %v\n%s", tool, err, out)
+			return err
 		}
-		fmt.Printf("wheelhouse: %s", out)
+		fmt.Printf("wheelhouse: %s\n", summary)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	indexURL, err := wheelhouse.Serve(ctx, dir)
 	if err != nil {
 		return err
 	}
-	go http.Serve(ln, http.FileServer(http.Dir(wheelhouse)))
-	indexURL := "http://" + ln.Addr().String() + "/simple/"
 
 	target, err := resolve.NewTarget(python, fcruntime.Glibc{Major: 2, Minor: glibc})
 	if err != nil {
@@ -99,7 +95,7 @@ func run(python string, glibc, runs int, wheelhouse, tool string, reqs []string)
 		if err != nil {
 			return nil, 0, err
 		}
-		res, err := resolve.Resolve(context.Background(), client, target, request)
+		res, err := resolve.Resolve(ctx, client, target, request)
 		d := time.Since(start)
 		if err != nil {
 			return nil, d, err
@@ -111,23 +107,11 @@ func run(python string, glibc, runs int, wheelhouse, tool string, reqs []string)
 		return got, d, nil
 	}
 	pipCache := filepath.Join(tmp, "pip-cache")
-	pip := func() (map[string]string, time.Duration, error) {
+	runPip := func() (map[string]string, time.Duration, error) {
 		report := filepath.Join(tmp, "report.json")
 		args := []string{"-m", "pip", "install", "--dry-run", "--ignore-installed", "--report", report, "-q",
-			"--disable-pip-version-check", "--cache-dir", pipCache, "--target", filepath.Join(tmp, "target"),
-			"--only-binary=:all:", "--python-version", python, "--implementation", "cp"}
-		for n := glibc; n >= 5; n-- {
-			args = append(args, "--platform", fmt.Sprintf("manylinux_2_%d_x86_64", n))
-			switch n {
-			case 17:
-				args = append(args, "--platform", "manylinux2014_x86_64")
-			case 12:
-				args = append(args, "--platform", "manylinux2010_x86_64")
-			case 5:
-				args = append(args, "--platform", "manylinux1_x86_64")
-			}
-		}
-		args = append(append(args, "--index-url", indexURL), reqs...)
+			"--disable-pip-version-check", "--cache-dir", pipCache, "--target", filepath.Join(tmp, "target")}
+		args = append(append(append(args, pip.TargetArgs(python, glibc)...), "--index-url", indexURL), reqs...)
 		start := time.Now()
 		out, err := exec.Command("python3", args...).CombinedOutput()
 		d := time.Since(start)
@@ -140,7 +124,7 @@ func run(python string, glibc, runs int, wheelhouse, tool string, reqs []string)
 
 	// Warm both sides once, and check that they agree.
 	warmCache := filepath.Join(tmp, "warm")
-	want, _, err := pip()
+	want, _, err := runPip()
 	if err != nil {
 		return err
 	}
@@ -156,7 +140,7 @@ func run(python string, glibc, runs int, wheelhouse, tool string, reqs []string)
 
 	var pipWarm, oursWarm, oursCold []time.Duration
 	for i := range runs {
-		_, d, err := pip()
+		_, d, err := runPip()
 		if err != nil {
 			return err
 		}
@@ -170,7 +154,7 @@ func run(python string, glibc, runs int, wheelhouse, tool string, reqs []string)
 		}
 		oursCold = append(oursCold, d)
 	}
-	pw, ow, oc := median(pipWarm), median(oursWarm), median(oursCold)
+	pw, ow, oc := measure.Median(pipWarm), measure.Median(oursWarm), measure.Median(oursCold)
 	fmt.Printf("median of %d runs:\n", runs)
 	fmt.Printf("  pip --dry-run --report, warm cache  %8.1f ms\n", ms(pw))
 	fmt.Printf("  resolve, warm cache                 %8.1f ms   pip/ours = %.1fx\n", ms(ow), float64(pw)/float64(ow))
@@ -202,12 +186,6 @@ func pipReport(path string) (map[string]string, error) {
 		got[pep508.NormalizeName(in.Metadata.Name)] = in.Metadata.Version + " " + filepath.Base(in.DownloadInfo.URL)
 	}
 	return got, nil
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
