@@ -62,10 +62,10 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/lithops-fc/runtime-action/bench/measure"
-	"github.com/lithops-fc/runtime-action/bench/pip"
 	"github.com/lithops-fc/runtime-action/bench/wheelhouse"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/piptest"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -453,7 +453,7 @@ func (b *bench) pip(ctx context.Context, s set, cache string) (pipRun, pkgInfo, 
 	target := filepath.Join(dir, "target")
 	args := append([]string{"-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile",
 		"--cache-dir", cache, "--target", target, "--index-url", b.indexURL, "-r", s.file},
-		pip.TargetArgs(b.python, b.glibc)...)
+		piptest.TargetArgs(b.python, b.glibc)...)
 	start := time.Now()
 	var r pipRun
 	if r.pip, err = measure.Command(ctx, exec.Command(b.hostPython, args...)); err != nil {
@@ -473,7 +473,7 @@ func (b *bench) pip(ctx context.Context, s set, cache string) (pipRun, pkgInfo, 
 	r.total = measure.Run{Wall: time.Since(start), MaxRSS: max(r.pip.MaxRSS, r.zip.MaxRSS)}
 
 	info := pkgInfo{dists: map[string]string{}}
-	installed, err := pip.Installed(target)
+	installed, err := piptest.Installed(target)
 	if err != nil {
 		return r, info, err
 	}

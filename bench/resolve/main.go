@@ -18,7 +18,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -31,11 +30,11 @@ import (
 	"time"
 
 	"github.com/lithops-fc/runtime-action/bench/measure"
-	"github.com/lithops-fc/runtime-action/bench/pip"
 	"github.com/lithops-fc/runtime-action/bench/wheelhouse"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/piptest"
 	"github.com/lithops-fc/runtime-action/internal/python/resolve"
 )
 
@@ -111,14 +110,14 @@ func run(python string, glibc, runs int, dir, tool string, reqs []string) error 
 		report := filepath.Join(tmp, "report.json")
 		args := []string{"-m", "pip", "install", "--dry-run", "--ignore-installed", "--report", report, "-q",
 			"--disable-pip-version-check", "--cache-dir", pipCache, "--target", filepath.Join(tmp, "target")}
-		args = append(append(append(args, pip.TargetArgs(python, glibc)...), "--index-url", indexURL), reqs...)
+		args = append(append(append(args, piptest.TargetArgs(python, glibc)...), "--index-url", indexURL), reqs...)
 		start := time.Now()
 		out, err := exec.Command("python3", args...).CombinedOutput()
 		d := time.Since(start)
 		if err != nil {
 			return nil, d, fmt.Errorf("pip: %v\n%s", err, out)
 		}
-		got, err := pipReport(report)
+		got, err := piptest.Report(report)
 		return got, d, err
 	}
 
@@ -160,32 +159,6 @@ func run(python string, glibc, runs int, dir, tool string, reqs []string) error 
 	fmt.Printf("  resolve, warm cache                 %8.1f ms   pip/ours = %.1fx\n", ms(ow), float64(pw)/float64(ow))
 	fmt.Printf("  resolve, cold cache                 %8.1f ms   pip/ours = %.1fx\n", ms(oc), float64(pw)/float64(oc))
 	return nil
-}
-
-func pipReport(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var rep struct {
-		Install []struct {
-			Metadata struct {
-				Name    string `json:"name"`
-				Version string `json:"version"`
-			} `json:"metadata"`
-			DownloadInfo struct {
-				URL string `json:"url"`
-			} `json:"download_info"`
-		} `json:"install"`
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		return nil, err
-	}
-	got := map[string]string{}
-	for _, in := range rep.Install {
-		got[pep508.NormalizeName(in.Metadata.Name)] = in.Metadata.Version + " " + filepath.Base(in.DownloadInfo.URL)
-	}
-	return got, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -2,11 +2,8 @@ package resolve
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"maps"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -14,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/python/index"
-	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/piptest"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -25,24 +22,6 @@ import (
 func repackedIndex(t testing.TB) string {
 	t.Helper()
 	return wheeltest.RealIndex(t)
-}
-
-// pipPlatforms lists every manylinux platform of a glibc, newest first, with the
-// legacy aliases: pip's --platform does not expand them.
-func pipPlatforms(glibcMinor int) []string {
-	var args []string
-	for n := glibcMinor; n >= 5; n-- {
-		args = append(args, "--platform", fmt.Sprintf("manylinux_2_%d_x86_64", n))
-		switch n {
-		case 17:
-			args = append(args, "--platform", "manylinux2014_x86_64")
-		case 12:
-			args = append(args, "--platform", "manylinux2010_x86_64")
-		case 5:
-			args = append(args, "--platform", "manylinux1_x86_64")
-		}
-	}
-	return args
 }
 
 // pipChoice is what pip would install: name → "version file".
@@ -60,37 +39,19 @@ func pipResolve(t testing.TB, indexURL, python string, glibcMinor int, reqs []st
 		"--disable-pip-version-check", "--no-cache-dir",
 		// pip 23 takes platform options only with --target; nothing is written there.
 		"--target", filepath.Join(t.TempDir(), "target"),
-		"--only-binary=:all:", "--python-version", python, "--implementation", "cp"}
-	args = append(args, pipPlatforms(glibcMinor)...)
+	}
+	args = append(args, piptest.TargetArgs(python, glibcMinor)...)
 	args = append(args, "--index-url", indexURL)
 	args = append(args, reqs...)
 	out, err := exec.Command("python3", args...).CombinedOutput()
 	if err != nil {
 		return nil, string(out), false
 	}
-	var rep struct {
-		Install []struct {
-			Metadata struct {
-				Name    string `json:"name"`
-				Version string `json:"version"`
-			} `json:"metadata"`
-			DownloadInfo struct {
-				URL string `json:"url"`
-			} `json:"download_info"`
-		} `json:"install"`
-	}
-	data, err := os.ReadFile(report)
+	got, err := piptest.Report(report)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
-	got := pipChoice{}
-	for _, in := range rep.Install {
-		got[pep508.NormalizeName(in.Metadata.Name)] = in.Metadata.Version + " " + filepath.Base(in.DownloadInfo.URL)
-	}
-	return got, "", true
+	return pipChoice(got), "", true
 }
 
 func ourChoice(res *Result) pipChoice {

@@ -1,11 +1,15 @@
-// Package pip holds what the benchmarks need to run pip as the baseline: the
-// command-line flags that make pip choose wheels for an FC target, and the
-// distributions a `pip install --target` left in a folder.
-package pip
+// Package piptest runs pip as the reference the tests and benchmarks compare with: the
+// command-line flags that make pip choose wheels for an FC target, what its
+// `install --report` says it chose, and the distributions a `pip install --target`
+// left in a folder.
+package piptest
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
+	"path"
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
@@ -49,6 +53,39 @@ func Installed(dir string) (map[string]string, error) {
 			return nil, fmt.Errorf("installed distributions: %s in %s is not NAME-VERSION.dist-info", e.Name(), dir)
 		}
 		out[pep508.NormalizeName(base[:i])] = base[i+1:]
+	}
+	return out, nil
+}
+
+// Report reads the file of `pip install --report FILE` and maps the normalized name
+// of each distribution pip would install to "VERSION WHEEL-FILE-NAME", the form the
+// comparisons with our resolver use.
+func Report(file string) (map[string]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("pip report: %w", err)
+	}
+	var rep struct {
+		Install []struct {
+			Metadata struct {
+				Name    string `json:"name"`
+				Version string `json:"version"`
+			} `json:"metadata"`
+			DownloadInfo struct {
+				URL string `json:"url"`
+			} `json:"download_info"`
+		} `json:"install"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return nil, fmt.Errorf("pip report %s: %w", file, err)
+	}
+	out := map[string]string{}
+	for _, in := range rep.Install {
+		u, err := url.Parse(in.DownloadInfo.URL)
+		if err != nil {
+			return nil, fmt.Errorf("pip report %s: %s: %w", file, in.Metadata.Name, err)
+		}
+		out[pep508.NormalizeName(in.Metadata.Name)] = in.Metadata.Version + " " + path.Base(u.Path)
 	}
 	return out, nil
 }

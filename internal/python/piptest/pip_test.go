@@ -1,4 +1,4 @@
-package pip
+package piptest
 
 import (
 	"os"
@@ -51,5 +51,38 @@ func TestTargetArgs(t *testing.T) {
 		if !slices.Contains(args, want) {
 			t.Errorf("args lack %s: %v", want, args)
 		}
+	}
+}
+
+func TestReport(t *testing.T) {
+	tests := []struct {
+		name, json string
+		want       map[string]string
+		wantErr    bool
+	}{
+		{"two installs", `{"version": "1", "install": [
+			{"metadata": {"name": "Zope.Interface", "version": "7.0"}, "download_info": {"url": "http://127.0.0.1:1/simple/zope-interface/zope.interface-7.0-cp312-cp312-manylinux_2_17_x86_64.whl#sha256=00"}},
+			{"metadata": {"name": "six", "version": "1.16.0"}, "download_info": {"url": "http://127.0.0.1:1/six-1.16.0-py2.py3-none-any.whl"}}]}`,
+			map[string]string{
+				"zope-interface": "7.0 zope.interface-7.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+				"six":            "1.16.0 six-1.16.0-py2.py3-none-any.whl",
+			}, false},
+		{"nothing to install", `{"version": "1", "install": []}`, map[string]string{}, false},
+		{"not JSON", `pip crashed`, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "report.json")
+			if err := os.WriteFile(file, []byte(tt.json), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := Report(file)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Report: err = %v, want error %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, got); !tt.wantErr && diff != "" {
+				t.Errorf("Report (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
