@@ -33,45 +33,6 @@ func eachAPI(t *testing.T, f func(t *testing.T, api fcruntime.API)) {
 	}
 }
 
-// sdkFunction reads a function's configuration through the official SDK of api (not
-// through the code under test). FC 2.0 functions take role and internet access from
-// their service.
-func sdkFunction(t *testing.T, v *deploytest.Env, name string) deploy.Function {
-	t.Helper()
-	if v.API == fcruntime.FC2 {
-		c, err := fc.NewClient(v.URL, "2016-08-15", v.Creds.AccessKeyID, v.Creds.AccessKeySecret,
-			fc.WithAccountID(deploytest.Account), fc.WithSecurityToken(v.Creds.SecurityToken))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := c.GetFunction(fc.NewGetFunctionInput(deploytest.Service, name))
-		if err != nil {
-			t.Fatalf("fc-go-sdk GetFunction %s: %v", name, err)
-		}
-		s, err := c.GetService(fc.NewGetServiceInput(deploytest.Service))
-		if err != nil {
-			t.Fatalf("fc-go-sdk GetService: %v", err)
-		}
-		return deploy.Function{Spec: deploy.Spec{Name: *f.FunctionName, Runtime: *f.Runtime, Handler: *f.Handler,
-			MemoryMB: int(*f.MemorySize), TimeoutSec: int(*f.Timeout), Role: *s.Role, InternetAccess: *s.InternetAccess},
-			CodeChecksum: *f.CodeChecksum}
-	}
-	u, _ := url.Parse(v.URL)
-	c, err := fc3api.NewClient(&openapi.Config{AccessKeyId: tea.String(v.Creds.AccessKeyID), AccessKeySecret: tea.String(v.Creds.AccessKeySecret),
-		SecurityToken: tea.String(v.Creds.SecurityToken), Endpoint: tea.String(u.Host), Protocol: tea.String("http"), RegionId: tea.String(deploytest.Region)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.GetFunction(tea.String(name), &fc3api.GetFunctionRequest{})
-	if err != nil {
-		t.Fatalf("fc3 SDK GetFunction %s: %v", name, err)
-	}
-	f := r.Body
-	return deploy.Function{Spec: deploy.Spec{Name: *f.FunctionName, Runtime: *f.Runtime, Handler: *f.Handler,
-		MemoryMB: int(*f.MemorySize), TimeoutSec: int(*f.Timeout), Role: *f.Role, InternetAccess: *f.InternetAccess},
-		CodeChecksum: *f.CodeChecksum}
-}
-
 // invokeMetadata runs Lithops' metadata call and returns the checksum of the code that ran.
 func invokeMetadata(t *testing.T, d *deploy.Deployer, name string) string {
 	t.Helper()
@@ -107,7 +68,7 @@ func TestCreateUnchangedConfigOnly(t *testing.T) {
 		if err := rel.Commit(ctx); err != nil {
 			t.Fatalf("Commit: %v", err)
 		}
-		live := sdkFunction(t, v, spec.Name)
+		live := v.ReadWithSDK(t, spec.Name)
 		if !spec.Matches(live) || live.CodeChecksum != pkg.CodeChecksum {
 			t.Fatalf("live %+v\nwant %+v with checksum %s", live, spec, pkg.CodeChecksum)
 		}
@@ -148,7 +109,7 @@ func TestCreateUnchangedConfigOnly(t *testing.T) {
 		if n := v.Uploads() + v.Count(fcemu.OpGetFunctionCode) + v.Count(fcemu.OpDownloadCode); n != 0 {
 			t.Errorf("a configuration-only update uploaded or downloaded code (%d calls)", n)
 		}
-		live = sdkFunction(t, v, spec.Name)
+		live = v.ReadWithSDK(t, spec.Name)
 		if !spec2.Matches(live) || live.CodeChecksum != pkg.CodeChecksum {
 			t.Errorf("live %+v, want %+v with checksum %s", live, spec2, pkg.CodeChecksum)
 		}
@@ -178,7 +139,7 @@ func TestSeveralMemorySizes(t *testing.T) {
 			t.Errorf("%d uploads for three functions, want 1", n)
 		}
 		for _, s := range specs {
-			if live := sdkFunction(t, v, s.Name); !s.Matches(live) || live.CodeChecksum != pkg.CodeChecksum {
+			if live := v.ReadWithSDK(t, s.Name); !s.Matches(live) || live.CodeChecksum != pkg.CodeChecksum {
 				t.Errorf("live %+v, want %+v", live, s)
 			}
 		}
@@ -247,7 +208,7 @@ func TestLargePackageThroughOSS(t *testing.T) {
 				if progress != parts-1 {
 					t.Errorf("%d progress lines for %d parts, want one per part but the last: %q", progress, parts, v.Log.Lines())
 				}
-				if live := sdkFunction(t, v, spec.Name); live.CodeChecksum != pkg.CodeChecksum {
+				if live := v.ReadWithSDK(t, spec.Name); live.CodeChecksum != pkg.CodeChecksum {
 					t.Errorf("live checksum %s, want %s", live.CodeChecksum, pkg.CodeChecksum)
 				}
 				invokeMetadata(t, d, spec.Name)
@@ -314,7 +275,7 @@ func TestRetriedFaults(t *testing.T) {
 				if failed != 2 {
 					t.Errorf("%d failed %s calls, want the 2 injected", failed, c.op)
 				}
-				if live := sdkFunction(t, v, spec.Name); live.CodeChecksum != pkg.CodeChecksum || !spec.Matches(live) {
+				if live := v.ReadWithSDK(t, spec.Name); live.CodeChecksum != pkg.CodeChecksum || !spec.Matches(live) {
 					t.Errorf("live %+v, want %+v", live, spec)
 				}
 				retries := 0
@@ -442,7 +403,7 @@ func TestConcurrentChangeWaited(t *testing.T) {
 	if conflicts == 0 {
 		t.Error("the test did not exercise a concurrent update")
 	}
-	if live := sdkFunction(t, v, spec.Name); live.CodeChecksum != pkg2.CodeChecksum || !spec.Matches(live) {
+	if live := v.ReadWithSDK(t, spec.Name); live.CodeChecksum != pkg2.CodeChecksum || !spec.Matches(live) {
 		t.Errorf("live %+v, want %+v with %s", live, spec, pkg2.CodeChecksum)
 	}
 }
@@ -491,7 +452,7 @@ func TestStuckOrFailedFC3(t *testing.T) {
 		if !strings.Contains(err.Error(), "restored function "+spec.Name+" to its previous code") {
 			t.Errorf("error %q does not say the previous code was restored", err)
 		}
-		if live := sdkFunction(t, v, spec.Name); live.CodeChecksum != old.CodeChecksum {
+		if live := v.ReadWithSDK(t, spec.Name); live.CodeChecksum != old.CodeChecksum {
 			t.Errorf("live checksum %s, want the previous %s", live.CodeChecksum, old.CodeChecksum)
 		}
 		if got := invokeMetadata(t, d, spec.Name); got != old.CodeChecksum {
@@ -546,7 +507,7 @@ func TestCancelled(t *testing.T) {
 				if at == "upload" && v.Count(fcemu.OpAbortMultipartUpload) != 1 {
 					t.Errorf("the interrupted multipart upload was not aborted")
 				}
-				if live := sdkFunction(t, v, spec.Name); live.CodeChecksum != old.CodeChecksum || !spec.Matches(live) {
+				if live := v.ReadWithSDK(t, spec.Name); live.CodeChecksum != old.CodeChecksum || !spec.Matches(live) {
 					t.Errorf("live %+v, want the previous function (checksum %s)", live, old.CodeChecksum)
 				}
 				if got := invokeMetadata(t, d, spec.Name); got != old.CodeChecksum {
@@ -740,7 +701,7 @@ func TestRestoreYieldsToNewerChange(t *testing.T) {
 	if !strings.Contains(err.Error(), "another deployment changed it while it was being restored") {
 		t.Errorf("error %q does not say the restore yielded", err)
 	}
-	live := sdkFunction(t, v, spec.Name)
+	live := v.ReadWithSDK(t, spec.Name)
 	if live.TimeoutSec != 99 || live.CodeChecksum != pkg.CodeChecksum {
 		t.Errorf("live %+v: the newer change was rolled over", live)
 	}
@@ -797,14 +758,14 @@ func TestRoleChangeRolledBack(t *testing.T) {
 		if r := rel.Functions[0]; r.Outcome != deploy.Updated || !r.ConfigOnly {
 			t.Errorf("%+v, want a configuration-only update", r)
 		}
-		if live := sdkFunction(t, v, spec.Name); live.Role != other.Role {
+		if live := v.ReadWithSDK(t, spec.Name); live.Role != other.Role {
 			t.Fatalf("role %s, want %s", live.Role, other.Role)
 		}
 		err = rel.Abort(ctx, errors.New("smoke failed"))
 		if !strings.Contains(err.Error(), "restored function "+spec.Name+" to its previous configuration") {
 			t.Errorf("error %q does not say the configuration was restored", err)
 		}
-		if live := sdkFunction(t, v, spec.Name); live.Role != spec.Role || live.CodeChecksum != pkg.CodeChecksum {
+		if live := v.ReadWithSDK(t, spec.Name); live.Role != spec.Role || live.CodeChecksum != pkg.CodeChecksum {
 			t.Errorf("live %+v, want role %s back", live, spec.Role)
 		}
 		if n := v.Count(fcemu.OpDownloadCode); n != 0 {

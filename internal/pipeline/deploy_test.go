@@ -3,16 +3,10 @@ package pipeline_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
-	fc3api "github.com/alibabacloud-go/fc-20230330/v4/client"
-	"github.com/alibabacloud-go/tea/tea"
-	fc "github.com/aliyun/fc-go-sdk"
 
 	"github.com/lithops-fc/runtime-action/internal/deploy"
 	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
@@ -21,49 +15,6 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/pipeline/pipelinetest"
 	"github.com/lithops-fc/runtime-action/internal/report"
 )
-
-// sdkFunction is a function's configuration as the official SDK of its API reads it.
-type sdkFunction struct {
-	Runtime, Handler, Role, CodeChecksum string
-	Memory, Timeout                      int
-}
-
-func readWithSDK(t *testing.T, v *deploytest.Env, name string) sdkFunction {
-	t.Helper()
-	if v.API == fcruntime.FC2 {
-		c, err := fc.NewClient(v.URL, "2016-08-15", v.Creds.AccessKeyID, v.Creds.AccessKeySecret,
-			fc.WithAccountID(deploytest.Account), fc.WithSecurityToken(v.Creds.SecurityToken))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := c.GetFunction(fc.NewGetFunctionInput(deploytest.Service, name))
-		if err != nil {
-			t.Fatalf("fc-go-sdk GetFunction %s: %v", name, err)
-		}
-		s, err := c.GetService(fc.NewGetServiceInput(deploytest.Service))
-		if err != nil {
-			t.Fatalf("fc-go-sdk GetService: %v", err)
-		}
-		return sdkFunction{Runtime: *f.Runtime, Handler: *f.Handler, Role: *s.Role, CodeChecksum: *f.CodeChecksum,
-			Memory: int(*f.MemorySize), Timeout: int(*f.Timeout)}
-	}
-	u, err := url.Parse(v.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := fc3api.NewClient(&openapi.Config{AccessKeyId: tea.String(v.Creds.AccessKeyID), AccessKeySecret: tea.String(v.Creds.AccessKeySecret),
-		SecurityToken: tea.String(v.Creds.SecurityToken), Endpoint: tea.String(u.Host), Protocol: tea.String("http"), RegionId: tea.String(deploytest.Region)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := c.GetFunction(tea.String(name), &fc3api.GetFunctionRequest{})
-	if err != nil {
-		t.Fatalf("fc-20230330 GetFunction %s: %v", name, err)
-	}
-	b := f.Body
-	return sdkFunction{Runtime: tea.StringValue(b.Runtime), Handler: tea.StringValue(b.Handler), Role: tea.StringValue(b.Role),
-		CodeChecksum: tea.StringValue(b.CodeChecksum), Memory: int(tea.Int32Value(b.MemorySize)), Timeout: int(tea.Int32Value(b.Timeout))}
-}
 
 // TestDeploy runs the whole action on FC 2.0 and FC 3.0 with two memory sizes: every
 // output, each function through the official SDK, the published metadata; then again
@@ -120,9 +71,9 @@ func TestDeploy(t *testing.T) {
 			}
 
 			for _, fn := range want {
-				got := readWithSDK(t, v, fn.Name)
-				wantFn := sdkFunction{Runtime: "python" + tg.python, Handler: deploy.Handler, Role: deploytest.Role,
-					CodeChecksum: r.out["code-checksum"], Memory: fn.Memory, Timeout: 60}
+				got := v.ReadWithSDK(t, fn.Name)
+				wantFn := deploy.Function{Spec: deploy.WorkerSpec(fn.Name, "python"+tg.python, fn.Memory, 60, deploytest.Role),
+					CodeChecksum: r.out["code-checksum"]}
 				if got != wantFn {
 					t.Errorf("%s through the SDK: %+v, want %+v", fn.Name, got, wantFn)
 				}

@@ -12,12 +12,18 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
+	fc3api "github.com/alibabacloud-go/fc-20230330/v4/client"
+	"github.com/alibabacloud-go/tea/tea"
+	fc "github.com/aliyun/fc-go-sdk"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
@@ -288,4 +294,46 @@ func (v *Env) Count(op fcemu.Op) int { return len(v.Emu.CallsOf(op)) }
 // CreateFunction/UpdateFunction and shows in those counts.
 func (v *Env) Uploads() int {
 	return v.Count(fcemu.OpPutObject) + v.Count(fcemu.OpUploadPart) + v.Count(fcemu.OpInitiateMultipartUpload)
+}
+
+// ReadWithSDK reads a function's configuration through the official SDK of api (not
+// through the code under test). FC 2.0 functions take role and internet access from
+// their service.
+func (v *Env) ReadWithSDK(t testing.TB, name string) deploy.Function {
+	t.Helper()
+	if v.API == fcruntime.FC2 {
+		c, err := fc.NewClient(v.URL, "2016-08-15", v.Creds.AccessKeyID, v.Creds.AccessKeySecret,
+			fc.WithAccountID(Account), fc.WithSecurityToken(v.Creds.SecurityToken))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := c.GetFunction(fc.NewGetFunctionInput(Service, name))
+		if err != nil {
+			t.Fatalf("fc-go-sdk GetFunction %s: %v", name, err)
+		}
+		s, err := c.GetService(fc.NewGetServiceInput(Service))
+		if err != nil {
+			t.Fatalf("fc-go-sdk GetService: %v", err)
+		}
+		return deploy.Function{Spec: deploy.Spec{Name: *f.FunctionName, Runtime: *f.Runtime, Handler: *f.Handler,
+			MemoryMB: int(*f.MemorySize), TimeoutSec: int(*f.Timeout), Role: *s.Role, InternetAccess: *s.InternetAccess},
+			CodeChecksum: *f.CodeChecksum}
+	}
+	u, err := url.Parse(v.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := fc3api.NewClient(&openapi.Config{AccessKeyId: tea.String(v.Creds.AccessKeyID), AccessKeySecret: tea.String(v.Creds.AccessKeySecret),
+		SecurityToken: tea.String(v.Creds.SecurityToken), Endpoint: tea.String(u.Host), Protocol: tea.String("http"), RegionId: tea.String(Region)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.GetFunction(tea.String(name), &fc3api.GetFunctionRequest{})
+	if err != nil {
+		t.Fatalf("fc3 SDK GetFunction %s: %v", name, err)
+	}
+	f := r.Body
+	return deploy.Function{Spec: deploy.Spec{Name: *f.FunctionName, Runtime: *f.Runtime, Handler: *f.Handler,
+		MemoryMB: int(*f.MemorySize), TimeoutSec: int(*f.Timeout), Role: *f.Role, InternetAccess: *f.InternetAccess},
+		CodeChecksum: *f.CodeChecksum}
 }
