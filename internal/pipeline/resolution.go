@@ -15,6 +15,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/resolve"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
+	"github.com/lithops-fc/runtime-action/internal/report"
 )
 
 // fetchWorkers bounds parallel index requests and downloads: enough to hide
@@ -177,6 +178,10 @@ func (r *runner) indexClient() (*index.Client, error) {
 	c, err := index.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("package index: %w", err)
+	}
+	for _, src := range c.PlainHTTPCredentials() {
+		r.rep.Annotate(report.Annotation{Level: report.LevelWarning, Title: "Index credentials over plain http",
+			Message: src + ": its credentials travel unencrypted (http to a host other than loopback); use an https URL"})
 	}
 	return c, nil
 }

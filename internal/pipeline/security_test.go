@@ -1,11 +1,16 @@
 package pipeline_test
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
@@ -144,4 +149,51 @@ func forgeMetadataAnswer(t *testing.T, v *deploytest.Env, name string) {
 		w.Write(body)
 		return true
 	})
+}
+
+// Credentials of a plain-http index on another host travel unencrypted. They are still
+// sent (private indexes on internal networks often have no TLS, and pip sends them too),
+// but the step warns, naming the index without its token; the token stays masked.
+func TestPlainHTTPIndexCredentialsWarn(t *testing.T) {
+	const token = "idx-TOKEN-3b8e1f"
+	var mu sync.Mutex
+	var auth []string
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auth = append(auth, r.Header.Get("Authorization"))
+		mu.Unlock()
+		http.NotFound(w, r) // every project comes from find-links
+	}))
+	t.Cleanup(internal.Close)
+	// pypi.internal.example is the internal index: every connection goes to the test server.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, internal.Listener.Addr().String())
+	}
+
+	v := startEmulator(t, fc3)
+	a := newAction(t, fc3, v, "fc-demo\n", demo("1.0.0"))
+	a.requirements("--extra-index-url http://ci:${INDEX_TOKEN}@pypi.internal.example/simple/\nfc-demo\n")
+	a.inputs["no-index"], a.inputs["dry-run"] = "false", "true"
+	a.inputs["index-url"] = internal.URL + "/simple/" // loopback: no warning for it
+	a.env["INDEX_TOKEN"] = token
+	a.secrets = append(a.secrets, token)
+	a.pEnv.HTTPClient = &http.Client{Transport: tr}
+	r := a.mustRun()
+
+	var warnings []string
+	for _, l := range strings.Split(r.log, "\n") {
+		if strings.HasPrefix(l, "::warning") {
+			warnings = append(warnings, l)
+		}
+	}
+	want := "::warning title=Index credentials over plain http::http://pypi.internal.example/simple/: its credentials travel unencrypted"
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], want) {
+		t.Errorf("warnings %q, want one starting %q", warnings, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(auth, "Basic "+base64.StdEncoding.EncodeToString([]byte("ci:"+token))) {
+		t.Errorf("the internal index got Authorization %q, want the token from the requirements file", auth)
+	}
 }

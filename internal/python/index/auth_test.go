@@ -216,3 +216,40 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainHTTPCredentials(t *testing.T) {
+	netrcPath := filepath.Join(t.TempDir(), "netrc")
+	if err := os.WriteFile(netrcPath, []byte("machine internal.example login bob password hunter2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		opts []Option
+		want []string
+	}{
+		{"token in a plain http index", []Option{WithIndexURL("http://ci:TOKEN@pypi.internal.example/simple")},
+			[]string{"http://pypi.internal.example/simple/"}},
+		{"netrc for a plain http extra index", []Option{WithExtraIndexURLs("http://internal.example/simple/"), WithNetrc(netrcPath)},
+			[]string{"http://internal.example/simple/"}},
+		{"token in a plain http find-links page", []Option{WithNoIndex(), WithFindLinks("http://ci:TOKEN@wheels.example/list.html")},
+			[]string{"http://wheels.example/list.html"}},
+		{"https", []Option{WithIndexURL("https://ci:TOKEN@pypi.internal.example/simple/")}, nil},
+		{"plain http without credentials", []Option{WithIndexURL("http://pypi.internal.example/simple/"), WithNetrc(netrcPath)}, nil},
+		{"loopback", []Option{WithIndexURL("http://ci:TOKEN@127.0.0.1:8080/simple/")}, nil},
+		{"localhost", []Option{WithIndexURL("http://ci:TOKEN@localhost:8080/simple/")}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newTestClient(t, tt.opts...)
+			got := c.PlainHTTPCredentials()
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("PlainHTTPCredentials() = %q, want %q", got, tt.want)
+			}
+			for _, g := range got {
+				if strings.Contains(g, "TOKEN") || strings.Contains(g, "hunter2") {
+					t.Errorf("credentials in %q", g)
+				}
+			}
+		})
+	}
+}

@@ -119,6 +119,20 @@ func (c *Client) Sources() []string {
 	return out
 }
 
+// PlainHTTPCredentials lists the configured sources (redacted) to which credentials, from
+// their URL or from .netrc, would travel over plain http to a host other than loopback:
+// readable by anyone on the path. They are still sent, as pip sends them, because private
+// indexes on internal networks often run without TLS; the caller should warn.
+func (c *Client) PlainHTTPCredentials() []string {
+	var out []string
+	for _, s := range c.remote {
+		if s.url.Scheme == "http" && !isLoopback(s.url) && c.credentialsFor(s.url) != nil {
+			out = append(out, s.display)
+		}
+	}
+	return out
+}
+
 // Project returns the files of a project: those of the first index that has it, plus the
 // matching files of every find-links location. An unknown project is a *NotFoundError.
 func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
