@@ -26,13 +26,6 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
-// eachAPI runs f for FC 2.0 and FC 3.0.
-func eachAPI(t *testing.T, f func(t *testing.T, api fcruntime.API)) {
-	for _, api := range []fcruntime.API{fcruntime.FC2, fcruntime.FC3} {
-		t.Run("FC"+string(api), func(t *testing.T) { f(t, api) })
-	}
-}
-
 // invokeMetadata runs Lithops' metadata call and returns the checksum of the code that ran.
 func invokeMetadata(t *testing.T, d *deploy.Deployer, name string) string {
 	t.Helper()
@@ -51,7 +44,7 @@ func fcWrites(v *deploytest.Env) int {
 }
 
 func TestCreateUnchangedConfigOnly(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
 		v := deploytest.Start(t, api)
 		d := v.Deployer(t, true)
@@ -122,7 +115,7 @@ func TestCreateUnchangedConfigOnly(t *testing.T) {
 
 // TestSeveralMemorySizes deploys one package as three functions: one upload.
 func TestSeveralMemorySizes(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
 		v := deploytest.Start(t, api, fcemu.WithLimits(smallLimits))
 		d := v.Deployer(t, true, deploy.WithInlineLimit(smallLimits.InlineCode), deploy.WithMultipart(100<<10, 3))
@@ -160,7 +153,7 @@ func blob(n int) wheeltest.Wheel {
 }
 
 func TestLargePackageThroughOSS(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		for _, bucket := range []bool{true, false} {
 			name := map[bool]string{true: "storage bucket", false: "temporary bucket"}[bucket]
 			t.Run(name, func(t *testing.T) {
@@ -246,7 +239,7 @@ func TestRetriedFaults(t *testing.T) {
 		{fcemu.OpUploadPart, 503, "ServiceUnavailable", true},
 		{fcemu.OpHeadObject, 500, "InternalError", true},
 	}
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		for _, c := range cases {
 			t.Run(string(c.op)+"/"+c.code, func(t *testing.T) {
 				ctx := context.Background()
@@ -293,7 +286,7 @@ func TestRetriedFaults(t *testing.T) {
 }
 
 func TestNotRetried(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
 		v := deploytest.Start(t, api)
 		d := v.Deployer(t, true)
@@ -332,7 +325,7 @@ func emuAPI(api fcruntime.API) fcemu.API {
 }
 
 func TestWrongCredentials(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		for _, wrong := range []string{"secret", "token"} {
 			t.Run(wrong, func(t *testing.T) {
 				v := deploytest.Start(t, api)
@@ -464,7 +457,7 @@ func TestStuckOrFailedFC3(t *testing.T) {
 // TestCancelled cancels a deployment at three points: during the upload, while the
 // update is in flight, and before it is committed.
 func TestCancelled(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		for _, at := range []string{"upload", "update"} {
 			t.Run(at, func(t *testing.T) {
 				v := deploytest.Start(t, api, fcemu.WithLimits(smallLimits))
@@ -522,7 +515,7 @@ func TestCancelled(t *testing.T) {
 // TestPublishRolledBack: Commit publishes two objects; the second write fails, and Abort
 // restores the first object and deletes the new function.
 func TestPublishRolledBack(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
 		v := deploytest.Start(t, api)
 		d := v.Deployer(t, true)
@@ -710,7 +703,7 @@ func TestRestoreYieldsToNewerChange(t *testing.T) {
 // TestServiceMessagesRedacted: a service message that quotes the credentials reaches the
 // user with *** in their place.
 func TestServiceMessagesRedacted(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		v := deploytest.Start(t, api)
 		d := v.Deployer(t, true)
 		v.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
@@ -738,7 +731,7 @@ func TestServiceMessagesRedacted(t *testing.T) {
 // TestRoleChangeRolledBack: a new role is configuration like any other (on FC 2.0 the
 // service's); Abort puts the previous one back.
 func TestRoleChangeRolledBack(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
 		v := deploytest.Start(t, api)
 		d := v.Deployer(t, true)

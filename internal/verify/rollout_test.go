@@ -19,12 +19,6 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/verify"
 )
 
-func eachAPI(t *testing.T, f func(t *testing.T, api fcruntime.API)) {
-	for _, api := range []fcruntime.API{fcruntime.FC2, fcruntime.FC3} {
-		t.Run("FC"+string(api), func(t *testing.T) { f(t, api) })
-	}
-}
-
 // runtime is a package and its import check package, with the modules to import.
 type runtime struct {
 	pkg, smoke deploy.Package
@@ -141,7 +135,7 @@ func emuFunction(v *deploytest.Env, name string) (fcemu.FunctionInfo, bool) {
 }
 
 func TestRolloutPublishes(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
 		v := deploytest.Start(t, api)
 		f := newFlow(t, v)
@@ -206,7 +200,7 @@ func TestRolloutPublishes(t *testing.T) {
 
 func TestImportFailureRollsBack(t *testing.T) {
 	bad := deploytest.Module("badmod", "1.0", "import json\n\n\ndef _fail():\n    raise RuntimeError('boom on import')\n\n\n_fail()\n")
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		for _, existing := range []bool{true, false} {
 			t.Run(map[bool]string{true: "existing function", false: "new function"}[existing], func(t *testing.T) {
 				ctx := context.Background()
@@ -261,7 +255,7 @@ func TestImportFailureRollsBack(t *testing.T) {
 }
 
 func TestMetadataInvocationFails(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
 		v := deploytest.Start(t, api)
 		f := newFlow(t, v)
@@ -304,7 +298,7 @@ func TestSmokeRetries412(t *testing.T) {
 
 func TestCancelledDuringSmoke(t *testing.T) {
 	slow := deploytest.Module("slowmod", "1.0", "import time\ntime.sleep(2)\n")
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		v := deploytest.Start(t, api)
 		f := newFlow(t, v)
 		spec := deploytest.Spec("lithops-worker-cancelsmoke", 256)
@@ -336,7 +330,7 @@ func TestCancelledDuringSmoke(t *testing.T) {
 // with that run's configuration (never a mix), a run that reports success left the live
 // state it reports (the last successful run's state is live), and roll back never fails.
 func TestConcurrentRollouts(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		v := deploytest.Start(t, api)
 		spec := deploytest.Spec("lithops-worker-race", 128)
 		orig := newRuntime(t, api)
@@ -403,7 +397,7 @@ func TestConcurrentRollouts(t *testing.T) {
 // TestImportCheckThroughOSS: an import check package too large to send inline goes
 // through the storage bucket and is removed afterwards; the runtime's own package stays.
 func TestImportCheckThroughOSS(t *testing.T) {
-	eachAPI(t, func(t *testing.T, api fcruntime.API) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
 		limits := fcemu.Limits{InlineCode: 256 << 10, OSSCode: 500 << 20, SyncPayload: 32 << 20, AsyncPayload: 128 << 10}
 		v := deploytest.Start(t, api, fcemu.WithLimits(limits))

@@ -55,6 +55,13 @@ func Lithops(api fcruntime.API) string {
 	return "3.7.0"
 }
 
+// EachAPI runs f as a subtest for FC 2.0 and for FC 3.0.
+func EachAPI(t *testing.T, f func(t *testing.T, api fcruntime.API)) {
+	for _, api := range []fcruntime.API{fcruntime.FC2, fcruntime.FC3} {
+		t.Run("FC"+string(api), func(t *testing.T) { f(t, api) })
+	}
+}
+
 // Env is an emulator and what a test needs to deploy to it.
 type Env struct {
 	API   fcruntime.API
