@@ -766,3 +766,47 @@ func TestRoleChangeRolledBack(t *testing.T) {
 		}
 	})
 }
+
+// TestAnswerWithoutFunction: a GetFunction answer that describes no function (an empty
+// body, a proxy's "{}") is an error naming the call, not a function with no code and no
+// configuration that the deployer would then update over.
+func TestAnswerWithoutFunction(t *testing.T) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
+		for _, body := range []string{"{}", "null", ""} {
+			t.Run("body "+body, func(t *testing.T) {
+				ctx := context.Background()
+				v := deploytest.Start(t, api)
+				d := v.Deployer(t, true)
+				pkg := deploytest.Package(t, deploytest.Lithops(api), nil, nil)
+				spec := deploytest.Spec("lithops-worker-blank", 256)
+				rel, err := d.Deploy(ctx, pkg, []deploy.Spec{spec})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := rel.Commit(ctx); err != nil {
+					t.Fatal(err)
+				}
+				v.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/functions/"+spec.Name) {
+						return false
+					}
+					w.Header().Set("Content-Type", "application/json")
+					w.Header().Set("X-Fc-Request-Id", "1-blank-answer")
+					w.Write([]byte(body))
+					return true
+				})
+				v.Emu.ResetCalls()
+				spec2 := spec
+				spec2.MemoryMB = 512
+				_, err = d.Deploy(ctx, pkg, []deploy.Spec{spec2})
+				t.Logf("error: %v", err)
+				if err == nil || !strings.Contains(err.Error(), "GetFunction "+spec.Name+": ") {
+					t.Errorf("error %v, want one saying GetFunction's answer is not a function", err)
+				}
+				if n := fcWrites(v) + v.Uploads(); n != 0 {
+					t.Errorf("%d writes after an answer that describes no function: %+v", n, v.Emu.Calls())
+				}
+			})
+		}
+	})
+}

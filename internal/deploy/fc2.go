@@ -156,6 +156,9 @@ func (c *fc2) Get(ctx context.Context, name string) (Function, error) {
 	if err := json.Unmarshal(body, &out); err != nil {
 		return Function{}, fmt.Errorf("FC 2.0 GetFunction %s: decode answer: %w", name, err)
 	}
+	if out.FunctionName == nil {
+		return Function{}, noFunction("FC 2.0", "GetFunction", name)
+	}
 	out.Header = h
 	return c.function(out.FunctionName, out.Runtime, out.Handler, out.MemorySize, out.Timeout, out.CodeChecksum, out.CodeSize, h, svc), nil
 }
@@ -263,6 +266,9 @@ func (c *fc2) Put(ctx context.Context, p Put) (Function, error) {
 	var out fc.GetFunctionOutput
 	if err := json.Unmarshal(body, &out); err != nil {
 		return Function{}, fmt.Errorf("FC 2.0 %s %s: decode answer: %w", op, s.Name, err)
+	}
+	if out.FunctionName == nil {
+		return Function{}, noFunction("FC 2.0", op, s.Name)
 	}
 	return c.function(out.FunctionName, out.Runtime, out.Handler, out.MemorySize, out.Timeout, out.CodeChecksum, out.CodeSize, h, svc), nil
 }

@@ -107,6 +107,9 @@ func (c *fc3) Get(ctx context.Context, name string) (Function, error) {
 		if err != nil {
 			return Function{}, c.apiError("GetFunction", name, err)
 		}
+		if resp.Body == nil || resp.Body.FunctionName == nil {
+			return Function{}, noFunction("FC 3.0", "GetFunction", name)
+		}
 		return fromFC3(resp.Body), nil
 	})
 }
@@ -142,6 +145,9 @@ func (c *fc3) Put(ctx context.Context, p Put) (Function, error) {
 		if err != nil {
 			return Function{}, c.apiError("CreateFunction", s.Name, err)
 		}
+		if resp.Body == nil || resp.Body.FunctionName == nil {
+			return Function{}, noFunction("FC 3.0", "CreateFunction", s.Name)
+		}
 		f = fromFC3(resp.Body)
 	} else {
 		update := func() (*fc3api.UpdateFunctionResponse, error) {
@@ -166,6 +172,9 @@ func (c *fc3) Put(ctx context.Context, p Put) (Function, error) {
 		}
 		if err != nil {
 			return Function{}, err
+		}
+		if resp.Body == nil || resp.Body.FunctionName == nil {
+			return Function{}, noFunction("FC 3.0", "UpdateFunction", s.Name)
 		}
 		f = fromFC3(resp.Body)
 	}

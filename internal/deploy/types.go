@@ -195,6 +195,13 @@ func (e *APIError) hint() string {
 	return ""
 }
 
+// noFunction is the error for an answer about function name that describes no function
+// (an empty object, null): read as a function, it would have no code and no
+// configuration, and the deployer would act on a function that is not there.
+func noFunction(service, op, name string) error {
+	return fmt.Errorf("%s %s %s: the answer describes no function", service, op, name)
+}
+
 // NotReadyError is an FC 3.0 function that did not become ready: it failed, or it stayed
 // Pending or InProgress past the deadline.
 type NotReadyError struct {
