@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alibabacloud-go/tea/tea"
 	fc "github.com/aliyun/fc-go-sdk"
 
 	"github.com/lithops-fc/runtime-action/internal/credentials"
@@ -159,17 +160,22 @@ func (c *fc2) Get(ctx context.Context, name string) (Function, error) {
 	if out.FunctionName == nil {
 		return Function{}, noFunction("FC 2.0", "GetFunction", name)
 	}
-	out.Header = h
-	return c.function(out.FunctionName, out.Runtime, out.Handler, out.MemorySize, out.Timeout, out.CodeChecksum, out.CodeSize, h, svc), nil
+	return fc2Function(out, h, svc), nil
 }
 
-func (c *fc2) function(name, runtime, handler *string, memory, timeout *int32, checksum *string, size *int64, h http.Header, svc fc.GetServiceOutput) Function {
+// fc2Function is a function as FC 2.0 answers it (headers h), with the role and internet
+// access of its service.
+func fc2Function(out fc.GetFunctionOutput, h http.Header, svc fc.GetServiceOutput) Function {
 	return Function{
-		Spec: Spec{Name: str(name), Runtime: str(runtime), Handler: str(handler), MemoryMB: int(i32(memory)),
-			TimeoutSec: int(i32(timeout)), Role: str(svc.Role), InternetAccess: svc.InternetAccess == nil || *svc.InternetAccess},
-		CodeChecksum: str(checksum), CodeSize: i64(size), ETag: strings.Trim(h.Get("ETag"), `"`),
+		Spec: Spec{Name: tea.StringValue(out.FunctionName), Runtime: tea.StringValue(out.Runtime), Handler: tea.StringValue(out.Handler),
+			MemoryMB: int(tea.Int32Value(out.MemorySize)), TimeoutSec: int(tea.Int32Value(out.Timeout)),
+			Role: tea.StringValue(svc.Role), InternetAccess: internetAccess(svc.InternetAccess)},
+		CodeChecksum: tea.StringValue(out.CodeChecksum), CodeSize: tea.Int64Value(out.CodeSize), ETag: strings.Trim(h.Get("ETag"), `"`),
 	}
 }
+
+// internetAccess reads FC's internetAccess, which is true when FC leaves it out.
+func internetAccess(p *bool) bool { return p == nil || *p }
 
 func (c *fc2) getService(ctx context.Context) (fc.GetServiceOutput, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout.Call)
@@ -206,7 +212,7 @@ func (c *fc2) ensureService(ctx context.Context, role string, internet bool) (fc
 	if err != nil {
 		return svc, err
 	}
-	if str(svc.Role) == role && (svc.InternetAccess == nil || *svc.InternetAccess) == internet {
+	if tea.StringValue(svc.Role) == role && internetAccess(svc.InternetAccess) == internet {
 		return svc, nil
 	}
 	in := fc.NewUpdateServiceInput(c.service).WithRole(role).WithInternetAccess(internet)
@@ -215,7 +221,7 @@ func (c *fc2) ensureService(ctx context.Context, role string, internet bool) (fc
 	if _, _, err := c.t.do(mctx, "UpdateService", c.service, http.MethodPut, in, nil); err != nil {
 		return svc, err
 	}
-	c.log("updated FC 2.0 service %s: role %s, internet access %t (was role %s)", c.service, role, internet, str(svc.Role))
+	c.log("updated FC 2.0 service %s: role %s, internet access %t (was role %s)", c.service, role, internet, tea.StringValue(svc.Role))
 	return c.getService(ctx)
 }
 
@@ -270,7 +276,7 @@ func (c *fc2) Put(ctx context.Context, p Put) (Function, error) {
 	if out.FunctionName == nil {
 		return Function{}, noFunction("FC 2.0", op, s.Name)
 	}
-	return c.function(out.FunctionName, out.Runtime, out.Handler, out.MemorySize, out.Timeout, out.CodeChecksum, out.CodeSize, h, svc), nil
+	return fc2Function(out, h, svc), nil
 }
 
 func (c *fc2) Delete(ctx context.Context, name string) error {
@@ -323,27 +329,6 @@ func invocation(body []byte, get func(string) string) Invocation {
 // caller sees cancellation right after.
 func mutating(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), timeout)
-}
-
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
-
-func i32(p *int32) int32 {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
-func i64(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 // redactURL keeps a URL's scheme, host and path: signed download URLs carry credentials

@@ -87,14 +87,12 @@ func firstString(m map[string]any, keys ...string) string {
 	return ""
 }
 
+// fromFC3 is a function as FC 3.0 answers it (f is not nil).
 func fromFC3(f *fc3api.Function) Function {
-	if f == nil {
-		return Function{}
-	}
 	return Function{
 		Spec: Spec{Name: tea.StringValue(f.FunctionName), Runtime: tea.StringValue(f.Runtime), Handler: tea.StringValue(f.Handler),
 			MemoryMB: int(tea.Int32Value(f.MemorySize)), TimeoutSec: int(tea.Int32Value(f.Timeout)), Role: tea.StringValue(f.Role),
-			InternetAccess: f.InternetAccess == nil || *f.InternetAccess},
+			InternetAccess: internetAccess(f.InternetAccess)},
 		CodeChecksum: tea.StringValue(f.CodeChecksum), CodeSize: tea.Int64Value(f.CodeSize),
 		State: tea.StringValue(f.State), StateReason: tea.StringValue(f.StateReason),
 		LastUpdateStatus: tea.StringValue(f.LastUpdateStatus), LastUpdateStatusReason: tea.StringValue(f.LastUpdateStatusReason),
