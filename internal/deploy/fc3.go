@@ -160,11 +160,13 @@ func (c *fc3) Put(ctx context.Context, p Put) (Function, error) {
 		}
 		resp, err := update()
 		if isConcurrentUpdate(err) {
-			// Another change is still in progress: FC refuses updates until it ends. Wait
-			// for that (polls are what end a transition), then try once more; Retrying
-			// handles further conflicts.
+			// Another change is in progress: FC refuses updates until it ends. Wait for
+			// that, whatever its outcome (polls are what end a transition), then try once
+			// more; Retrying handles further conflicts.
 			c.log("function %s is being changed by someone else; waiting for that to end", s.Name)
-			if serr := c.settle(ctx, s.Name); serr == nil {
+			_, werr := c.wait(ctx, Function{Spec: Spec{Name: s.Name}, LastUpdateStatus: "InProgress"})
+			var nr *NotReadyError
+			if werr == nil || (errors.As(werr, &nr) && !nr.TimedOut) {
 				resp, err = update()
 			}
 		}
@@ -184,30 +186,8 @@ func isConcurrentUpdate(err error) bool {
 	return errors.As(err, &ae) && ae.Code == "ConcurrentUpdateError"
 }
 
-// settle waits until function name is in no transition (whatever its outcome).
-func (c *fc3) settle(ctx context.Context, name string) error {
-	deadline := time.Now().Add(c.timeout.Ready)
-	delay := c.poll
-	for {
-		f, err := c.Get(ctx, name)
-		if err == nil && f.State != "Pending" && f.LastUpdateStatus != "InProgress" {
-			return nil
-		}
-		if err != nil && !Retryable(err) {
-			return err
-		}
-		if !time.Now().Add(delay).Before(deadline) {
-			return fmt.Errorf("function %s is still changing after %s", name, c.timeout.Ready)
-		}
-		if err := sleep(ctx, delay); err != nil {
-			return err
-		}
-		delay = min(delay*2, 5*time.Second)
-	}
-}
-
 // wait polls the function while it is Pending (after a create) or InProgress (after an
-// update), until the deadline; Failed is an error with FC's reason. Zip functions often
+// update, or someone else's), until the deadline; Failed is an error with FC's reason. Zip functions often
 // show neither field: that counts as ready (the smoke invocation retries 412 anyway).
 func (c *fc3) wait(ctx context.Context, f Function) (Function, error) {
 	start := time.Now()
