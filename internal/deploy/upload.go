@@ -110,9 +110,7 @@ func (u *Uploader) uploadTemp(ctx context.Context, pkg Package) (Code, error) {
 		bucket, object, region string
 		creds                  credentials.Credentials
 	}
-	err := retry(ctx, u.retry, u.log, "get FC's temporary upload bucket", func() error {
-		cctx, cancel := context.WithTimeout(ctx, u.timeout.Call)
-		defer cancel()
+	err := u.try(ctx, "get FC's temporary upload bucket", u.timeout.Call, func(cctx context.Context) error {
 		out, err := u.fc2.tempBucketToken(cctx)
 		if err != nil {
 			return err
@@ -205,9 +203,7 @@ func ossError(red redactor, op, resource string, err error) error {
 
 func (u *Uploader) head(ctx context.Context, b *oss.Bucket, key string) (http.Header, error) {
 	var h http.Header
-	err := retry(ctx, u.retry, u.log, "look up oss://"+b.BucketName+"/"+key, func() error {
-		cctx, cancel := context.WithTimeout(ctx, u.timeout.Call)
-		defer cancel()
+	err := u.try(ctx, "look up oss://"+b.BucketName+"/"+key, u.timeout.Call, func(cctx context.Context) error {
 		var err error
 		h, err = b.GetObjectDetailedMeta(key, oss.WithContext(cctx))
 		if err != nil {
@@ -230,9 +226,7 @@ func (u *Uploader) put(ctx context.Context, b *oss.Bucket, key string, pkg Packa
 	defer f.Close()
 	prog := &progress{log: u.log, what: where, total: pkg.Size, every: u.progress, last: time.Now()}
 	if pkg.Size <= u.partSize {
-		err := retry(ctx, u.retry, u.log, "upload to "+where, func() error {
-			cctx, cancel := context.WithTimeout(ctx, u.timeout.bytes(pkg.Size))
-			defer cancel()
+		err := u.try(ctx, "upload to "+where, u.timeout.bytes(pkg.Size), func(cctx context.Context) error {
 			if err := b.PutObject(key, io.NewSectionReader(f, 0, pkg.Size), oss.WithContext(cctx), oss.ContentType("application/zip")); err != nil {
 				return ossError(red, "PutObject", b.BucketName+"/"+key, err)
 			}
@@ -246,9 +240,7 @@ func (u *Uploader) put(ctx context.Context, b *oss.Bucket, key string, pkg Packa
 		return nil
 	}
 	var imur oss.InitiateMultipartUploadResult
-	err = retry(ctx, u.retry, u.log, "start the upload to "+where, func() error {
-		cctx, cancel := context.WithTimeout(ctx, u.timeout.Call)
-		defer cancel()
+	err = u.try(ctx, "start the upload to "+where, u.timeout.Call, func(cctx context.Context) error {
 		var err error
 		if imur, err = b.InitiateMultipartUpload(key, oss.WithContext(cctx), oss.ContentType("application/zip")); err != nil {
 			return ossError(red, "InitiateMultipartUpload", b.BucketName+"/"+key, err)
@@ -266,9 +258,7 @@ func (u *Uploader) put(ctx context.Context, b *oss.Bucket, key string, pkg Packa
 		g.Go(func() error {
 			off := int64(i) * u.partSize
 			size := min(u.partSize, pkg.Size-off)
-			return retry(gctx, u.retry, u.log, fmt.Sprintf("upload part %d of %d to %s", i+1, n, where), func() error {
-				cctx, cancel := context.WithTimeout(gctx, u.timeout.bytes(size))
-				defer cancel()
+			return u.try(gctx, fmt.Sprintf("upload part %d of %d to %s", i+1, n, where), u.timeout.bytes(size), func(cctx context.Context) error {
 				p, err := b.UploadPart(imur, io.NewSectionReader(f, off, size), size, i+1, oss.WithContext(cctx))
 				if err != nil {
 					return ossError(red, "UploadPart", b.BucketName+"/"+key, err)
@@ -281,9 +271,7 @@ func (u *Uploader) put(ctx context.Context, b *oss.Bucket, key string, pkg Packa
 	}
 	err = g.Wait()
 	if err == nil {
-		err = retry(ctx, u.retry, u.log, "complete the upload to "+where, func() error {
-			cctx, cancel := context.WithTimeout(ctx, u.timeout.Call)
-			defer cancel()
+		err = u.try(ctx, "complete the upload to "+where, u.timeout.Call, func(cctx context.Context) error {
 			if _, err := b.CompleteMultipartUpload(imur, parts, oss.WithContext(cctx)); err != nil {
 				return ossError(red, "CompleteMultipartUpload", b.BucketName+"/"+key, err)
 			}
@@ -301,6 +289,15 @@ func (u *Uploader) put(ctx context.Context, b *oss.Bucket, key string, pkg Packa
 	}
 	u.log("uploaded %s in %d parts", where, n)
 	return nil
+}
+
+// try runs call under the retry policy, each attempt bounded by timeout.
+func (u *Uploader) try(ctx context.Context, what string, timeout time.Duration, call func(context.Context) error) error {
+	return retry(ctx, u.retry, u.log, what, func() error {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return call(cctx)
+	})
 }
 
 // progress prints how far an upload got, at most every `every`.
@@ -336,9 +333,7 @@ func (u *Uploader) GetObject(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	var data []byte
-	err = retry(ctx, u.retry, u.log, "read oss://"+u.bucket+"/"+key, func() error {
-		cctx, cancel := context.WithTimeout(ctx, u.timeout.Call)
-		defer cancel()
+	err = u.try(ctx, "read oss://"+u.bucket+"/"+key, u.timeout.Call, func(cctx context.Context) error {
 		r, err := b.GetObject(key, oss.WithContext(cctx))
 		if err != nil {
 			return u.ossError("GetObject", u.bucket+"/"+key, err)
@@ -356,9 +351,7 @@ func (u *Uploader) PutObject(ctx context.Context, key string, data []byte, conte
 	if err != nil {
 		return err
 	}
-	return retry(ctx, u.retry, u.log, "write oss://"+u.bucket+"/"+key, func() error {
-		cctx, cancel := context.WithTimeout(ctx, u.timeout.Call)
-		defer cancel()
+	return u.try(ctx, "write oss://"+u.bucket+"/"+key, u.timeout.Call, func(cctx context.Context) error {
 		if err := b.PutObject(key, bytes.NewReader(data), oss.WithContext(cctx), oss.ContentType(contentType)); err != nil {
 			return u.ossError("PutObject", u.bucket+"/"+key, err)
 		}
@@ -372,9 +365,7 @@ func (u *Uploader) DeleteObject(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	return retry(ctx, u.retry, u.log, "delete oss://"+u.bucket+"/"+key, func() error {
-		cctx, cancel := context.WithTimeout(ctx, u.timeout.Call)
-		defer cancel()
+	return u.try(ctx, "delete oss://"+u.bucket+"/"+key, u.timeout.Call, func(cctx context.Context) error {
 		if err := b.DeleteObject(key, oss.WithContext(cctx)); err != nil {
 			return u.ossError("DeleteObject", u.bucket+"/"+key, err)
 		}
