@@ -810,3 +810,40 @@ func TestAnswerWithoutFunction(t *testing.T) {
 		}
 	})
 }
+
+// TestTempBucketTokenIncomplete: a GetTempBucketToken answer without FC's temporary
+// credentials or region is an error saying so, not an upload signed with empty keys
+// (which OSS would refuse as if the user's access-key-id were wrong).
+func TestTempBucketTokenIncomplete(t *testing.T) {
+	for name, answer := range map[string]string{
+		"no credentials": `{"ossBucket": "fc-temp", "objectName": "o.zip", "ossRegion": "oss-cn-hangzhou"}`,
+		"no region":      `{"ossBucket": "fc-temp", "objectName": "o.zip", "credentials": {"AccessKeyId": "STS.id", "AccessKeySecret": "s3cret-temp", "SecurityToken": "tok"}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			v := deploytest.Start(t, fcruntime.FC3, fcemu.WithLimits(smallLimits))
+			target := v.Target(false)
+			target.OSSEndpoint = "" // the temporary bucket's endpoint comes from the answer's region
+			d, err := deploy.New(target, deploy.WithLog(v.Log.Printf), deploy.WithRetry(deploytest.FastRetry), deploy.WithInlineLimit(smallLimits.InlineCode))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+				if !strings.HasSuffix(r.URL.Path, "/tempBucketToken") {
+					return false
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(answer))
+				return true
+			})
+			pkg := deploytest.Package(t, deploytest.Lithops(fcruntime.FC3), []wheeltest.Wheel{blob(300 << 10)}, nil)
+			_, err = d.Deploy(context.Background(), pkg, []deploy.Spec{deploytest.Spec("lithops-worker-temp", 256)})
+			t.Logf("error: %v", err)
+			if err == nil || !strings.Contains(err.Error(), "GetTempBucketToken") {
+				t.Errorf("error %v, want one naming GetTempBucketToken's answer", err)
+			}
+			if n := v.Uploads(); n != 0 {
+				t.Errorf("%d OSS writes with an incomplete token", n)
+			}
+		})
+	}
+}

@@ -123,12 +123,13 @@ func (u *Uploader) uploadTemp(ctx context.Context, pkg Package) (Code, error) {
 	if err != nil {
 		return Code{}, err
 	}
-	if tok.bucket == "" || tok.object == "" {
-		return Code{}, errors.New("FC 2.0 GetTempBucketToken: the answer names no bucket or object")
-	}
 	endpoint := u.ossEndpoint
-	if endpoint == "" {
+	if endpoint == "" && tok.region != "" {
 		endpoint = "https://" + tok.region + ".aliyuncs.com"
+	}
+	if tok.bucket == "" || tok.object == "" || endpoint == "" || tok.creds.AccessKeyID == "" || tok.creds.AccessKeySecret == "" {
+		return Code{}, errors.New("FC 2.0 GetTempBucketToken: the answer lacks the bucket, object, region or credentials to upload with; " +
+			"give a storage-bucket to upload through it instead")
 	}
 	redact := append(append(redactor{}, u.redact...), tok.creds.AccessKeySecret, tok.creds.SecurityToken)
 	client, err := newOSSClient(endpoint, tok.creds, u.timeout.Call)
