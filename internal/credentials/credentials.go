@@ -75,9 +75,6 @@ func WithSTSEndpoint(u string) Option { return func(r *resolver) { r.stsEndpoint
 // accepts 15 minutes up to the role's maximum session duration).
 func WithSessionDuration(d time.Duration) Option { return func(r *resolver) { r.duration = d } }
 
-// WithSessionName sets RoleSessionName (default lithops-fc-runtime-<GITHUB_RUN_ID>).
-func WithSessionName(name string) Option { return func(r *resolver) { r.sessionName = name } }
-
 // WithRequestTimeout bounds each HTTP attempt (default 30 seconds).
 func WithRequestTimeout(d time.Duration) Option { return func(r *resolver) { r.timeout = d } }
 
@@ -86,9 +83,6 @@ func WithRequestTimeout(d time.Duration) Option { return func(r *resolver) { r.t
 func WithRetry(attempts int, backoff time.Duration) Option {
 	return func(r *resolver) { r.attempts, r.backoff = max(attempts, 1), backoff }
 }
-
-// WithClock sets the clock for STS's Timestamp parameter.
-func WithClock(now func() time.Time) Option { return func(r *resolver) { r.now = now } }
 
 type resolver struct {
 	getenv      func(string) string
@@ -99,7 +93,6 @@ type resolver struct {
 	timeout     time.Duration
 	attempts    int
 	backoff     time.Duration
-	now         func() time.Time
 }
 
 func newResolver(opts []Option) *resolver {
@@ -111,16 +104,14 @@ func newResolver(opts []Option) *resolver {
 		timeout:     30 * time.Second,
 		attempts:    3,
 		backoff:     time.Second,
-		now:         time.Now,
 	}
 	for _, o := range opts {
 		o(r)
 	}
-	if r.sessionName == "" {
-		r.sessionName = "lithops-fc-runtime"
-		if id := r.getenv("GITHUB_RUN_ID"); runIDRE.MatchString(id) {
-			r.sessionName += "-" + id
-		}
+	// RoleSessionName: lithops-fc-runtime-<GITHUB_RUN_ID>, so the role's audit names the run.
+	r.sessionName = "lithops-fc-runtime"
+	if id := r.getenv("GITHUB_RUN_ID"); runIDRE.MatchString(id) {
+		r.sessionName += "-" + id
 	}
 	return r
 }

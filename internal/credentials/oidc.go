@@ -118,7 +118,7 @@ func (r *resolver) assumeRoleWithOIDC(ctx context.Context, roleARN, providerARN,
 			"Action":    {"AssumeRoleWithOIDC"},
 			"Version":   {"2015-04-01"},
 			"Format":    {"JSON"},
-			"Timestamp": {r.now().UTC().Format("2006-01-02T15:04:05Z")},
+			"Timestamp": {time.Now().UTC().Format("2006-01-02T15:04:05Z")},
 		}
 		target := *u
 		if target.Path == "" {

@@ -30,7 +30,6 @@ type Result struct {
 // Deployer puts a runtime package live as one function per Spec, through one FC API.
 type Deployer struct {
 	api     fcruntime.API
-	service string
 	fns     Functions // retrying
 	up      *Uploader
 	http    *http.Client
@@ -41,9 +40,6 @@ type Deployer struct {
 
 // API is the FC API the deployer uses.
 func (d *Deployer) API() fcruntime.API { return d.api }
-
-// Service is the FC 2.0 service ("" on FC 3.0).
-func (d *Deployer) Service() string { return d.service }
 
 // Functions gives direct access to the functions, with retries but without roll back
 // (verify invokes through it and manages its own temporary function).

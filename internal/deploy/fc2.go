@@ -34,7 +34,6 @@ type fc2Transport struct {
 	creds   credentials.Credentials
 	client  *http.Client
 	redact  redactor
-	now     func() time.Time
 }
 
 // maxAnswer bounds what is read of an answer: FC's synchronous responses are at most
@@ -72,7 +71,7 @@ func (t *fc2Transport) do(ctx context.Context, op, resource, method string, in f
 		}
 		headers[fc.HTTPHeaderContentMD5] = fc.MD5(body)
 	}
-	headers[fc.HTTPHeaderDate] = t.now().UTC().Format(http.TimeFormat)
+	headers[fc.HTTPHeaderDate] = time.Now().UTC().Format(http.TimeFormat)
 	if t.creds.SecurityToken != "" {
 		headers[fc.HTTPHeaderSecurityToken] = t.creds.SecurityToken
 	}
@@ -170,7 +169,7 @@ func fc2Function(out fc.GetFunctionOutput, h http.Header, svc fc.GetServiceOutpu
 		Spec: Spec{Name: tea.StringValue(out.FunctionName), Runtime: tea.StringValue(out.Runtime), Handler: tea.StringValue(out.Handler),
 			MemoryMB: int(tea.Int32Value(out.MemorySize)), TimeoutSec: int(tea.Int32Value(out.Timeout)),
 			Role: tea.StringValue(svc.Role), InternetAccess: internetAccess(svc.InternetAccess)},
-		CodeChecksum: tea.StringValue(out.CodeChecksum), CodeSize: tea.Int64Value(out.CodeSize), ETag: strings.Trim(h.Get("ETag"), `"`),
+		CodeChecksum: tea.StringValue(out.CodeChecksum), ETag: strings.Trim(h.Get("ETag"), `"`),
 	}
 }
 

@@ -93,8 +93,7 @@ func fromFC3(f *fc3api.Function) Function {
 		Spec: Spec{Name: tea.StringValue(f.FunctionName), Runtime: tea.StringValue(f.Runtime), Handler: tea.StringValue(f.Handler),
 			MemoryMB: int(tea.Int32Value(f.MemorySize)), TimeoutSec: int(tea.Int32Value(f.Timeout)), Role: tea.StringValue(f.Role),
 			InternetAccess: internetAccess(f.InternetAccess)},
-		CodeChecksum: tea.StringValue(f.CodeChecksum), CodeSize: tea.Int64Value(f.CodeSize),
-		State: tea.StringValue(f.State), StateReason: tea.StringValue(f.StateReason),
+		CodeChecksum: tea.StringValue(f.CodeChecksum), State: tea.StringValue(f.State), StateReason: tea.StringValue(f.StateReason),
 		LastUpdateStatus: tea.StringValue(f.LastUpdateStatus), LastUpdateStatusReason: tea.StringValue(f.LastUpdateStatusReason),
 	}
 }

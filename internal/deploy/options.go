@@ -101,7 +101,6 @@ type options struct {
 	http     *http.Client
 	poll     time.Duration
 	progress time.Duration
-	now      func() time.Time
 }
 
 // WithLog sets where progress lines go (default: nowhere).
@@ -137,14 +136,11 @@ func WithPollInterval(d time.Duration) Option { return func(o *options) { o.poll
 // WithProgressEvery sets how often a long upload prints its progress (default 5 s).
 func WithProgressEvery(d time.Duration) Option { return func(o *options) { o.progress = d } }
 
-// WithClock sets the clock used for FC 2.0 request dates.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
-
 // New returns a deployer for t. It makes no call: the first one is the deployment's.
 func New(t Target, opts ...Option) (*Deployer, error) {
 	o := options{log: func(string, ...any) {}, retry: DefaultRetry, timeouts: DefaultTimeouts,
 		inline: build.FCBudget.InlineBase64, partSize: 16 << 20, parallel: 4, tmpDir: os.TempDir(),
-		poll: time.Second, progress: 5 * time.Second, now: time.Now}
+		poll: time.Second, progress: 5 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -181,7 +177,7 @@ func New(t Target, opts ...Option) (*Deployer, error) {
 		o.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	red := redactor{t.Credentials.AccessKeySecret, t.Credentials.SecurityToken}
-	tr := &fc2Transport{base: u.Scheme + "://" + u.Host, account: t.AccountID, creds: t.Credentials, client: o.http, redact: red, now: o.now}
+	tr := &fc2Transport{base: u.Scheme + "://" + u.Host, account: t.AccountID, creds: t.Credentials, client: o.http, redact: red}
 	var core Functions
 	switch t.API {
 	case fcruntime.FC2:
@@ -204,6 +200,6 @@ func New(t Target, opts ...Option) (*Deployer, error) {
 	up := &Uploader{bucket: t.Bucket, ossEndpoint: t.OSSEndpoint, region: t.Region, account: t.AccountID, creds: t.Credentials,
 		fc2: tr, inline: o.inline, partSize: o.partSize, parallel: max(o.parallel, 1), retry: o.retry, progress: o.progress,
 		timeout: o.timeouts, log: o.log, redact: red}
-	return &Deployer{api: t.API, service: t.Service, fns: Retrying(core, o.retry, o.log), up: up, http: o.http,
+	return &Deployer{api: t.API, fns: Retrying(core, o.retry, o.log), up: up, http: o.http,
 		tmpDir: o.tmpDir, timeout: o.timeouts, log: o.log}, nil
 }

@@ -114,7 +114,6 @@ func (j *journal) keepCode(ctx context.Context, f Function) (string, error) {
 	return path, nil
 }
 
-// publish writes a storage-bucket object, keeping its previous content.
 // publish writes an object unless it already holds body (a rerun of an unchanged
 // runtime writes nothing); it reports whether it wrote.
 func (j *journal) publish(ctx context.Context, key string, body []byte, contentType string) (bool, error) {

@@ -49,7 +49,6 @@ func (s Spec) String() string {
 type Function struct {
 	Spec
 	CodeChecksum string // CRC-64/ECMA-182 of the zip, unsigned decimal
-	CodeSize     int64
 	ETag         string // FC 2.0 only: the version an If-Match update must name
 	// FC 3.0 only; empty when FC omits them (zip runtimes often do).
 	State, StateReason, LastUpdateStatus, LastUpdateStatusReason string

@@ -58,9 +58,6 @@ type Uploader struct {
 	initErr error
 }
 
-// Bucket is the storage bucket ("" when none was given).
-func (u *Uploader) Bucket() string { return u.bucket }
-
 // Inline reports whether a package of size bytes is sent inline.
 func (u *Uploader) Inline(size int64) bool { return build.Base64Size(size) <= u.inline }
 

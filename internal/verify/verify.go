@@ -37,11 +37,10 @@ type Logf func(format string, args ...any)
 
 // Verifier runs the smoke invocations.
 type Verifier struct {
-	fns     deploy.Functions
-	up      *deploy.Uploader
-	log     Logf
-	cleanup time.Duration
-	extra   time.Duration
+	fns   deploy.Functions
+	up    *deploy.Uploader
+	log   Logf
+	extra time.Duration
 }
 
 // Option configures New.
@@ -49,10 +48,6 @@ type Option func(*Verifier)
 
 // WithLog sets where progress lines go.
 func WithLog(l Logf) Option { return func(v *Verifier) { v.log = l } }
-
-// WithCleanupTimeout bounds the deletion of the import check's function (default 2 min;
-// it runs on a fresh context, also when the run was cancelled).
-func WithCleanupTimeout(d time.Duration) Option { return func(v *Verifier) { v.cleanup = d } }
 
 // WithGrace sets how long an invocation may take beyond the function's timeout, retries
 // of 412 (function not ready) included (default 3 min).
@@ -62,7 +57,7 @@ func WithGrace(d time.Duration) Option { return func(v *Verifier) { v.extra = d 
 // retries, so 412 PreconditionFailed while a function gets ready is retried, bounded)
 // and uploads the import check's package with up.
 func New(fns deploy.Functions, up *deploy.Uploader, opts ...Option) *Verifier {
-	v := &Verifier{fns: fns, up: up, log: func(string, ...any) {}, cleanup: 2 * time.Minute, extra: 3 * time.Minute}
+	v := &Verifier{fns: fns, up: up, log: func(string, ...any) {}, extra: 3 * time.Minute}
 	for _, o := range opts {
 		o(v)
 	}
@@ -261,12 +256,12 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 	return rep, nil
 }
 
-// fresh runs cleanup on a context that outlives ctx's cancellation, bounded (more
-// tightly after a cancellation: GitHub kills a cancelled step 10 s after SIGINT).
+// fresh runs cleanup on a context that outlives ctx's cancellation, bounded by 2
+// minutes (3 s after a cancellation: GitHub kills a cancelled step 10 s after SIGINT).
 func (v *Verifier) fresh(ctx context.Context, cleanup func(context.Context)) {
-	limit := v.cleanup
+	limit := 2 * time.Minute
 	if ctx.Err() != nil {
-		limit = min(limit, 3*time.Second)
+		limit = 3 * time.Second
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 	defer cancel()
