@@ -262,11 +262,11 @@ func (c *fc3) Invoke(ctx context.Context, name string, event []byte) (Invocation
 		}
 		var body []byte
 		if resp.Body != nil {
+			if rc, ok := resp.Body.(io.Closer); ok {
+				defer rc.Close() // also when reading fails: the connection is not left open
+			}
 			if body, err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer)); err != nil {
 				return Invocation{}, fmt.Errorf("FC 3.0 InvokeFunction %s: read answer: %w", name, err)
-			}
-			if rc, ok := resp.Body.(io.Closer); ok {
-				rc.Close()
 			}
 		}
 		return invocation(body, func(k string) string { return tea.StringValue(resp.Headers[strings.ToLower(k)]) }), nil
