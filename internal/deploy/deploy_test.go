@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
 	fc3api "github.com/alibabacloud-go/fc-20230330/v4/client"
 	"github.com/alibabacloud-go/tea/tea"
 	fc "github.com/aliyun/fc-go-sdk"
@@ -372,10 +371,7 @@ func TestConcurrentChangeWaited(t *testing.T) {
 	}
 	rel.Commit(ctx)
 	// Someone else changes the function's timeout: it stays InProgress for 3 polls.
-	u, _ := url.Parse(v.URL)
-	c, _ := fc3api.NewClient(&openapi.Config{AccessKeyId: tea.String(v.Creds.AccessKeyID), AccessKeySecret: tea.String(v.Creds.AccessKeySecret),
-		SecurityToken: tea.String(v.Creds.SecurityToken), Endpoint: tea.String(u.Host), Protocol: tea.String("http"), RegionId: tea.String(deploytest.Region)})
-	if _, err := c.UpdateFunction(tea.String(spec.Name), &fc3api.UpdateFunctionRequest{Body: &fc3api.UpdateFunctionInput{Timeout: tea.Int32(99)}}); err != nil {
+	if _, err := v.FC3Client(t).UpdateFunction(tea.String(spec.Name), &fc3api.UpdateFunctionRequest{Body: &fc3api.UpdateFunctionInput{Timeout: tea.Int32(99)}}); err != nil {
 		t.Fatal(err)
 	}
 	v.Emu.ResetCalls()
@@ -674,11 +670,7 @@ func TestRestoreYieldsToNewerChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Another deployment changes the timeout just before the restore arrives.
-	c, err := fc.NewClient(v.URL, "2016-08-15", v.Creds.AccessKeyID, v.Creds.AccessKeySecret,
-		fc.WithAccountID(deploytest.Account), fc.WithSecurityToken(v.Creds.SecurityToken))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := v.FC2Client(t)
 	var once sync.Once
 	v.OnRequest(func(r *http.Request) {
 		if r.Method == http.MethodPut && r.Header.Get("If-Match") != "" {

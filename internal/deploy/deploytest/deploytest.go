@@ -303,17 +303,40 @@ func (v *Env) Uploads() int {
 	return v.Count(fcemu.OpPutObject) + v.Count(fcemu.OpUploadPart) + v.Count(fcemu.OpInitiateMultipartUpload)
 }
 
+// FC2Client is fc-go-sdk's client for the emulator, signed like the deployer (a test's
+// "someone else").
+func (v *Env) FC2Client(t testing.TB) *fc.Client {
+	t.Helper()
+	c, err := fc.NewClient(v.URL, "2016-08-15", v.Creds.AccessKeyID, v.Creds.AccessKeySecret,
+		fc.WithAccountID(Account), fc.WithSecurityToken(v.Creds.SecurityToken))
+	if err != nil {
+		t.Fatalf("fc-go-sdk client: %v", err)
+	}
+	return c
+}
+
+// FC3Client is the fc-20230330 SDK's client for the emulator, signed like the deployer.
+func (v *Env) FC3Client(t testing.TB) *fc3api.Client {
+	t.Helper()
+	u, err := url.Parse(v.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := fc3api.NewClient(&openapi.Config{AccessKeyId: tea.String(v.Creds.AccessKeyID), AccessKeySecret: tea.String(v.Creds.AccessKeySecret),
+		SecurityToken: tea.String(v.Creds.SecurityToken), Endpoint: tea.String(u.Host), Protocol: tea.String("http"), RegionId: tea.String(Region)})
+	if err != nil {
+		t.Fatalf("FC 3.0 SDK client: %v", err)
+	}
+	return c
+}
+
 // ReadWithSDK reads a function's configuration through the official SDK of api (not
 // through the code under test). FC 2.0 functions take role and internet access from
 // their service.
 func (v *Env) ReadWithSDK(t testing.TB, name string) deploy.Function {
 	t.Helper()
 	if v.API == fcruntime.FC2 {
-		c, err := fc.NewClient(v.URL, "2016-08-15", v.Creds.AccessKeyID, v.Creds.AccessKeySecret,
-			fc.WithAccountID(Account), fc.WithSecurityToken(v.Creds.SecurityToken))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := v.FC2Client(t)
 		f, err := c.GetFunction(fc.NewGetFunctionInput(Service, name))
 		if err != nil {
 			t.Fatalf("fc-go-sdk GetFunction %s: %v", name, err)
@@ -326,16 +349,7 @@ func (v *Env) ReadWithSDK(t testing.TB, name string) deploy.Function {
 			MemoryMB: int(*f.MemorySize), TimeoutSec: int(*f.Timeout), Role: *s.Role, InternetAccess: *s.InternetAccess},
 			CodeChecksum: *f.CodeChecksum}
 	}
-	u, err := url.Parse(v.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := fc3api.NewClient(&openapi.Config{AccessKeyId: tea.String(v.Creds.AccessKeyID), AccessKeySecret: tea.String(v.Creds.AccessKeySecret),
-		SecurityToken: tea.String(v.Creds.SecurityToken), Endpoint: tea.String(u.Host), Protocol: tea.String("http"), RegionId: tea.String(Region)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.GetFunction(tea.String(name), &fc3api.GetFunctionRequest{})
+	r, err := v.FC3Client(t).GetFunction(tea.String(name), &fc3api.GetFunctionRequest{})
 	if err != nil {
 		t.Fatalf("fc3 SDK GetFunction %s: %v", name, err)
 	}
