@@ -303,24 +303,10 @@ func TestNotRetried(t *testing.T) {
 		if n := v.Count(fcemu.OpCreateFunction); n != 1 {
 			t.Errorf("%d CreateFunction calls, want 1 (a validation error is not retried)", n)
 		}
-		if _, ok := v.Emu.Function(emuAPI(api), serviceOf(api), "lithops-worker-invalid"); ok {
+		if _, ok := v.Function("lithops-worker-invalid"); ok {
 			t.Error("the function exists after a refused create")
 		}
 	})
-}
-
-func serviceOf(api fcruntime.API) string {
-	if api == fcruntime.FC2 {
-		return deploytest.Service
-	}
-	return ""
-}
-
-func emuAPI(api fcruntime.API) fcemu.API {
-	if api == fcruntime.FC2 {
-		return fcemu.APIFC2
-	}
-	return fcemu.APIFC3
 }
 
 func TestWrongCredentials(t *testing.T) {
@@ -540,7 +526,7 @@ func TestPublishRolledBack(t *testing.T) {
 		if got, _ := v.Emu.Object(deploytest.Bucket, key); string(got) != `{"old": true}` {
 			t.Errorf("%s holds %s after roll back, want the previous content", key, got)
 		}
-		if _, ok := v.Emu.Function(emuAPI(api), serviceOf(api), spec.Name); ok {
+		if _, ok := v.Function(spec.Name); ok {
 			t.Error("the new function is still there after roll back")
 		}
 		for _, want := range []string{"AccessDenied", "deleted function " + spec.Name, "restored oss://" + deploytest.Bucket + "/" + key} {

@@ -127,13 +127,6 @@ func noSmokeFunction(t *testing.T, v *deploytest.Env) {
 	}
 }
 
-func emuFunction(v *deploytest.Env, name string) (fcemu.FunctionInfo, bool) {
-	if v.API == fcruntime.FC2 {
-		return v.Emu.Function(fcemu.APIFC2, deploytest.Service, name)
-	}
-	return v.Emu.Function(fcemu.APIFC3, "", name)
-}
-
 func TestRolloutPublishes(t *testing.T) {
 	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
@@ -240,7 +233,7 @@ func TestImportFailureRollsBack(t *testing.T) {
 					if !strings.Contains(err.Error(), "deleted function "+spec.Name) {
 						t.Errorf("error %q does not say the new function was deleted", err)
 					}
-					if _, ok := emuFunction(v, spec.Name); ok {
+					if _, ok := v.Function(spec.Name); ok {
 						t.Error("the new function is still there")
 					}
 				}
@@ -372,7 +365,7 @@ func TestConcurrentRollouts(t *testing.T) {
 			}
 			close(start)
 			wg.Wait()
-			live, ok := emuFunction(v, spec.Name)
+			live, ok := v.Function(spec.Name)
 			if !ok {
 				t.Fatalf("round %d: the function is gone", round)
 			}

@@ -294,6 +294,14 @@ func NoSecrets(t testing.TB, secrets []string, texts ...string) {
 	}
 }
 
+// Function is a function as the emulator holds it (in Service on FC 2.0).
+func (v *Env) Function(name string) (fcemu.FunctionInfo, bool) {
+	if v.API == fcruntime.FC2 {
+		return v.Emu.Function(fcemu.APIFC2, Service, name)
+	}
+	return v.Emu.Function(fcemu.APIFC3, "", name)
+}
+
 // Count returns how many recorded calls were of op.
 func (v *Env) Count(op fcemu.Op) int { return len(v.Emu.CallsOf(op)) }
 
