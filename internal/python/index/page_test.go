@@ -159,6 +159,12 @@ func TestParseHTMLPageFileLinksOnlyOnLocalPages(t *testing.T) {
 	if err != nil || len(local) != 1 {
 		t.Fatalf("local page: files %v, err %v; want the file: link kept", local, err)
 	}
+	// A remote page cannot turn itself local with a <base href>: its relative links
+	// would otherwise point into the runner's file system.
+	rebased := []byte(`<base href="file:///home/runner/"><a href="p-1-py3-none-any.whl">p</a>`)
+	if files, err := parseHTMLPage(rebased, mustURL(t, "https://h/links.html")); err != nil || len(files) != 0 {
+		t.Fatalf("remote page with a file: base: files %v, err %v; want the link skipped", files, err)
+	}
 }
 
 const realisticJSON = `{
