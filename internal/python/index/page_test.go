@@ -265,6 +265,7 @@ func TestBelongsTo(t *testing.T) {
 		{"foo-bar-1.0.tar.gz", "foo-bar", true},
 		{"foo-bar-1.0.tar.gz", "foo", false}, // "bar-1.0" is no version
 		{"Foo.Bar-2.0rc1.zip", "foo-bar", true},
+		{"foo-1.0.tbz", "foo", true},
 		{"foo-1.0.exe", "foo", false},
 		{"foo-1.0.whl", "foo", false}, // not a valid wheel name
 		{"readme.txt", "readme", false},
@@ -272,6 +273,25 @@ func TestBelongsTo(t *testing.T) {
 	for _, tt := range tests {
 		if got := belongsTo(tt.file, tt.project); got != tt.want {
 			t.Errorf("belongsTo(%q, %q) = %v, want %v", tt.file, tt.project, got, tt.want)
+		}
+	}
+}
+
+func TestSdistVersion(t *testing.T) {
+	tests := []struct{ file, project, want string }{
+		{"foo-bar-1.0.post1.tar.gz", "foo-bar", "1.0.post1"},
+		{"Foo_Bar-2.0rc1.ZIP", "foo-bar", "2.0rc1"},
+		{"foo-bar-1.0.tar.gz", "foo", ""},
+		{"foo-notaversion.tar.gz", "foo", ""},
+		{"foo-1.0-py3-none-any.whl", "foo", ""},
+	}
+	for _, tt := range tests {
+		got := "" // no version
+		if v, ok := SdistVersion(tt.file, tt.project); ok {
+			got = v.String()
+		}
+		if got != tt.want {
+			t.Errorf("SdistVersion(%q, %q) = %q, want %q", tt.file, tt.project, got, tt.want)
 		}
 	}
 }
