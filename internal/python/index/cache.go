@@ -154,18 +154,23 @@ func (d *diskCache) wheelPath(sha, filename string) string {
 	return filepath.Join(d.shard("wheels-v1", sha), filename)
 }
 
-// checkWheel reports whether the cached file exists and still has its digest.
-func (d *diskCache) checkWheel(sha, filename string) bool {
+// checkWheel reports whether the file with this sha256 is cached and still has that
+// digest, and its size.
+func (d *diskCache) checkWheel(sha, filename string) (int64, bool) {
+	if !validDigest(sha) {
+		return 0, false
+	}
 	f, err := os.Open(d.wheelPath(sha, filename))
 	if err != nil {
-		return false
+		return 0, false
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return false
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return 0, false
 	}
-	return hex.EncodeToString(h.Sum(nil)) == sha
+	return n, hex.EncodeToString(h.Sum(nil)) == sha
 }
 
 func (d *diskCache) verified(sha, filename string) bool {

@@ -393,45 +393,59 @@ func (c *Client) loadLinks(ctx context.Context, s *source) ([]File, error) {
 
 // distKind tells a wheel ("wheel") from an sdist ("sdist") by extension; "" for neither.
 func distKind(filename string) string {
-	lower := strings.ToLower(filename)
-	if strings.HasSuffix(lower, ".whl") {
+	if strings.HasSuffix(strings.ToLower(filename), ".whl") {
 		return "wheel"
 	}
-	for _, ext := range sdistExts {
-		if strings.HasSuffix(lower, ext) {
-			return "sdist"
-		}
+	if _, ok := sdistStem(filename); ok {
+		return "sdist"
 	}
 	return ""
 }
 
-var sdistExts = []string{".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"}
+// sdistExts are the source-archive extensions pip accepts for an sdist.
+var sdistExts = []string{".tar.gz", ".zip", ".tar.bz2", ".tbz", ".tgz", ".tar.xz", ".tar"}
+
+// sdistStem is a source archive's name without its extension.
+func sdistStem(filename string) (string, bool) {
+	lower := strings.ToLower(filename)
+	for _, ext := range sdistExts {
+		if strings.HasSuffix(lower, ext) {
+			return filename[:len(filename)-len(ext)], true
+		}
+	}
+	return "", false
+}
+
+// SdistVersion returns the version in the name of one of project's source archives
+// (project normalized): the name splits at the dash after which the rest is the
+// version. Sdist names may hold dashes, so every split is tried, as pip does; false
+// when the name is not project's or its version is not valid PEP 440.
+func SdistVersion(filename, project string) (pep440.Version, bool) {
+	stem, ok := sdistStem(filename)
+	if !ok {
+		return pep440.Version{}, false
+	}
+	// At most one prefix normalizes to project: each longer one adds a "-" and more.
+	for i := 0; i < len(stem); i++ {
+		if stem[i] == '-' && pep508.NormalizeName(stem[:i]) == project {
+			v, err := pep440.Parse(stem[i+1:])
+			return v, err == nil
+		}
+	}
+	return pep440.Version{}, false
+}
 
 // belongsTo reports whether a distribution file name is of the (normalized) project: a
-// wheel by its parsed name, an sdist by a "name-version" split whose version is valid
-// PEP 440 (sdist names may hold dashes, so every split is tried, as pip does). Files
-// whose names do not parse belong to no project.
+// wheel by its parsed name, an sdist by SdistVersion. Files whose names do not parse
+// belong to no project.
 func belongsTo(filename, key string) bool {
 	switch distKind(filename) {
 	case "wheel":
 		wn, err := tags.ParseWheelName(filename)
 		return err == nil && wn.NormalizedName() == key
 	case "sdist":
-		stem := filename
-		lower := strings.ToLower(filename)
-		for _, ext := range sdistExts {
-			if strings.HasSuffix(lower, ext) {
-				stem = filename[:len(filename)-len(ext)]
-				break
-			}
-		}
-		for i := 0; i < len(stem); i++ {
-			if stem[i] == '-' && pep508.NormalizeName(stem[:i]) == key {
-				if _, err := pep440.Parse(stem[i+1:]); err == nil {
-					return true
-				}
-			}
-		}
+		_, ok := SdistVersion(filename, key)
+		return ok
 	}
 	return false
 }

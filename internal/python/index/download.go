@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Downloaded is a file in the cache whose hashes have been checked.
@@ -55,11 +57,7 @@ func checkRequired(d *Downloaded, filename string, required map[string][]string)
 		}
 		return &HashMismatchError{Filename: filename, Source: "--hash", Algorithm: "sha256", Want: required["sha256"], Got: d.SHA256}
 	}
-	algs := make([]string, 0, len(required))
-	for alg := range required {
-		algs = append(algs, alg)
-	}
-	mh := newMultiHasher(algs...)
+	mh := newMultiHasher(slices.Collect(maps.Keys(required))...)
 	fh, err := os.Open(d.Path)
 	if err != nil {
 		return fmt.Errorf("download %s: %w", filename, err)
@@ -74,11 +72,8 @@ func checkRequired(d *Downloaded, filename string, required map[string][]string)
 func (c *Client) fetchFile(ctx context.Context, f File) (*Downloaded, error) {
 	index := f.Hashes.Verifiable()
 	sha := index["sha256"]
-	if validDigest(sha) && c.cache.checkWheel(sha, f.Filename) {
-		d := &Downloaded{Path: c.cache.wheelPath(sha, f.Filename), SHA256: sha}
-		if info, err := os.Stat(d.Path); err == nil {
-			d.Size = info.Size()
-		}
+	if size, ok := c.cache.checkWheel(sha, f.Filename); ok {
+		d := &Downloaded{Path: c.cache.wheelPath(sha, f.Filename), SHA256: sha, Size: size}
 		c.emit(Event{Kind: EventDownload, File: f.Filename, Cached: true})
 		return d, c.runVerifier(ctx, d, f.Filename)
 	}
@@ -116,11 +111,7 @@ func (c *Client) fetchFile(ctx context.Context, f File) (*Downloaded, error) {
 // store streams r into the cache, hashing on the way; the file appears under its sha256
 // only when every index hash matched.
 func (c *Client) store(r io.Reader, f File, index Hashes) (*Downloaded, error) {
-	algs := make([]string, 0, len(index))
-	for alg := range index {
-		algs = append(algs, alg)
-	}
-	mh := newMultiHasher(algs...)
+	mh := newMultiHasher(slices.Collect(maps.Keys(index))...)
 	tmpDir := filepath.Join(c.cache.dir, "wheels-v1")
 	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
 		return nil, &permanentError{fmt.Errorf("cache: %w", err)}

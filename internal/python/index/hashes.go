@@ -10,7 +10,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -108,7 +109,7 @@ func (m *multiHasher) Write(p []byte) (int, error) { return m.w.Write(p) }
 
 func (m *multiHasher) sum(alg string) string { return hex.EncodeToString(m.hs[alg].Sum(nil)) }
 
-// verifyHashes checks the computed digests against the index's hashes and the
+// verify checks the computed digests against the index's hashes and the
 // requirement's --hash values; the first disagreement is returned as a *HashMismatchError.
 func (m *multiHasher) verify(filename string, index Hashes, required map[string][]string) error {
 	for alg, want := range index.Verifiable() {
@@ -119,11 +120,7 @@ func (m *multiHasher) verify(filename string, index Hashes, required map[string]
 	if len(required) == 0 {
 		return nil
 	}
-	algs := make([]string, 0, len(required))
-	for alg := range required {
-		algs = append(algs, alg)
-	}
-	sort.Strings(algs)
+	algs := slices.Sorted(maps.Keys(required))
 	for _, alg := range algs {
 		got := m.sum(alg)
 		for _, want := range required[alg] {

@@ -90,8 +90,8 @@ func WithRetry(r Retry) Option { return func(c *config) { c.retry = r } }
 // The default is 60 seconds.
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
-// WithVerifier sets a check run once on each newly cached wheel after its hashes matched
-// (for example build.VerifyWheel). Its success is remembered in the cache.
+// WithVerifier sets a check run once on each newly cached wheel after its hashes matched.
+// Its success is remembered in the cache.
 func WithVerifier(verify func(ctx context.Context, path string) error) Option {
 	return func(c *config) { c.verifier = verify }
 }

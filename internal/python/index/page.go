@@ -63,8 +63,10 @@ func checkAPIVersion(v string) error {
 }
 
 // parseHTMLPage reads a PEP 503 page or a find-links page of links. Relative links
-// resolve against base (or a <base href>).
+// resolve against base (or a <base href>); which schemes a link may have depends on the
+// page itself, never on a <base href> it chose.
 func parseHTMLPage(body []byte, base *url.URL) ([]File, error) {
+	page := base
 	z := html.NewTokenizer(bytes.NewReader(body))
 	var files []File
 	links := 0
@@ -89,7 +91,7 @@ func parseHTMLPage(body []byte, base *url.URL) ([]File, error) {
 			if !ok {
 				continue
 			}
-			f, skip, err := htmlFile(attrs, href, base)
+			f, skip, err := htmlFile(attrs, href, base, page)
 			if err != nil {
 				return nil, fmt.Errorf("link %d (href %q): %w", links, redactRawURL(href), err)
 			}
@@ -128,14 +130,15 @@ func readAttrs(z *html.Tokenizer, more bool) map[string]string {
 	return attrs
 }
 
-// htmlFile builds a File from an anchor. skip is set for links that are not files
-// (parent-folder links, mailto:, empty names), which pages of links commonly have.
-func htmlFile(attrs map[string]string, href string, base *url.URL) (f File, skip bool, err error) {
+// htmlFile builds a File from an anchor on page, resolved against base. skip is set for
+// links that are not files (parent-folder links, mailto:, empty names), which pages of
+// links commonly have.
+func htmlFile(attrs map[string]string, href string, base, page *url.URL) (f File, skip bool, err error) {
 	u, err := parseLink(base, href)
 	if err != nil {
 		return File{}, false, err
 	}
-	if !linkAllowed(u, base) || strings.HasSuffix(u.Path, "/") {
+	if !linkAllowed(u, page) || strings.HasSuffix(u.Path, "/") {
 		return File{}, true, nil // not a file: another scheme, or a folder
 	}
 	f.Hashes = Hashes{}
@@ -190,12 +193,12 @@ func parseCoreMetadataAttr(v string) (bool, Hashes) {
 
 // linkAllowed keeps http(s) links, and file: links only on local pages: a remote page must
 // not make the client read local files.
-func linkAllowed(u, base *url.URL) bool {
+func linkAllowed(u, page *url.URL) bool {
 	switch u.Scheme {
 	case "http", "https":
 		return true
 	case "file":
-		return base.Scheme == "file"
+		return page.Scheme == "file"
 	}
 	return false
 }

@@ -159,6 +159,12 @@ func TestParseHTMLPageFileLinksOnlyOnLocalPages(t *testing.T) {
 	if err != nil || len(local) != 1 {
 		t.Fatalf("local page: files %v, err %v; want the file: link kept", local, err)
 	}
+	// A remote page cannot turn itself local with a <base href>: its relative links
+	// would otherwise point into the runner's file system.
+	rebased := []byte(`<base href="file:///home/runner/"><a href="p-1-py3-none-any.whl">p</a>`)
+	if files, err := parseHTMLPage(rebased, mustURL(t, "https://h/links.html")); err != nil || len(files) != 0 {
+		t.Fatalf("remote page with a file: base: files %v, err %v; want the link skipped", files, err)
+	}
 }
 
 const realisticJSON = `{
@@ -259,6 +265,7 @@ func TestBelongsTo(t *testing.T) {
 		{"foo-bar-1.0.tar.gz", "foo-bar", true},
 		{"foo-bar-1.0.tar.gz", "foo", false}, // "bar-1.0" is no version
 		{"Foo.Bar-2.0rc1.zip", "foo-bar", true},
+		{"foo-1.0.tbz", "foo", true},
 		{"foo-1.0.exe", "foo", false},
 		{"foo-1.0.whl", "foo", false}, // not a valid wheel name
 		{"readme.txt", "readme", false},
@@ -266,6 +273,25 @@ func TestBelongsTo(t *testing.T) {
 	for _, tt := range tests {
 		if got := belongsTo(tt.file, tt.project); got != tt.want {
 			t.Errorf("belongsTo(%q, %q) = %v, want %v", tt.file, tt.project, got, tt.want)
+		}
+	}
+}
+
+func TestSdistVersion(t *testing.T) {
+	tests := []struct{ file, project, want string }{
+		{"foo-bar-1.0.post1.tar.gz", "foo-bar", "1.0.post1"},
+		{"Foo_Bar-2.0rc1.ZIP", "foo-bar", "2.0rc1"},
+		{"foo-bar-1.0.tar.gz", "foo", ""},
+		{"foo-notaversion.tar.gz", "foo", ""},
+		{"foo-1.0-py3-none-any.whl", "foo", ""},
+	}
+	for _, tt := range tests {
+		got := "" // no version
+		if v, ok := SdistVersion(tt.file, tt.project); ok {
+			got = v.String()
+		}
+		if got != tt.want {
+			t.Errorf("SdistVersion(%q, %q) = %q, want %q", tt.file, tt.project, got, tt.want)
 		}
 	}
 }

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -142,13 +144,8 @@ func (c *Client) metadataFile(ctx context.Context, f File, u *url.URL) ([]byte, 
 	if err != nil {
 		return nil, fmt.Errorf("metadata %s: %w", f.Filename, unwrapPermanent(err))
 	}
-	want := f.CoreMetadataHashes.Verifiable()
-	if len(want) > 0 {
-		algs := make([]string, 0, len(want))
-		for alg := range want {
-			algs = append(algs, alg)
-		}
-		mh := newMultiHasher(algs...)
+	if want := f.CoreMetadataHashes.Verifiable(); len(want) > 0 {
+		mh := newMultiHasher(slices.Collect(maps.Keys(want))...)
 		mh.Write(data)
 		if err := mh.verify(f.Filename+".metadata", want, nil); err != nil {
 			var hm *HashMismatchError

@@ -50,7 +50,11 @@ func newLoader(ctx context.Context, limit int) *loader {
 	}
 }
 
-// do runs fetch in the background once per key of m and returns its future.
+// sourceCalls bounds the Source calls in flight; the index client bounds its own
+// requests too (index.WithWorkers).
+const sourceCalls = 64
+
+// load runs fetch in the background once per key of m and returns its future.
 func load[T any](l *loader, m map[string]*future[T], key string, fetch func(context.Context) (T, error)) *future[T] {
 	l.mu.Lock()
 	defer l.mu.Unlock()

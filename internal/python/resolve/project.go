@@ -8,7 +8,6 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
-	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
@@ -74,35 +73,6 @@ func (pr *project) pick(r pep440.Range, pre bool) *cand {
 	return firstPre
 }
 
-var sdistExts = []string{".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar", ".tbz"}
-
-// sdistVersion returns the version in a source archive's name, for diagnostics.
-func sdistVersion(filename, name string) (pep440.Version, bool) {
-	lower := strings.ToLower(filename)
-	for _, ext := range sdistExts {
-		if !strings.HasSuffix(lower, ext) {
-			continue
-		}
-		stem := filename[:len(filename)-len(ext)]
-		for i := strings.IndexByte(stem, '-'); i > 0; i = nextDash(stem, i) {
-			if pep508.NormalizeName(stem[:i]) == name {
-				v, err := pep440.Parse(stem[i+1:])
-				return v, err == nil
-			}
-		}
-		return pep440.Version{}, false
-	}
-	return pep440.Version{}, false
-}
-
-func nextDash(s string, i int) int {
-	j := strings.IndexByte(s[i+1:], '-')
-	if j < 0 {
-		return -1
-	}
-	return i + 1 + j
-}
-
 // build sorts a project page's files into candidates and diagnosed releases.
 func (r *resolver) build(name string, p *index.Project) *project {
 	pr := &project{name: name, index: p.Index}
@@ -125,7 +95,7 @@ func (r *resolver) build(name string, p *index.Project) *project {
 			}
 			rel := get(wn.Version)
 			rel.wheels = append(rel.wheels, wheelFile{file: f, name: wn})
-		} else if v, ok := sdistVersion(f.Filename, name); ok {
+		} else if v, ok := index.SdistVersion(f.Filename, name); ok {
 			get(v).sdist = true
 		}
 	}

@@ -47,13 +47,13 @@ type urlReq struct {
 	wheel  tags.WheelName
 }
 
-func newResolver(ctx context.Context, src Source, target Target, req Request, concurrency int, logf func(string, ...any)) (*resolver, error) {
+func newResolver(ctx context.Context, src Source, target Target, req Request, logf func(string, ...any)) (*resolver, error) {
 	if target.Tags == nil {
 		return nil, fmt.Errorf("resolve: the target has no tags (use NewTarget)")
 	}
 	r := &resolver{
 		ctx: ctx, src: src, target: target, req: req, logf: logf,
-		load:    newLoader(ctx, concurrency),
+		load:    newLoader(ctx, sourceCalls),
 		urls:    map[string]*urlReq{},
 		yanks:   map[string][]pep440.Version{},
 		hashes:  map[string][]reqfile.Hash{},

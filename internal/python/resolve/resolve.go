@@ -145,29 +145,18 @@ type Wheel struct {
 type Option func(*config)
 
 type config struct {
-	logf        func(string)
-	concurrency int
+	logf func(string)
 }
 
 // WithLog sends progress (what is fetched, tried, backtracked) to f, one line a
 // call. f may be called from several goroutines, never at once.
 func WithLog(f func(string)) Option { return func(c *config) { c.logf = f } }
 
-// WithConcurrency sets how many Source calls may run at once (default 64); the
-// index client bounds its own requests too (index.WithWorkers).
-func WithConcurrency(n int) Option {
-	return func(c *config) {
-		if n > 0 {
-			c.concurrency = n
-		}
-	}
-}
-
 // Resolve chooses one wheel per distribution the request needs on the target, as
 // pip and uv would, or explains with a *NoSolutionError why no set fits. Other
 // errors are the index's (unreachable, malformed) or the context's.
 func Resolve(ctx context.Context, src Source, target Target, req Request, opts ...Option) (*Result, error) {
-	cfg := config{concurrency: 64}
+	var cfg config
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -182,7 +171,7 @@ func Resolve(ctx context.Context, src Source, target Target, req Request, opts .
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
-	r, err := newResolver(ctx, src, target, req, cfg.concurrency, logf)
+	r, err := newResolver(ctx, src, target, req, logf)
 	if err != nil {
 		cancel()
 		return nil, err
