@@ -161,10 +161,18 @@ func (c *Client) credentialsFor(u *url.URL) *url.Userinfo {
 	return nil
 }
 
-func (c *Client) authorize(req *http.Request) {
-	req.URL.User = nil // a URL's own credentials never travel: only configured ones do
+// authorize sets the request's credentials: own, when the caller's URL carried them (a
+// direct URL such as `pkg @ https://user:token@host/pkg.whl`, which the user wrote), else
+// those configured for its origin. The URL itself never keeps them, so a redirect does not
+// carry them on.
+func (c *Client) authorize(req *http.Request, own *url.Userinfo) {
+	req.URL.User = nil
 	req.Header.Del("Authorization")
-	if ui := c.credentialsFor(req.URL); ui != nil {
+	ui := own
+	if ui == nil {
+		ui = c.credentialsFor(req.URL)
+	}
+	if ui != nil {
 		pw, _ := ui.Password()
 		req.SetBasicAuth(ui.Username(), pw)
 	}
@@ -187,7 +195,7 @@ func (c *Client) checkRedirect(next func(*http.Request, []*http.Request) error) 
 		if req.URL.Scheme != "https" && !isLoopback(via[0].URL) {
 			return &redirectError{from: redactURL(via[len(via)-1].URL), to: redactURL(req.URL)}
 		}
-		c.authorize(req)
+		c.authorize(req, nil) // credentials written in a URL go to that URL only
 		if next != nil {
 			return next(req, via)
 		}

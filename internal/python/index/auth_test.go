@@ -204,6 +204,48 @@ func TestRedirectKeepsCredentialsOnTheirHost(t *testing.T) {
 	}
 }
 
+// A direct URL the user wrote with credentials (pkg @ https://user:token@host/pkg.whl)
+// sends them to that URL, and only there: a redirect elsewhere gets none, and they show
+// in no event.
+func TestCredentialsOfADirectURL(t *testing.T) {
+	w := makeWheel(t, "pkg", "1.0", nil, 10)
+	files := newFakeIndex(t)
+	files.add("pkg", &fakeFile{testWheel: w})
+	files.intercept = func(rw http.ResponseWriter, r *http.Request) bool {
+		if r.Header.Get("Authorization") != basic("bob", "tok3n") {
+			http.Error(rw, "who are you", http.StatusUnauthorized)
+			return true
+		}
+		return false
+	}
+	log := &eventLog{}
+	c := newTestClient(t, WithNoIndex(), WithProgress(log.add))
+	direct := File{Filename: w.filename, URL: strings.Replace(files.srv.URL, "http://", "http://bob:tok3n@", 1) + "/files/" + w.filename,
+		Hashes: Hashes{"sha256": w.sha256()}}
+	if _, err := c.Download(bg, direct, nil); err != nil {
+		t.Fatalf("Download with the direct URL's credentials: %v", err)
+	}
+	if strings.Contains(log.lines(), "tok3n") {
+		t.Errorf("progress shows the credentials:\n%s", log.lines())
+	}
+
+	moved := newFakeIndex(t)
+	moved.add("pkg", &fakeFile{testWheel: w})
+	away := newFakeIndex(t)
+	away.intercept = func(rw http.ResponseWriter, r *http.Request) bool {
+		http.Redirect(rw, r, moved.srv.URL+r.URL.Path, http.StatusFound)
+		return true
+	}
+	direct.URL = strings.Replace(away.srv.URL, "http://", "http://bob:tok3n@", 1) + "/files/" + w.filename
+	c = newTestClient(t, WithNoIndex())
+	if _, err := c.Download(bg, direct, nil); err != nil {
+		t.Fatalf("Download through a redirect: %v", err)
+	}
+	if len(away.authSeen) != 1 || len(moved.authSeen) != 0 {
+		t.Errorf("the direct URL's host saw %v, the redirect target saw %v; want the credentials at the first only", away.authSeen, moved.authSeen)
+	}
+}
+
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://user:pass@host/simple/": "https://***@host/simple/",

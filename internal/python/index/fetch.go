@@ -91,7 +91,7 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, header http.Header, ha
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	c.authorize(req)
+	c.authorize(req, u.User)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return stalled(err) // a *url.Error; its URL never holds credentials
