@@ -193,10 +193,11 @@ func (in *inspector) run(size int64) (*Manifest, error) {
 		if zf.Method != zip.Store && zf.Method != zip.Deflate {
 			return nil, in.fail(zf.Name, "compression method %d; wheels use stored (0) or deflate (8)", zf.Method)
 		}
-		total += zf.UncompressedSize64
-		if total > uint64(in.cfg.limits.MaxUncompressed) {
+		// Compared before adding, so that a huge declared size cannot wrap the total.
+		if zf.UncompressedSize64 > uint64(in.cfg.limits.MaxUncompressed)-total {
 			return nil, in.fail("", "declares more than %d bytes uncompressed (limit); a zip bomb?", in.cfg.limits.MaxUncompressed)
 		}
+		total += zf.UncompressedSize64
 		if first, rest, ok := strings.Cut(zf.Name, "/"); ok && strings.HasSuffix(first, ".dist-info") && !strings.Contains(rest, "/") {
 			distInfos[first] = true
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -208,6 +209,39 @@ func TestInspectDataRange(t *testing.T) {
 				t.Fatalf("Inspect error = %v, want a *WheelError saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestInspectSizeWrap gives an entry a declared size that wraps the uint64 total of the
+// declared sizes around: the bomb limit must still see it. (Before, the total wrapped
+// to a small number, and the wheel was refused later, for a misleading reason.)
+func TestInspectSizeWrap(t *testing.T) {
+	good := goodWheel().MustBytes(t)
+	zr, err := zip.NewReader(bytes.NewReader(good), int64(len(good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	files := 0
+	for _, zf := range zr.File {
+		if !strings.HasSuffix(zf.Name, "/") {
+			if files++; files == 2 { // after a file with some bytes
+				zf.UncompressedSize64 = math.MaxUint64
+			}
+		}
+		if err := zw.Copy(zf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "demo_pkg-1.0-py3-none-any.whl")
+	os.WriteFile(p, out.Bytes(), 0o644)
+	_, err = Inspect(context.Background(), p)
+	if err == nil || !strings.Contains(err.Error(), "more than 4294967296 bytes uncompressed") {
+		t.Errorf("Inspect error = %v, want the uncompressed-size limit", err)
 	}
 }
 
