@@ -17,7 +17,7 @@ import (
 )
 
 // gcc compiles C source with args, or skips the test (loudly) without gcc.
-func gcc(t *testing.T, src string, args ...string) []byte {
+func gcc(t testing.TB, src string, args ...string) []byte {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("SKIPPED: gcc is not installed; the ELF tests build their objects with it")
