@@ -4,7 +4,6 @@
 package atomicfile
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -39,7 +38,7 @@ func Write(path string, write func(io.Writer) error) error {
 // WriteFile writes data to path atomically.
 func WriteFile(path string, data []byte) error {
 	return Write(path, func(w io.Writer) error {
-		_, err := io.Copy(w, bytes.NewReader(data))
+		_, err := w.Write(data)
 		return err
 	})
 }

@@ -2,6 +2,7 @@ package build
 
 import (
 	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"sort"
@@ -34,8 +35,11 @@ func readELF(r io.ReaderAt) *ELFInfo {
 	defer f.Close()
 	info := &ELFInfo{Class: f.Class.String(), Machine: f.Machine.String()}
 	var needs []elf.DynamicVersionNeed
-	if f.SectionByType(elf.SHT_GNU_VERNEED) != nil { // objects without one need no versions
-		if needs, err = f.DynamicVersionNeeds(); err != nil {
+	if sec := f.SectionByType(elf.SHT_GNU_VERNEED); sec != nil { // objects without one need no versions
+		if err = checkVersionNeeds(sec, f.ByteOrder); err == nil {
+			needs, err = f.DynamicVersionNeeds()
+		}
+		if err != nil {
 			return &ELFInfo{Class: info.Class, Machine: info.Machine, Invalid: "version needs: " + err.Error()}
 		}
 	}
@@ -57,6 +61,47 @@ func readELF(r io.ReaderAt) *ELFInfo {
 		}
 	}
 	return info
+}
+
+// checkVersionNeeds walks the links of a SHT_GNU_VERNEED section the way debug/elf's
+// DynamicVersionNeeds does, and refuses one where two links reach the same entry.
+// debug/elf follows such links again every time, so a crafted section of n bytes
+// yields about (n/16)²/2 entries: a hostile wheel could exhaust memory. Real sections
+// are chains that visit each entry once, which also keeps this walk linear.
+func checkVersionNeeds(sec *elf.Section, bo binary.ByteOrder) error {
+	d, err := sec.Data()
+	if err != nil {
+		return err
+	}
+	seen := make(map[int]bool)
+	visit := func(at int) error {
+		if seen[at] {
+			return fmt.Errorf("version needs: two links reach the entry at offset %d of the section", at)
+		}
+		seen[at] = true
+		return nil
+	}
+	for i := 0; i+16 <= len(d); {
+		if err := visit(i); err != nil {
+			return err
+		}
+		cnt, aux, next := int(bo.Uint16(d[i+2:])), int(bo.Uint32(d[i+8:])), int(bo.Uint32(d[i+12:]))
+		for j, c := i+aux, 0; c < cnt && j+16 <= len(d); c++ {
+			if err := visit(j); err != nil {
+				return err
+			}
+			vnext := int(bo.Uint32(d[j+12:]))
+			if vnext == 0 {
+				break
+			}
+			j += vnext
+		}
+		if next == 0 {
+			break
+		}
+		i += next
+	}
+	return nil
 }
 
 // glibcABITags are GLIBC_ABI_* version names and the release that introduced them.

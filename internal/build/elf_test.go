@@ -3,6 +3,7 @@ package build
 import (
 	"bytes"
 	"context"
+	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -16,7 +17,7 @@ import (
 )
 
 // gcc compiles C source with args, or skips the test (loudly) without gcc.
-func gcc(t *testing.T, src string, args ...string) []byte {
+func gcc(t testing.TB, src string, args ...string) []byte {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("SKIPPED: gcc is not installed; the ELF tests build their objects with it")
@@ -174,5 +175,46 @@ func TestRealCryptography(t *testing.T) {
 		if !tc.ok && (err == nil || !strings.Contains(err.Error(), "cryptography/hazmat/bindings/_rust.abi3.so: requires GLIBC_2.34 (glibc 2.34), newer than the target's glibc 2.31")) {
 			t.Errorf("glibc %s: err = %v", tc.glibc, err)
 		}
+	}
+}
+
+// withVersionNeeds points the ELF file b's SHT_GNU_VERNEED section at n bytes of entries
+// appended to the file, each a version-need with 65535 aux entries, its aux chain and
+// its next link one entry further: every chain walks the rest of the section.
+func withVersionNeeds(t *testing.T, b []byte, n int) []byte {
+	t.Helper()
+	le := binary.LittleEndian
+	shoff, shentsize, shnum := le.Uint64(b[0x28:]), int(le.Uint16(b[0x3a:])), int(le.Uint16(b[0x3c:]))
+	out := bytes.Clone(b)
+	at := uint64(len(out))
+	for i := 0; i < n/16; i++ {
+		var e [16]byte
+		le.PutUint16(e[0:], 1)      // vn_version, also read as vna_flags
+		le.PutUint16(e[2:], 0xffff) // vn_cnt, also read as vna_other
+		le.PutUint32(e[8:], 16)     // vn_aux
+		le.PutUint32(e[12:], 16)    // vn_next, also vna_next
+		out = append(out, e[:]...)
+	}
+	for k := range shnum {
+		sh := out[int(shoff)+k*shentsize:]
+		if elf.SectionType(le.Uint32(sh[4:])) == elf.SHT_GNU_VERNEED {
+			le.PutUint64(sh[24:], at)
+			le.PutUint64(sh[32:], uint64(n))
+			return out
+		}
+	}
+	t.Fatal("no SHT_GNU_VERNEED section")
+	return nil
+}
+
+// TestReadELFVersionNeedsChain gives readELF a version-needs section whose links make
+// every entry's chain walk the rest of the section. debug/elf follows them all, about
+// (n/16)²/2 entries (here 2 billion, tens of gigabytes), so a hostile wheel could
+// exhaust Inspect's memory; readELF must call the file unreadable instead.
+func TestReadELFVersionNeedsChain(t *testing.T) {
+	b := withVersionNeeds(t, gcc(t, srcGlibc234, "-shared", "-fPIC"), 1<<20)
+	info := readELF(bytes.NewReader(b))
+	if info.Invalid == "" || !strings.Contains(info.Invalid, "version needs") {
+		t.Errorf("readELF = %+v, want an unreadable version-needs section", info)
 	}
 }

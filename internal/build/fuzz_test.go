@@ -1,11 +1,13 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -26,5 +28,15 @@ func FuzzInspect(f *testing.F) {
 		if err == nil && (m.DistInfo == "" || m.Name == "") {
 			t.Errorf("accepted a wheel without metadata: %+v", m)
 		}
+	})
+}
+
+// FuzzReadELF feeds arbitrary bytes to readELF and the glibc check, as an extension
+// module in a hostile wheel would: they must return, never panic, hang or blow up.
+func FuzzReadELF(f *testing.F) {
+	f.Add(gcc(f, srcOld, "-shared", "-fPIC", "-s"))
+	f.Add(gcc(f, srcGlibc234, "-shared", "-fPIC", "-s"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		readELF(bytes.NewReader(data)).problems(fcruntime.Glibc{Major: 2, Minor: 28})
 	})
 }

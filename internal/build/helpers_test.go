@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
@@ -129,13 +128,4 @@ func preinstalled(m runtimeMeta) map[string]bool {
 		out[fmt.Sprint(p[0])] = true
 	}
 	return out
-}
-
-func hasAll(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
 }

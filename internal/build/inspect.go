@@ -193,10 +193,11 @@ func (in *inspector) run(size int64) (*Manifest, error) {
 		if zf.Method != zip.Store && zf.Method != zip.Deflate {
 			return nil, in.fail(zf.Name, "compression method %d; wheels use stored (0) or deflate (8)", zf.Method)
 		}
-		total += zf.UncompressedSize64
-		if total > uint64(in.cfg.limits.MaxUncompressed) {
+		// Compared before adding, so that a huge declared size cannot wrap the total.
+		if zf.UncompressedSize64 > uint64(in.cfg.limits.MaxUncompressed)-total {
 			return nil, in.fail("", "declares more than %d bytes uncompressed (limit); a zip bomb?", in.cfg.limits.MaxUncompressed)
 		}
+		total += zf.UncompressedSize64
 		if first, rest, ok := strings.Cut(zf.Name, "/"); ok && strings.HasSuffix(first, ".dist-info") && !strings.Contains(rest, "/") {
 			distInfos[first] = true
 		}
@@ -222,12 +223,16 @@ func (in *inspector) run(size int64) (*Manifest, error) {
 		return nil, err
 	}
 
+	offsets, err := in.dataOffsets(files, size)
+	if err != nil {
+		return nil, err
+	}
 	var dests []string
-	for _, zf := range files {
+	for i, zf := range files {
 		if err := in.ctx.Err(); err != nil {
 			return nil, err
 		}
-		e, err := in.verifyEntry(zf, record)
+		e, err := in.verifyEntry(zf, offsets[i], record)
 		if err != nil {
 			return nil, err
 		}
@@ -242,6 +247,34 @@ func (in *inspector) run(size int64) (*Manifest, error) {
 	}
 	m.TopLevel = topLevel(dests)
 	return m, nil
+}
+
+// dataOffsets returns where each entry's compressed data starts, and refuses data that
+// runs past the end of the file or overlaps another entry's. Decompression alone
+// would not notice (a deflate stream ends on its own), but Assemble copies each
+// declared range raw: it would fail late on a short copy, or put another entry's bytes
+// into the package. (Overlapping entries are also a zip-bomb trick.)
+func (in *inspector) dataOffsets(files []*zip.File, size int64) ([]int64, error) {
+	offsets := make([]int64, len(files))
+	order := make([]int, len(files))
+	for i, zf := range files {
+		off, err := zf.DataOffset()
+		if err != nil {
+			return nil, in.fail(zf.Name, "unreadable local header: %v", err)
+		}
+		if off < 0 || off > size || zf.CompressedSize64 > uint64(size-off) {
+			return nil, in.fail(zf.Name, "its %d bytes of data at offset %d run past the end of the %d-byte file", zf.CompressedSize64, off, size)
+		}
+		offsets[i], order[i] = off, i
+	}
+	sort.Slice(order, func(a, b int) bool { return offsets[order[a]] < offsets[order[b]] })
+	for k := 1; k < len(order); k++ {
+		prev, next := files[order[k-1]], files[order[k]]
+		if offsets[order[k]] < offsets[order[k-1]]+int64(prev.CompressedSize64) {
+			return nil, in.fail(next.Name, "its data overlaps the data of %q", prev.Name)
+		}
+	}
+	return offsets, nil
 }
 
 // pickDistInfo finds the one .dist-info folder and checks it names the same project and
@@ -380,20 +413,16 @@ func parseHeaders(b []byte) map[string]string {
 
 // verifyEntry decompresses one entry, checking its declared size and CRC and its RECORD
 // row, and reads ELF facts on the way.
-func (in *inspector) verifyEntry(zf *zip.File, record map[string]recordRow) (Entry, error) {
+func (in *inspector) verifyEntry(zf *zip.File, off int64, record map[string]recordRow) (Entry, error) {
 	e := Entry{
 		Name:           zf.Name,
 		Method:         zf.Method,
 		CRC32:          zf.CRC32,
 		CompressedSize: zf.CompressedSize64,
 		Size:           zf.UncompressedSize64,
+		Offset:         off,
 		Exec:           zf.Mode()&0o111 != 0,
 	}
-	off, err := zf.DataOffset()
-	if err != nil {
-		return e, in.fail(zf.Name, "unreadable local header: %v", err)
-	}
-	e.Offset = off
 	isRecord := strings.HasSuffix(zf.Name, ".dist-info/RECORD") || strings.HasSuffix(zf.Name, ".dist-info/RECORD.jws") || strings.HasSuffix(zf.Name, ".dist-info/RECORD.p7s")
 	row, listed := record[zf.Name]
 	if !isRecord {
@@ -407,6 +436,7 @@ func (in *inspector) verifyEntry(zf *zip.File, record map[string]recordRow) (Ent
 	var h hash.Hash
 	var want []byte
 	if !isRecord {
+		var err error
 		algo, digest, _ := strings.Cut(row.hash, "=")
 		switch algo {
 		case "sha256":

@@ -1,8 +1,12 @@
 package build
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,6 +142,107 @@ func TestInspectHostile(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+}
+
+// withCompressedSize makes the central directory of the wheel b declare size bytes of
+// compressed data for the entry name (wheeltest writes no zip64 records, and the
+// central directory is what readers believe).
+func withCompressedSize(t *testing.T, b []byte, name string, size uint32) []byte {
+	t.Helper()
+	b = bytes.Clone(b)
+	for i := 0; ; i++ {
+		j := bytes.Index(b[i:], []byte("PK\x01\x02"))
+		if j < 0 {
+			t.Fatalf("no central directory header for %s", name)
+		}
+		i += j
+		n := int(binary.LittleEndian.Uint16(b[i+28:]))
+		if string(b[i+46:i+46+n]) == name {
+			binary.LittleEndian.PutUint32(b[i+20:], size)
+			return b
+		}
+	}
+}
+
+// TestInspectDataRange checks that Inspect refuses entries whose declared compressed
+// data does not lie in the file on its own. Before the check, a deflated entry whose
+// size runs past the end of the file or over the next entry inflated fine, and was
+// accepted: Assemble then failed late on a short copy, or copied the next entry's
+// bytes into the package.
+func TestInspectDataRange(t *testing.T) {
+	good := goodWheel().MustBytes(t)
+	zr, err := zip.NewReader(bytes.NewReader(good), int64(len(good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The entry whose data comes last in the file, and another one.
+	var last, inner *zip.File
+	var lastOff int64 = -1
+	for _, zf := range zr.File {
+		off, _ := zf.DataOffset()
+		if off > lastOff {
+			last, lastOff = zf, off
+		}
+	}
+	for _, zf := range zr.File {
+		if zf != last && !strings.HasSuffix(zf.Name, "/") && !strings.HasSuffix(zf.Name, "/RECORD") && !strings.HasSuffix(zf.Name, "/METADATA") && !strings.HasSuffix(zf.Name, "/WHEEL") {
+			inner = zf
+			break
+		}
+	}
+	tests := []struct {
+		name  string
+		entry *zip.File
+		size  uint32
+		want  string
+	}{
+		{"past the end", last, uint32(len(good)), "run past the end of the"},
+		{"over the next entry", inner, uint32(inner.CompressedSize64) + 200, "overlaps the data of"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "demo_pkg-1.0-py3-none-any.whl")
+			os.WriteFile(p, withCompressedSize(t, good, tt.entry.Name, tt.size), 0o644)
+			_, err := Inspect(context.Background(), p)
+			var we *WheelError
+			if !errors.As(err, &we) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Inspect error = %v, want a *WheelError saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestInspectSizeWrap gives an entry a declared size that wraps the uint64 total of the
+// declared sizes around: the bomb limit must still see it. (Before, the total wrapped
+// to a small number, and the wheel was refused later, for a misleading reason.)
+func TestInspectSizeWrap(t *testing.T) {
+	good := goodWheel().MustBytes(t)
+	zr, err := zip.NewReader(bytes.NewReader(good), int64(len(good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	files := 0
+	for _, zf := range zr.File {
+		if !strings.HasSuffix(zf.Name, "/") {
+			if files++; files == 2 { // after a file with some bytes
+				zf.UncompressedSize64 = math.MaxUint64
+			}
+		}
+		if err := zw.Copy(zf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "demo_pkg-1.0-py3-none-any.whl")
+	os.WriteFile(p, out.Bytes(), 0o644)
+	_, err = Inspect(context.Background(), p)
+	if err == nil || !strings.Contains(err.Error(), "more than 4294967296 bytes uncompressed") {
+		t.Errorf("Inspect error = %v, want the uncompressed-size limit", err)
+	}
 }
 
 func TestManifestCache(t *testing.T) {

@@ -45,10 +45,7 @@ func (c ManifestCache) Inspect(ctx context.Context, path, sum string, opts ...In
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("manifest cache: %w", err)
-	}
-	if err := atomicfile.WriteFile(filepath.Join(c.Dir, sum+".manifest.json"), b); err != nil {
+	if err := atomicfile.WriteFile(file, b); err != nil { // creates c.Dir too
 		return nil, fmt.Errorf("manifest cache: %w", err)
 	}
 	return m, nil
