@@ -188,6 +188,10 @@ func scanVersionFile(ws, name string, pick func([]string) (string, bool)) (Pytho
 			Fix:     "write a version such as 3.10 or 3.10.14 there, or set the python-version input",
 		}
 	}
+	if err := sc.Err(); err != nil {
+		// Else the file would read as empty and a later source would win unseen.
+		return Python{}, false, &Error{Input: "python-version", File: name, Problem: "cannot read the file: " + err.Error(), Fix: "write the version alone on a line, or set python-version"}
+	}
 	return Python{}, false, nil
 }
 
@@ -202,13 +206,10 @@ func readPyproject(ws string, offered []fcruntime.Runtime) (Python, bool, error)
 	if err != nil {
 		return Python{}, false, &Error{Input: "python-version", File: name, Problem: "cannot read the file: " + err.Error(), Fix: "fix its permissions or set python-version"}
 	}
-	var doc struct {
-		Project struct {
-			RequiresPython string `toml:"requires-python"`
-		} `toml:"project"`
-	}
+	// Decoded loosely, so that valid TOML of the wrong shape gets its own message.
+	var doc map[string]any
 	if _, err := toml.Decode(string(data), &doc); err != nil {
-		e := &Error{Input: "python-version", File: name, Problem: "invalid TOML", Fix: "fix the file or set python-version"}
+		e := &Error{Input: "python-version", File: name, Problem: "invalid TOML: " + err.Error(), Fix: "fix the file or set python-version"}
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			e.Line = pe.Position.Line
@@ -216,7 +217,25 @@ func readPyproject(ws string, offered []fcruntime.Runtime) (Python, bool, error)
 		}
 		return Python{}, false, e
 	}
-	spec := strings.TrimSpace(doc.Project.RequiresPython)
+	project, ok := doc["project"]
+	if !ok {
+		return Python{}, false, nil
+	}
+	table, ok := project.(map[string]any)
+	if !ok {
+		return Python{}, false, &Error{Input: "python-version", File: name, Line: keyLine(data, "", "project"),
+			Problem: fmt.Sprintf("project is %s, not a table", tomlKind(project)), Fix: "write it as a [project] table (PEP 621), or set python-version"}
+	}
+	raw, ok := table["requires-python"]
+	if !ok {
+		return Python{}, false, nil
+	}
+	spec, ok := raw.(string)
+	if !ok {
+		return Python{}, false, &Error{Input: "python-version", File: name, Line: keyLine(data, "project", "requires-python"),
+			Problem: fmt.Sprintf("requires-python is %s, not a string", tomlKind(raw)), Fix: `quote it, e.g. requires-python = ">=3.10", or set python-version`}
+	}
+	spec = strings.TrimSpace(spec)
 	if spec == "" {
 		return Python{}, false, nil
 	}
@@ -243,6 +262,24 @@ func readPyproject(ws string, offered []fcruntime.Runtime) (Python, bool, error)
 	p.Notice = fmt.Sprintf("Python %s chosen from requires-python %q in %s: the highest FC offers (%s) that it allows; set python-version to choose another",
 		p.Version, spec, p.Where(), strings.Join(listed, ", "))
 	return p, true, nil
+}
+
+// tomlKind names the TOML type of a decoded value, for messages.
+func tomlKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64, float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case map[string]any:
+		return "a table"
+	case []any, []map[string]any:
+		return "an array"
+	default:
+		return "a date or time"
+	}
 }
 
 // pyLess orders major.minor strings numerically ("3.9" < "3.10").

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -123,6 +124,27 @@ func TestDetectPython(t *testing.T) {
 			files:   map[string]string{"pyproject.toml": "[project]\nrequires-python = >=3.9\n"},
 			wantErr: "input python-version (pyproject.toml:2): invalid TOML: ",
 			errFile: "pyproject.toml", errLine: 2,
+		},
+		{
+			// Valid TOML of the wrong type is not "invalid TOML": say what is wrong, and where.
+			name:    "pyproject.toml requires-python not a string",
+			files:   map[string]string{"pyproject.toml": "[project]\nname = \"x\"\nrequires-python = 3.10\n"},
+			wantErr: `input python-version (pyproject.toml:3): requires-python is a number, not a string; quote it, e.g. requires-python = ">=3.10"`,
+			errFile: "pyproject.toml", errLine: 3,
+		},
+		{
+			name:    "pyproject.toml project not a table",
+			files:   map[string]string{"pyproject.toml": "project = 1\n"},
+			wantErr: `input python-version (pyproject.toml:1): project is a number, not a table; `,
+			errFile: "pyproject.toml", errLine: 1,
+		},
+		{
+			// A line bufio.Scanner cannot hold must not make the file look empty (and
+			// let a later source win).
+			name:    ".python-version with an overlong line",
+			files:   map[string]string{".python-version": strings.Repeat("x", 70000) + "\n3.10\n", ".tool-versions": "python 3.9.1\n"},
+			wantErr: `input python-version (.python-version): cannot read the file: `,
+			errFile: ".python-version",
 		},
 	}
 	for _, tt := range tests {

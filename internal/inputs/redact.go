@@ -9,39 +9,22 @@ import (
 // with "***". It works on the raw text, so it also redacts strings url.Parse rejects (whose
 // parse errors would quote the credentials). Strings without "://" are returned unchanged.
 func RedactURL(s string) string {
-	scheme := strings.Index(s, "://")
-	if scheme < 0 {
+	start, end, ok := userInfo(s)
+	if !ok {
 		return s
 	}
-	rest := s[scheme+3:]
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	at := strings.LastIndex(rest[:end], "@")
-	if at < 0 {
-		return s
-	}
-	return s[:scheme+3] + "***@" + rest[at+1:]
+	return s[:start] + "***" + s[end:]
 }
 
 // URLSecrets returns the user information of a URL-like string that must be masked: the
 // raw user info, the user and the password, each also percent-decoded. Index tokens are
 // often the user name alone ("https://TOKEN@host"), so the user is a secret too.
 func URLSecrets(s string) []string {
-	scheme := strings.Index(s, "://")
-	if scheme < 0 {
+	start, end, ok := userInfo(s)
+	if !ok {
 		return nil
 	}
-	rest := s[scheme+3:]
-	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
-		rest = rest[:end]
-	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return nil
-	}
-	info := rest[:at]
+	info := s[start:end]
 	parts := []string{info}
 	user, pass, hasPass := strings.Cut(info, ":")
 	parts = append(parts, user)
@@ -66,4 +49,23 @@ func unescape(s string) string {
 		return u
 	}
 	return s
+}
+
+// userInfo finds the user information of a URL-like string on the raw text: s[start:end]
+// lies between "://" and the last "@" before the path, query or fragment.
+func userInfo(s string) (start, end int, ok bool) {
+	scheme := strings.Index(s, "://")
+	if scheme < 0 {
+		return 0, 0, false
+	}
+	start = scheme + 3
+	rest := s[start:]
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return 0, 0, false
+	}
+	return start, start + at, true
 }

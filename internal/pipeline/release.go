@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
@@ -26,8 +29,9 @@ type released struct {
 // release puts pkg live on FC and proves it runs: the import check on a temporary
 // function first (so broken code never goes live), then the deploy, the Lithops
 // metadata call on every function, and the publication of the runtime metadata. A
-// failure after the deploy rolls everything back (deploy.Release.Abort).
-func (r *runner) release(ctx context.Context, pkg, smokePkg *build.Result, modules []string) (*released, error) {
+// failure after the deploy rolls everything back (deploy.Release.Abort). in is what
+// made pkg: the import check's package is assembled from it, only when the check runs.
+func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input, modules []string) (*released, error) {
 	p := r.plan
 	out := &released{}
 	var creds credentials.Credentials
@@ -79,6 +83,11 @@ func (r *runner) release(ctx context.Context, pkg, smokePkg *build.Result, modul
 	}
 	if p.Config.Smoke == inputs.SmokeImports && !live {
 		err := r.rep.Stage("smoke: imports", func() error {
+			smokePkg, err := smokePackage(ctx, in, r.env.Build)
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(filepath.Dir(smokePkg.ZipPath))
 			rep, err := v.Imports(ctx, packageOf(smokePkg), specs[0], modules)
 			if err == nil {
 				out.smoke = fmt.Sprintf("imports ok (%d modules)", rep.Modules)
@@ -183,6 +192,24 @@ func notDeployed(err error, specs []deploy.Spec, existing map[string]bool) error
 		}
 	}
 	return fmt.Errorf("%w; nothing was deployed: %s", err, strings.Join(parts, ", "))
+}
+
+// smokePackage assembles the import check's package, in a temporary folder the caller
+// removes: the runtime package plus our handler module.
+func smokePackage(ctx context.Context, in build.Input, opts []build.Option) (*build.Result, error) {
+	tmp, err := os.MkdirTemp("", "lithops-fc-smoke-")
+	if err != nil {
+		return nil, fmt.Errorf("import check package: %w", err)
+	}
+	path, src := verify.ImportFile()
+	in.Files = append(slices.Clip(in.Files), build.File{Path: path, Data: src, Mode: 0o644})
+	in.OutDir = tmp
+	res, err := build.Assemble(ctx, in, opts...)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("import check package: %w", err)
+	}
+	return res, nil
 }
 
 func packageOf(res *build.Result) deploy.Package {

@@ -198,23 +198,22 @@ func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.
 	if err != nil {
 		return index.File{}, "", fmt.Errorf("lithops: %w", err)
 	}
-	var best index.File
-	var bestTag string
-	bestRank, versions := -1, map[string]bool{}
+	// The wheels of that version, for TagSet.Best: the resolver's choice among files.
+	var names []tags.WheelName
+	var files []index.File
+	versions := map[string]bool{}
 	for _, f := range proj.Files {
 		wn, err := tags.ParseWheelName(f.Filename)
 		if err != nil {
 			continue // sdists and other files
 		}
 		versions[wn.Version.String()] = true
-		if !wn.Version.Equal(want) {
-			continue
-		}
-		if rank, ok := p.Target.Tags.Rank(wn); ok && (bestRank < 0 || rank < bestRank) {
-			best, bestRank, bestTag = f, rank, p.Target.Tags.Tags()[rank].String()
+		if wn.Version.Equal(want) {
+			names, files = append(names, wn), append(files, f)
 		}
 	}
-	if bestRank < 0 {
+	best := p.Target.Tags.Best(names)
+	if best < 0 {
 		var have []string
 		for v := range versions {
 			have = append(have, v)
@@ -223,7 +222,8 @@ func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.
 		return index.File{}, "", fmt.Errorf("lithops %s has no wheel for %s on %s (wheels exist for: %s); set lithops-version to one of them",
 			want, p.Target, proj.Index, strings.Join(have, ", "))
 	}
-	return best, bestTag, nil
+	rank, _ := p.Target.Tags.Rank(names[best])
+	return files[best], p.Target.Tags.Tags()[rank].String(), nil
 }
 
 // lithopsHashes are the --hash values of a lithops requirement (hash-checking mode).

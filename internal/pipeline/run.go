@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
@@ -67,18 +66,13 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 		return out, err
 	}
 
-	tmp, err := os.MkdirTemp("", "lithops-fc-smoke-")
-	if err != nil {
-		return out, fmt.Errorf("assemble: %w", err)
+	var pkg *build.Result
+	in := build.Input{
+		Lithops: set.lithops, Wheels: set.wheels, Exclude: cfg.Exclude,
+		Target:         build.Target{Python: r.plan.Runtime.Python, Glibc: r.plan.Glibc},
+		LithopsVersion: r.plan.Lithops.Version(), OutDir: cfg.OutputDir,
 	}
-	defer os.RemoveAll(tmp)
-	var pkg, smokePkg *build.Result
 	err = r.rep.Stage("assemble", func() error {
-		in := build.Input{
-			Lithops: set.lithops, Wheels: set.wheels, Exclude: cfg.Exclude,
-			Target:         build.Target{Python: r.plan.Runtime.Python, Glibc: r.plan.Glibc},
-			LithopsVersion: r.plan.Lithops.Version(), OutDir: cfg.OutputDir,
-		}
 		var err error
 		if pkg, err = build.Assemble(ctx, in, r.env.Build...); err != nil {
 			return err
@@ -87,15 +81,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 			r.rep.Annotate(report.Annotation{Level: report.LevelWarning, Title: "runtime package", Message: w})
 		}
 		r.logf("runtime.zip: %s, %d entries, sha256 %s, delivered %s", size(pkg.Size), pkg.Entries, pkg.SHA256, pkg.Delivery)
-		if cfg.DryRun || cfg.Smoke != inputs.SmokeImports {
-			return nil
-		}
-		// The import check runs the same package plus our handler module.
-		path, src := verify.ImportFile()
-		in.Files = append(in.Files, build.File{Path: path, Data: src, Mode: 0o644})
-		in.OutDir = tmp
-		smokePkg, err = build.Assemble(ctx, in, r.env.Build...)
-		return err
+		return nil
 	})
 	if err != nil {
 		return out, err
@@ -119,7 +105,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 		}
 		return out, r.finish(out, set, pkg)
 	}
-	rel, err := r.release(ctx, pkg, smokePkg, set.modules(pkg))
+	rel, err := r.release(ctx, pkg, in, set.modules(pkg))
 	if err != nil {
 		return out, err
 	}

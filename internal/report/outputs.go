@@ -141,18 +141,23 @@ func (r *Reporter) SetOutputs(o Outputs) error {
 	for _, nv := range vals {
 		fmt.Fprintf(&b, "%s<<%s\n%s\n%s\n", nv[0], delim, nv[1], delim)
 	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("outputs: open GITHUB_OUTPUT: %w", err)
-	}
-	if _, err := io.WriteString(f, b.String()); err != nil {
-		f.Close()
-		return fmt.Errorf("outputs: write GITHUB_OUTPUT: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("outputs: write GITHUB_OUTPUT: %w", err)
+	if err := appendFile(path, b.String()); err != nil {
+		return fmt.Errorf("outputs: GITHUB_OUTPUT: %w", err)
 	}
 	return nil
+}
+
+// appendFile appends s to the runner's file command file at path.
+func appendFile(path, s string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(f, s); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // printOutputs lists the outputs on the log, one line each; values with line breaks or

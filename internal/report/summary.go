@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 )
@@ -39,16 +38,8 @@ func (r *Reporter) AddSummary(markdown string) error {
 		}
 		md += note
 	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("summary: open GITHUB_STEP_SUMMARY: %w", err)
-	}
-	if _, err := io.WriteString(f, md); err != nil {
-		f.Close()
-		return fmt.Errorf("summary: write: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("summary: write: %w", err)
+	if err := appendFile(path, md); err != nil {
+		return fmt.Errorf("summary: GITHUB_STEP_SUMMARY: %w", err)
 	}
 	return nil
 }
