@@ -167,10 +167,18 @@ func versionError(err error, reqs []lithops.Requirement) error {
 	return err
 }
 
-// secrets are the credentials in the sources' URLs.
-func (s Sources) secrets() []string {
+// secrets are the credentials in the plan's URLs: its sources' and those of direct URL
+// requirements and constraints (pkg @ https://user:token@host/pkg.whl).
+func (p *Plan) secrets() []string {
+	s := p.Sources
+	urls := append(append([]string{s.IndexURL}, s.ExtraIndexURLs...), s.FindLinks...)
+	if f := p.Requirements; f != nil {
+		for _, r := range append(append([]reqfile.Requirement{}, f.Requirements...), f.Constraints...) {
+			urls = append(urls, r.Requirement.URL)
+		}
+	}
 	var out []string
-	for _, u := range append(append([]string{s.IndexURL}, s.ExtraIndexURLs...), s.FindLinks...) {
+	for _, u := range urls {
 		out = append(out, inputs.URLSecrets(u)...)
 	}
 	return out

@@ -46,9 +46,9 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 			return err
 		}
 		p := r.plan
-		// Index credentials from the requirements file (often a ${TOKEN}) are secrets
-		// the inputs did not show: masked like theirs.
-		if err := r.rep.Mask(p.Sources.secrets()...); err != nil {
+		// Credentials from the requirements file (often a ${TOKEN}) are secrets the
+		// inputs did not show: masked like theirs.
+		if err := r.rep.Mask(p.secrets()...); err != nil {
 			return err
 		}
 		r.logf("%s → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())

@@ -197,3 +197,30 @@ func TestPlainHTTPIndexCredentialsWarn(t *testing.T) {
 		t.Errorf("the internal index got Authorization %q, want the token from the requirements file", auth)
 	}
 }
+
+// A direct URL with a token in it (pkg @ https://ci:${TOKEN}@host/pkg.whl) downloads with
+// that token, and the token is masked for the runner like the index's.
+func TestDirectURLCredentials(t *testing.T) {
+	const token = "direct-TOKEN-9c2d41"
+	dir := pipelinetest.Wheelhouse(t, t.TempDir(), demo("1.0.0"))
+	files := http.FileServer(http.Dir(dir))
+	wheels := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if user, pw, ok := r.BasicAuth(); !ok || user != "ci" || pw != token {
+			http.Error(w, "who are you", http.StatusUnauthorized)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(wheels.Close)
+
+	v := startEmulator(t, fc3)
+	a := newAction(t, fc3, v, "")
+	a.requirements("fc-demo @ " + strings.Replace(wheels.URL, "http://", "http://ci:${WHEEL_TOKEN}@", 1) + "/fc_demo-1.0.0-py3-none-any.whl\n")
+	a.inputs["dry-run"] = "true"
+	a.env["WHEEL_TOKEN"] = token
+	a.secrets = append(a.secrets, token)
+	r := a.mustRun()
+	if !strings.Contains(r.log, "::add-mask::"+token) {
+		t.Errorf("the direct URL's token was not masked for the runner")
+	}
+}
