@@ -13,7 +13,24 @@ import (
 type Requirement struct {
 	Name      string // project name, extras allowed ("lithops[aliyun]")
 	Specifier string // e.g. "==3.7.0", ">=3.6,<4", "" for none
-	Where     string // "requirements.txt:3", for messages
+	File      string // where it is written, for messages: "requirements.txt"
+	Line      int
+}
+
+func (r Requirement) where() string { return fmt.Sprintf("%s:%d", r.File, r.Line) }
+
+// RequirementError is a lithops requirement that does not give the runtime one Lithops
+// version; it names the requirement's file and line.
+type RequirementError struct {
+	File    string
+	Line    int
+	Problem string
+}
+
+func (e *RequirementError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Problem) }
+
+func (r Requirement) errorf(format string, args ...any) error {
+	return &RequirementError{File: r.File, Line: r.Line, Problem: fmt.Sprintf(format, args...)}
 }
 
 // howToSet is the advice every "which Lithops?" error ends with.
@@ -44,18 +61,18 @@ func ChooseVersion(input string, reqs []Requirement) (string, error) {
 	for _, r := range own {
 		set, err := pep440.ParseSpecifierSet(r.Specifier)
 		if err != nil {
-			return "", fmt.Errorf("%s: lithops%s: %w", r.Where, r.Specifier, err)
+			return "", r.errorf("lithops%s: %v", r.Specifier, err)
 		}
 		if pin, ok := pinned(set); ok && chosen.IsZero() {
-			chosen, from = pin, r.Where+" (lithops"+r.Specifier+")"
+			chosen, from = pin, r.where()+" (lithops"+r.Specifier+")"
 			continue
 		}
 		if chosen.IsZero() {
-			return "", fmt.Errorf("%s: lithops%s does not pin one version (the runtime's Lithops must equal the client's): pin it with ==, or %s",
-				r.Where, r.Specifier, "set the lithops-version input")
+			return "", r.errorf("lithops%s does not pin one version (the runtime's Lithops must equal the client's): pin it with ==, or %s",
+				r.Specifier, "set the lithops-version input")
 		}
 		if !set.WithPrereleases(pep440.PreAllow).Contains(chosen) {
-			return "", fmt.Errorf("%s: lithops%s does not allow Lithops %s from %s: make them agree", r.Where, r.Specifier, chosen.Original(), from)
+			return "", r.errorf("lithops%s does not allow Lithops %s from %s: make them agree", r.Specifier, chosen.Original(), from)
 		}
 	}
 	if chosen.IsZero() {

@@ -7,7 +7,7 @@ import (
 
 func TestChooseVersion(t *testing.T) {
 	req := func(name, spec string) Requirement {
-		return Requirement{Name: name, Specifier: spec, Where: "requirements.txt:3"}
+		return Requirement{Name: name, Specifier: spec, File: "requirements.txt", Line: 3}
 	}
 	other := req("numpy", "==1.26.4")
 	tests := []struct {
@@ -26,7 +26,7 @@ func TestChooseVersion(t *testing.T) {
 		{"input and bare requirement", "3.7.0", []Requirement{req("lithops", "")}, "3.7.0"},
 		{"input disagrees with pin", "3.7.0", []Requirement{req("lithops", "==3.6.4")}, `error: requirements.txt:3: lithops==3.6.4 does not allow Lithops 3.7.0 from the lithops-version input|make them agree`},
 		{"input outside range", "3.7.0", []Requirement{req("lithops", "<3.7")}, "error: lithops<3.7 does not allow Lithops 3.7.0"},
-		{"two pins disagree", "", []Requirement{req("lithops", "==3.6.4"), {Name: "lithops", Specifier: "==3.7.0", Where: "constraints.txt:1"}}, "error: constraints.txt:1: lithops==3.7.0 does not allow Lithops 3.6.4 from requirements.txt:3"},
+		{"two pins disagree", "", []Requirement{req("lithops", "==3.6.4"), {Name: "lithops", Specifier: "==3.7.0", File: "constraints.txt", Line: 1}}, "error: constraints.txt:1: lithops==3.7.0 does not allow Lithops 3.6.4 from requirements.txt:3"},
 		{"range without input", "", []Requirement{req("lithops", ">=3.6")}, "error: requirements.txt:3: lithops>=3.6 does not pin one version|set the lithops-version input"},
 		{"wildcard is not a pin", "", []Requirement{req("lithops", "==3.7.*")}, "error: does not pin one version"},
 		{"bare requirement", "", []Requirement{req("lithops", "")}, "error: lithops does not pin one version"},

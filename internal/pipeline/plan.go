@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
@@ -72,7 +71,7 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 	reqs := p.lithopsRequirements()
 	version, err := lithops.ChooseVersion(cfg.LithopsVersion, reqs)
 	if err != nil {
-		return nil, versionError(err, reqs)
+		return nil, versionError(err)
 	}
 	if p.Lithops, err = lithops.New(version); err != nil {
 		return nil, &inputs.Error{Input: "lithops-version", Problem: err.Error(), Fix: "use Lithops " + lithops.MinVersion + " or later"}
@@ -146,23 +145,19 @@ func (p *Plan) lithopsRequirements() []lithops.Requirement {
 		out = append(out, lithops.Requirement{
 			Name:      name,
 			Specifier: r.Requirement.Specifier.String(),
-			Where:     fmt.Sprintf("%s:%d", p.Config.Rel(r.File), r.Line),
+			File:      p.Config.Rel(r.File),
+			Line:      r.Line,
 		})
 	}
 	return out
 }
 
-// versionError anchors a lithops-version error to the requirements line it names (the
-// message starts with that line's "file:line"), so that the annotation points at it.
-func versionError(err error, reqs []lithops.Requirement) error {
-	for _, r := range reqs {
-		msg, ok := strings.CutPrefix(err.Error(), r.Where+": ")
-		if !ok {
-			continue
-		}
-		i := strings.LastIndex(r.Where, ":")
-		n, _ := strconv.Atoi(r.Where[i+1:])
-		return &inputs.Error{Input: "lithops-version", Problem: msg, File: r.Where[:i], Line: n}
+// versionError anchors a lithops-version error to the requirements line it names, so
+// that the annotation points at it.
+func versionError(err error) error {
+	var rerr *lithops.RequirementError
+	if errors.As(err, &rerr) {
+		return &inputs.Error{Input: "lithops-version", Problem: rerr.Problem, File: rerr.File, Line: rerr.Line}
 	}
 	return err
 }

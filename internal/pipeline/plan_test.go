@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,6 +119,7 @@ func TestMakePlanErrors(t *testing.T) {
 		env   map[string]string
 		files map[string]string
 		want  []string // substrings of the error
+		at    string   // "file:line" an *inputs.Error anchors its annotation to, when set
 	}{
 		{
 			name: "no lithops version anywhere",
@@ -149,6 +152,14 @@ func TestMakePlanErrors(t *testing.T) {
 			env:   map[string]string{"INPUT_PYTHON-VERSION": "3.12", "INPUT_LITHOPS-VERSION": "3.7.0", "INPUT_REQUIREMENTS": "requirements.txt"},
 			files: map[string]string{"requirements.txt": "lithops==3.7.1\n"},
 			want:  []string{"3.7.0", "3.7.1", "requirements.txt:1"},
+			at:    "requirements.txt:1",
+		},
+		{
+			name:  "lithops range without a pin names its line",
+			env:   map[string]string{"INPUT_PYTHON-VERSION": "3.12", "INPUT_REQUIREMENTS": "requirements.txt"},
+			files: map[string]string{"requirements.txt": "six\nlithops>=3.6\n"},
+			want:  []string{"does not pin one version"},
+			at:    "requirements.txt:2",
 		},
 	}
 	for _, tt := range tests {
@@ -161,6 +172,12 @@ func TestMakePlanErrors(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if tt.at != "" {
+				var ierr *inputs.Error
+				if !errors.As(err, &ierr) || fmt.Sprintf("%s:%d", ierr.File, ierr.Line) != tt.at {
+					t.Errorf("error %#v is not an input error at %s", err, tt.at)
 				}
 			}
 		})
