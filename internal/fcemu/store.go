@@ -187,17 +187,55 @@ func loadState(dir string) (*state, error) {
 	if err := json.Unmarshal(data, s); err != nil {
 		return nil, fmt.Errorf("read emulator state %s: %w (delete the folder to start afresh)", filepath.Join(dir, stateFile), err)
 	}
-	for _, svc := range s.Services {
+	if err := s.complete(); err != nil {
+		return nil, fmt.Errorf("read emulator state %s: %w (delete the folder to start afresh)", filepath.Join(dir, stateFile), err)
+	}
+	return s, nil
+}
+
+// complete refuses null entries (a hand-edited file) and fills the maps JSON left out.
+func (s *state) complete() error {
+	if s.Services == nil {
+		s.Services = map[string]*service{}
+	}
+	if s.Functions == nil {
+		s.Functions = map[string]*function{}
+	}
+	if s.Buckets == nil {
+		s.Buckets = map[string]*bucket{}
+	}
+	for name, svc := range s.Services {
+		if svc == nil {
+			return fmt.Errorf("service %q is null", name)
+		}
 		if svc.Functions == nil {
 			svc.Functions = map[string]*function{}
 		}
+		for fn, f := range svc.Functions {
+			if f == nil {
+				return fmt.Errorf("function %q of service %q is null", fn, name)
+			}
+		}
 	}
-	for _, b := range s.Buckets {
+	for name, fn := range s.Functions {
+		if fn == nil {
+			return fmt.Errorf("function %q is null", name)
+		}
+	}
+	for name, b := range s.Buckets {
+		if b == nil {
+			return fmt.Errorf("bucket %q is null", name)
+		}
 		if b.Objects == nil {
 			b.Objects = map[string]*object{}
 		}
+		for key, o := range b.Objects {
+			if o == nil {
+				return fmt.Errorf("object %q in bucket %q is null", key, name)
+			}
+		}
 	}
-	return s, nil
+	return nil
 }
 
 // saveLocked writes the state after a change (when persisting) and drops unreferenced

@@ -154,7 +154,8 @@ func (e *Emulator) assumeRoleWithOIDC(p url.Values) (Credentials, assumedRole, *
 	dur := time.Hour
 	if s := p.Get("DurationSeconds"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 900 || time.Duration(n)*time.Second > maxDur {
+		// Compared in seconds: n*time.Second overflows for large n.
+		if err != nil || n < 900 || int64(n) > int64(maxDur/time.Second) {
 			return Credentials{}, assumedRole{}, errf(http.StatusBadRequest, "InvalidParameter.DurationSeconds",
 				"The Min/Max value of DurationSeconds is 15min/%s, got %q.", maxDur, s)
 		}
