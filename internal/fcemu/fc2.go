@@ -213,12 +213,9 @@ func (s *service) configure(f fields) *apiError {
 	} else if v != nil {
 		s.Description = *v
 	}
-	if v, err := f.str("role"); err != nil {
+	if v, err := f.role(); err != nil {
 		return err
 	} else if v != nil {
-		if *v != "" && !strings.HasPrefix(*v, "acs:ram::") {
-			return invalidArg("role '%s' is not a RAM role ARN (acs:ram::<account>:role/<name>)", *v)
-		}
 		s.Role = *v
 	}
 	if v, err := f.boolean("internetAccess"); err != nil {

@@ -113,12 +113,9 @@ func (e *Emulator) fc3JSON(fn *function, withState bool) map[string]any {
 
 // configureFC3 applies the FC 3.0-only fields (role and the checked passthrough ones).
 func configureFC3(fn *function, f fields) *apiError {
-	if v, err := f.str("role"); err != nil {
+	if v, err := f.role(); err != nil {
 		return err
 	} else if v != nil {
-		if *v != "" && !strings.HasPrefix(*v, "acs:ram::") {
-			return invalidArg("role '%s' is not a RAM role ARN (acs:ram::<account>:role/<name>)", *v)
-		}
 		fn.Role = *v
 	}
 	if d, err := f.int32("diskSize"); err != nil {

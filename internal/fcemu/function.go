@@ -31,48 +31,35 @@ func (f fields) given(key string) bool {
 	return ok && !bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
 }
 
-func (f fields) str(key string) (*string, *apiError) {
+func (f fields) str(key string) (*string, *apiError) { return field[string](f, key, "a string") }
+
+func (f fields) int32(key string) (*int32, *apiError) { return field[int32](f, key, "an integer") }
+
+func (f fields) boolean(key string) (*bool, *apiError) { return field[bool](f, key, "true or false") }
+
+// field decodes key as a T: nil when not given, InvalidArgument naming the key and what
+// it must be when it is not a T.
+func field[T any](f fields, key, must string) (*T, *apiError) {
 	if !f.given(key) {
 		return nil, nil
 	}
-	var s string
-	if err := json.Unmarshal(f[key], &s); err != nil {
-		return nil, invalidArg("%s must be a string", key)
+	var v T
+	if err := json.Unmarshal(f[key], &v); err != nil {
+		return nil, invalidArg("%s must be %s", key, must)
 	}
-	return &s, nil
+	return &v, nil
 }
 
-func (f fields) int32(key string) (*int32, *apiError) {
-	if !f.given(key) {
-		return nil, nil
+// role decodes the role field (FC 2.0 services, FC 3.0 functions): empty or a RAM role ARN.
+func (f fields) role() (*string, *apiError) {
+	v, err := f.str("role")
+	if err != nil || v == nil {
+		return v, err
 	}
-	var n int32
-	if err := json.Unmarshal(f[key], &n); err != nil {
-		return nil, invalidArg("%s must be an integer", key)
+	if *v != "" && !strings.HasPrefix(*v, "acs:ram::") {
+		return nil, invalidArg("role '%s' is not a RAM role ARN (acs:ram::<account>:role/<name>)", *v)
 	}
-	return &n, nil
-}
-
-func (f fields) float(key string) (*float64, *apiError) {
-	if !f.given(key) {
-		return nil, nil
-	}
-	var n float64
-	if err := json.Unmarshal(f[key], &n); err != nil {
-		return nil, invalidArg("%s must be a number", key)
-	}
-	return &n, nil
-}
-
-func (f fields) boolean(key string) (*bool, *apiError) {
-	if !f.given(key) {
-		return nil, nil
-	}
-	var b bool
-	if err := json.Unmarshal(f[key], &b); err != nil {
-		return nil, invalidArg("%s must be true or false", key)
-	}
-	return &b, nil
+	return v, nil
 }
 
 func (f fields) strMap(key string) (map[string]string, bool, *apiError) {

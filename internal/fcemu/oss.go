@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,7 +69,7 @@ func ossOperation(r *http.Request, bucketName, key string) Op {
 	// other reports a sub-resource the emulator does not implement.
 	other := func(allowed ...string) bool {
 		for k := range q {
-			if listParams[k] && key == "" || strings.HasPrefix(k, "response-") || contains(allowed, k) {
+			if listParams[k] && key == "" || strings.HasPrefix(k, "response-") || slices.Contains(allowed, k) {
 				continue
 			}
 			return true
