@@ -144,52 +144,15 @@ func configureFC3(fn *function, f fields) *apiError {
 }
 
 func (e *Emulator) fc3Create(x *exchange) {
-	f, apiErr := parseFields(x.body)
+	fn, spec, apiErr := x.decodeCreate(fc3Functions, "")
 	if apiErr != nil {
 		x.fail(apiErr)
 		return
 	}
-	name, apiErr := f.str("functionName")
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if name == nil {
-		name = new(string)
-	}
-	x.resource = *name
-	if apiErr := checkName("function", *name, 64); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	now := e.now()
-	fn := &function{Name: *name, ID: randomUUID(), MemorySize: 512, Timeout: 3, Created: now, Modified: now, ETag: newETag()}
-	if apiErr := configure(fn, f); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if fn.Runtime == "" || fn.Handler == "" {
-		x.fail(invalidArg("runtime and handler are required"))
-		return
-	}
-	if apiErr := configureFC3(fn, f); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if !f.given("code") {
-		x.fail(invalidArg("Either ossBucketName/ossObjectName or zipFile must be set"))
-		return
-	}
-	spec, apiErr := parseCode(f["code"])
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, ok := e.st.Functions[*name]; ok {
-		x.fail(errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists", *name))
+	if _, ok := e.st.Functions[fn.Name]; ok {
+		x.fail(errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists", fn.Name))
 		return
 	}
 	ref, apiErr := e.loadCodeLocked(spec)
@@ -199,7 +162,7 @@ func (e *Emulator) fc3Create(x *exchange) {
 	}
 	fn.Code = ref
 	e.startTransition(fn, true)
-	e.st.Functions[*name] = fn
+	e.st.Functions[fn.Name] = fn
 	if err := e.saveLocked(); err != nil {
 		x.internal(err)
 		return
@@ -256,30 +219,11 @@ func (e *Emulator) fc3Update(x *exchange, name string) {
 			name, map[bool]string{true: "created", false: "updated"}[fn.State == "Pending"]))
 		return
 	}
-	updated := *fn
-	updated.Config = cloneRaw(fn.Config)
-	if apiErr := configure(&updated, f); apiErr != nil {
+	updated, apiErr := e.updateLocked(x, fc3Functions, fn, f)
+	if apiErr != nil {
 		x.fail(apiErr)
 		return
 	}
-	if apiErr := configureFC3(&updated, f); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if f.given("code") {
-		spec, apiErr := parseCode(f["code"])
-		if apiErr != nil {
-			x.fail(apiErr)
-			return
-		}
-		ref, apiErr := e.loadCodeLocked(spec)
-		if apiErr != nil {
-			x.fail(apiErr)
-			return
-		}
-		updated.Code = ref
-	}
-	updated.Modified, updated.ETag = e.now(), newETag()
 	*fn = updated
 	e.startTransition(fn, false)
 	if err := e.saveLocked(); err != nil {
