@@ -303,20 +303,7 @@ func (e *Emulator) fc2ListServices(x *exchange) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var names []string
-	for n := range e.st.Services {
-		names = append(names, n)
-	}
-	start := max(q.Get("startKey"), q.Get("nextToken"))
-	names, next := page(names, q.Get("prefix"), start, limit)
-	list := []any{}
-	for _, n := range names {
-		list = append(list, e.st.Services[n].json())
-	}
-	out := map[string]any{"services": list}
-	if next != "" {
-		out["nextToken"] = next
-	}
+	out := listPage("services", e.st.Services, nil, q.Get("prefix"), max(q.Get("startKey"), q.Get("nextToken")), limit, (*service).json)
 	x.fc2Answer(http.StatusOK, "", out)
 }
 
@@ -457,19 +444,7 @@ func (e *Emulator) fc2ListFunctions(x *exchange, svcName, qualifier string) {
 		x.fail(apiErr)
 		return
 	}
-	var names []string
-	for n := range s.Functions {
-		names = append(names, n)
-	}
-	names, next := page(names, q.Get("prefix"), max(q.Get("startKey"), q.Get("nextToken")), limit)
-	list := []any{}
-	for _, n := range names {
-		list = append(list, s.Functions[n].fc2JSON())
-	}
-	out := map[string]any{"functions": list}
-	if next != "" {
-		out["nextToken"] = next
-	}
+	out := listPage("functions", s.Functions, nil, q.Get("prefix"), max(q.Get("startKey"), q.Get("nextToken")), limit, (*function).fc2JSON)
 	x.fc2Answer(http.StatusOK, "", out)
 }
 

@@ -257,27 +257,13 @@ func (e *Emulator) fc3List(x *exchange) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var names []string
-	if q.Get("fcVersion") != "v2" { // FC 2.0 functions are not listed through FC 3.0 here
-		for n, fn := range e.st.Functions {
-			if rt := q.Get("runtime"); rt != "" && fn.Runtime != rt {
-				continue
-			}
-			if d := q.Get("description"); d != "" && !strings.Contains(fn.Description, d) {
-				continue
-			}
-			names = append(names, n)
-		}
+	keep := func(fn *function) bool {
+		return q.Get("fcVersion") != "v2" && // FC 2.0 functions are not listed through FC 3.0 here
+			(q.Get("runtime") == "" || fn.Runtime == q.Get("runtime")) &&
+			strings.Contains(fn.Description, q.Get("description"))
 	}
-	names, next := page(names, q.Get("prefix"), q.Get("nextToken"), limit)
-	list := []any{}
-	for _, n := range names {
-		list = append(list, e.fc3JSON(e.st.Functions[n], false))
-	}
-	out := map[string]any{"functions": list}
-	if next != "" {
-		out["nextToken"] = next
-	}
+	out := listPage("functions", e.st.Functions, keep, q.Get("prefix"), q.Get("nextToken"), limit,
+		func(fn *function) map[string]any { return e.fc3JSON(fn, false) })
 	x.fc3Answer(http.StatusOK, out)
 }
 

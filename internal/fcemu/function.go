@@ -336,6 +336,28 @@ func page(names []string, prefix, start string, limit int) ([]string, string) {
 	return out, ""
 }
 
+// listPage is a List call's answer: the items of m that keep (nil: all) and whose names
+// start with prefix, in name order from start, at most limit, rendered under key, and
+// nextToken when more follow.
+func listPage[T any](key string, m map[string]T, keep func(T) bool, prefix, start string, limit int, render func(T) map[string]any) map[string]any {
+	var names []string
+	for n, v := range m {
+		if keep == nil || keep(v) {
+			names = append(names, n)
+		}
+	}
+	names, next := page(names, prefix, start, limit)
+	list := []any{}
+	for _, n := range names {
+		list = append(list, render(m[n]))
+	}
+	out := map[string]any{key: list}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out
+}
+
 func pageLimit(q string, def, max int) (int, *apiError) {
 	if q == "" {
 		return def, nil
