@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc64"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -87,6 +88,22 @@ type object struct {
 	Type        string            `json:"type"` // Normal or Multipart
 	Modified    time.Time         `json:"modified"`
 	Meta        map[string]string `json:"meta,omitempty"` // x-oss-meta-*
+}
+
+func newBucket(name string, created time.Time) *bucket {
+	return &bucket{Name: name, Created: created, Objects: map[string]*object{}}
+}
+
+// storeObjectLocked stores data as object o of b (its blob, size and CRC-64 taken from
+// data) and saves the state. The caller holds e.mu.
+func (e *Emulator) storeObjectLocked(b *bucket, o *object, data []byte) error {
+	id, err := e.blobs.put(data)
+	if err != nil {
+		return err
+	}
+	o.Blob, o.Size, o.CRC64 = id, int64(len(data)), crc64.Checksum(data, crcTable)
+	b.Objects[o.Key] = o
+	return e.saveLocked()
 }
 
 func newState() *state {
