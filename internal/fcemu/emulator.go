@@ -160,11 +160,13 @@ func (e *Emulator) open() error {
 
 	now := e.now()
 	if _, ok := e.st.Buckets[e.TempBucket()]; !ok {
-		e.st.Buckets[e.TempBucket()] = &bucket{Name: e.TempBucket(), Created: now, System: true, Objects: map[string]*object{}}
+		b := newBucket(e.TempBucket(), now)
+		b.System = true
+		e.st.Buckets[b.Name] = b
 	}
 	for _, name := range cfg.buckets {
 		if _, ok := e.st.Buckets[name]; !ok {
-			e.st.Buckets[name] = &bucket{Name: name, Created: now, Objects: map[string]*object{}}
+			e.st.Buckets[name] = newBucket(name, now)
 		}
 	}
 	return e.saveLocked()

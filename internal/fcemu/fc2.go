@@ -213,12 +213,9 @@ func (s *service) configure(f fields) *apiError {
 	} else if v != nil {
 		s.Description = *v
 	}
-	if v, err := f.str("role"); err != nil {
+	if v, err := f.role(); err != nil {
 		return err
 	} else if v != nil {
-		if *v != "" && !strings.HasPrefix(*v, "acs:ram::") {
-			return invalidArg("role '%s' is not a RAM role ARN (acs:ram::<account>:role/<name>)", *v)
-		}
 		s.Role = *v
 	}
 	if v, err := f.boolean("internetAccess"); err != nil {
@@ -233,12 +230,8 @@ func (s *service) configure(f fields) *apiError {
 func (e *Emulator) fc2GetService(x *exchange, name, qualifier string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.st.Services[name]
-	if !ok {
-		x.fail(serviceNotFound(name))
-		return
-	}
-	if apiErr := checkQualifier(qualifier, "service '"+name+"'"); apiErr != nil {
+	s, apiErr := e.fc2Service(name, qualifier)
+	if apiErr != nil {
 		x.fail(apiErr)
 		return
 	}
@@ -253,9 +246,9 @@ func (e *Emulator) fc2UpdateService(x *exchange, name string) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.st.Services[name]
-	if !ok {
-		x.fail(serviceNotFound(name))
+	s, apiErr := e.fc2Service(name, "")
+	if apiErr != nil {
+		x.fail(apiErr)
 		return
 	}
 	if apiErr := checkIfMatch(x.r, s.ETag); apiErr != nil {
@@ -280,9 +273,9 @@ func (e *Emulator) fc2UpdateService(x *exchange, name string) {
 func (e *Emulator) fc2DeleteService(x *exchange, name string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.st.Services[name]
-	if !ok {
-		x.fail(serviceNotFound(name))
+	s, apiErr := e.fc2Service(name, "")
+	if apiErr != nil {
+		x.fail(apiErr)
 		return
 	}
 	if apiErr := checkIfMatch(x.r, s.ETag); apiErr != nil {
@@ -310,75 +303,25 @@ func (e *Emulator) fc2ListServices(x *exchange) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var names []string
-	for n := range e.st.Services {
-		names = append(names, n)
-	}
-	start := max(q.Get("startKey"), q.Get("nextToken"))
-	names, next := page(names, q.Get("prefix"), start, limit)
-	list := []any{}
-	for _, n := range names {
-		list = append(list, e.st.Services[n].json())
-	}
-	out := map[string]any{"services": list}
-	if next != "" {
-		out["nextToken"] = next
-	}
+	out := listPage("services", e.st.Services, nil, q.Get("prefix"), max(q.Get("startKey"), q.Get("nextToken")), limit, (*service).json)
 	x.fc2Answer(http.StatusOK, "", out)
 }
 
 func (e *Emulator) fc2CreateFunction(x *exchange, svcName string) {
-	f, apiErr := parseFields(x.body)
+	fn, spec, apiErr := x.decodeCreate(fc2Functions, svcName+"/")
 	if apiErr != nil {
 		x.fail(apiErr)
 		return
 	}
-	name, apiErr := f.str("functionName")
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if name == nil {
-		name = new(string)
-	}
-	x.resource = svcName + "/" + *name
-	if apiErr := checkName("function", *name, 64); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	now := e.now()
-	fn := &function{Name: *name, ID: randomUUID(), MemorySize: 128, Timeout: 60, Created: now, Modified: now, ETag: newETag()}
-	if apiErr := configure(fn, f); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if fn.Runtime == "" || fn.Handler == "" {
-		x.fail(invalidArg("runtime and handler are required"))
-		return
-	}
-	fn.Config = f.passthrough(nil, fc2FunctionPassthrough...)
-	if !f.given("code") {
-		x.fail(invalidArg("Either ossBucketName/ossObjectName or zipFile must be set"))
-		return
-	}
-	spec, apiErr := parseCode(f["code"])
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if h := x.r.Header.Get("X-Fc-Code-Checksum"); h != "" {
-		spec.Checksum = &h
-	}
-
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.st.Services[svcName]
-	if !ok {
-		x.fail(serviceNotFound(svcName))
+	s, apiErr := e.fc2Service(svcName, "")
+	if apiErr != nil {
+		x.fail(apiErr)
 		return
 	}
-	if _, ok := s.Functions[*name]; ok {
-		x.fail(errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists in service '%s'", *name, svcName))
+	if _, ok := s.Functions[fn.Name]; ok {
+		x.fail(errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists in service '%s'", fn.Name, svcName))
 		return
 	}
 	ref, apiErr := e.loadCodeLocked(spec)
@@ -387,12 +330,18 @@ func (e *Emulator) fc2CreateFunction(x *exchange, svcName string) {
 		return
 	}
 	fn.Code = ref
-	s.Functions[*name] = fn
+	s.Functions[fn.Name] = fn
 	if err := e.saveLocked(); err != nil {
 		x.internal(err)
 		return
 	}
 	x.fc2Answer(http.StatusOK, fn.ETag, fn.fc2JSON())
+}
+
+// configureFC2 applies the FC 2.0-only function fields (stored and echoed).
+func configureFC2(fn *function, f fields) *apiError {
+	fn.Config = f.passthrough(fn.Config, fc2FunctionPassthrough...)
+	return nil
 }
 
 func (e *Emulator) fc2GetFunction(x *exchange, svcName, qualifier, name string) {
@@ -406,13 +355,22 @@ func (e *Emulator) fc2GetFunction(x *exchange, svcName, qualifier, name string) 
 	x.fc2Answer(http.StatusOK, fn.ETag, fn.fc2JSON())
 }
 
-// fc2Lookup finds a function for a read (qualifier allowed). The caller holds e.mu.
-func (e *Emulator) fc2Lookup(svcName, qualifier, name string) (*function, *apiError) {
-	s, ok := e.st.Services[svcName]
+// fc2Service finds a service (qualifier: see checkQualifier). The caller holds e.mu.
+func (e *Emulator) fc2Service(name, qualifier string) (*service, *apiError) {
+	s, ok := e.st.Services[name]
 	if !ok {
-		return nil, serviceNotFound(svcName)
+		return nil, serviceNotFound(name)
 	}
-	if apiErr := checkQualifier(qualifier, "service '"+svcName+"'"); apiErr != nil {
+	if apiErr := checkQualifier(qualifier, "service '"+name+"'"); apiErr != nil {
+		return nil, apiErr
+	}
+	return s, nil
+}
+
+// fc2Lookup finds a function (qualifier "" for changes). The caller holds e.mu.
+func (e *Emulator) fc2Lookup(svcName, qualifier, name string) (*function, *apiError) {
+	s, apiErr := e.fc2Service(svcName, qualifier)
+	if apiErr != nil {
 		return nil, apiErr
 	}
 	fn, ok := s.Functions[name]
@@ -430,44 +388,20 @@ func (e *Emulator) fc2UpdateFunction(x *exchange, svcName, name string) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.st.Services[svcName]
-	if !ok {
-		x.fail(serviceNotFound(svcName))
-		return
-	}
-	fn, ok := s.Functions[name]
-	if !ok {
-		x.fail(fc2FunctionNotFound(svcName, name))
+	fn, apiErr := e.fc2Lookup(svcName, "", name)
+	if apiErr != nil {
+		x.fail(apiErr)
 		return
 	}
 	if apiErr := checkIfMatch(x.r, fn.ETag); apiErr != nil {
 		x.fail(apiErr)
 		return
 	}
-	updated := *fn
-	updated.Config = cloneRaw(fn.Config)
-	if apiErr := configure(&updated, f); apiErr != nil {
+	updated, apiErr := e.updateLocked(x, fc2Functions, fn, f)
+	if apiErr != nil {
 		x.fail(apiErr)
 		return
 	}
-	updated.Config = f.passthrough(updated.Config, fc2FunctionPassthrough...)
-	if f.given("code") {
-		spec, apiErr := parseCode(f["code"])
-		if apiErr != nil {
-			x.fail(apiErr)
-			return
-		}
-		if h := x.r.Header.Get("X-Fc-Code-Checksum"); h != "" {
-			spec.Checksum = &h
-		}
-		ref, apiErr := e.loadCodeLocked(spec)
-		if apiErr != nil {
-			x.fail(apiErr)
-			return
-		}
-		updated.Code = ref
-	}
-	updated.Modified, updated.ETag = e.now(), newETag()
 	*fn = updated
 	if err := e.saveLocked(); err != nil {
 		x.internal(err)
@@ -479,21 +413,16 @@ func (e *Emulator) fc2UpdateFunction(x *exchange, svcName, name string) {
 func (e *Emulator) fc2DeleteFunction(x *exchange, svcName, name string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.st.Services[svcName]
-	if !ok {
-		x.fail(serviceNotFound(svcName))
-		return
-	}
-	fn, ok := s.Functions[name]
-	if !ok {
-		x.fail(fc2FunctionNotFound(svcName, name))
+	fn, apiErr := e.fc2Lookup(svcName, "", name)
+	if apiErr != nil {
+		x.fail(apiErr)
 		return
 	}
 	if apiErr := checkIfMatch(x.r, fn.ETag); apiErr != nil {
 		x.fail(apiErr)
 		return
 	}
-	delete(s.Functions, name)
+	delete(e.st.Services[svcName].Functions, name)
 	if err := e.saveLocked(); err != nil {
 		x.internal(err)
 		return
@@ -510,28 +439,12 @@ func (e *Emulator) fc2ListFunctions(x *exchange, svcName, qualifier string) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.st.Services[svcName]
-	if !ok {
-		x.fail(serviceNotFound(svcName))
-		return
-	}
-	if apiErr := checkQualifier(qualifier, "service '"+svcName+"'"); apiErr != nil {
+	s, apiErr := e.fc2Service(svcName, qualifier)
+	if apiErr != nil {
 		x.fail(apiErr)
 		return
 	}
-	var names []string
-	for n := range s.Functions {
-		names = append(names, n)
-	}
-	names, next := page(names, q.Get("prefix"), max(q.Get("startKey"), q.Get("nextToken")), limit)
-	list := []any{}
-	for _, n := range names {
-		list = append(list, s.Functions[n].fc2JSON())
-	}
-	out := map[string]any{"functions": list}
-	if next != "" {
-		out["nextToken"] = next
-	}
+	out := listPage("functions", s.Functions, nil, q.Get("prefix"), max(q.Get("startKey"), q.Get("nextToken")), limit, (*function).fc2JSON)
 	x.fc2Answer(http.StatusOK, "", out)
 }
 

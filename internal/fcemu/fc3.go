@@ -113,12 +113,9 @@ func (e *Emulator) fc3JSON(fn *function, withState bool) map[string]any {
 
 // configureFC3 applies the FC 3.0-only fields (role and the checked passthrough ones).
 func configureFC3(fn *function, f fields) *apiError {
-	if v, err := f.str("role"); err != nil {
+	if v, err := f.role(); err != nil {
 		return err
 	} else if v != nil {
-		if *v != "" && !strings.HasPrefix(*v, "acs:ram::") {
-			return invalidArg("role '%s' is not a RAM role ARN (acs:ram::<account>:role/<name>)", *v)
-		}
 		fn.Role = *v
 	}
 	if d, err := f.int32("diskSize"); err != nil {
@@ -147,52 +144,15 @@ func configureFC3(fn *function, f fields) *apiError {
 }
 
 func (e *Emulator) fc3Create(x *exchange) {
-	f, apiErr := parseFields(x.body)
+	fn, spec, apiErr := x.decodeCreate(fc3Functions, "")
 	if apiErr != nil {
 		x.fail(apiErr)
 		return
 	}
-	name, apiErr := f.str("functionName")
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if name == nil {
-		name = new(string)
-	}
-	x.resource = *name
-	if apiErr := checkName("function", *name, 64); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	now := e.now()
-	fn := &function{Name: *name, ID: randomUUID(), MemorySize: 512, Timeout: 3, Created: now, Modified: now, ETag: newETag()}
-	if apiErr := configure(fn, f); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if fn.Runtime == "" || fn.Handler == "" {
-		x.fail(invalidArg("runtime and handler are required"))
-		return
-	}
-	if apiErr := configureFC3(fn, f); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if !f.given("code") {
-		x.fail(invalidArg("Either ossBucketName/ossObjectName or zipFile must be set"))
-		return
-	}
-	spec, apiErr := parseCode(f["code"])
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, ok := e.st.Functions[*name]; ok {
-		x.fail(errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists", *name))
+	if _, ok := e.st.Functions[fn.Name]; ok {
+		x.fail(errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists", fn.Name))
 		return
 	}
 	ref, apiErr := e.loadCodeLocked(spec)
@@ -202,7 +162,7 @@ func (e *Emulator) fc3Create(x *exchange) {
 	}
 	fn.Code = ref
 	e.startTransition(fn, true)
-	e.st.Functions[*name] = fn
+	e.st.Functions[fn.Name] = fn
 	if err := e.saveLocked(); err != nil {
 		x.internal(err)
 		return
@@ -259,30 +219,11 @@ func (e *Emulator) fc3Update(x *exchange, name string) {
 			name, map[bool]string{true: "created", false: "updated"}[fn.State == "Pending"]))
 		return
 	}
-	updated := *fn
-	updated.Config = cloneRaw(fn.Config)
-	if apiErr := configure(&updated, f); apiErr != nil {
+	updated, apiErr := e.updateLocked(x, fc3Functions, fn, f)
+	if apiErr != nil {
 		x.fail(apiErr)
 		return
 	}
-	if apiErr := configureFC3(&updated, f); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if f.given("code") {
-		spec, apiErr := parseCode(f["code"])
-		if apiErr != nil {
-			x.fail(apiErr)
-			return
-		}
-		ref, apiErr := e.loadCodeLocked(spec)
-		if apiErr != nil {
-			x.fail(apiErr)
-			return
-		}
-		updated.Code = ref
-	}
-	updated.Modified, updated.ETag = e.now(), newETag()
 	*fn = updated
 	e.startTransition(fn, false)
 	if err := e.saveLocked(); err != nil {
@@ -316,27 +257,13 @@ func (e *Emulator) fc3List(x *exchange) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var names []string
-	if q.Get("fcVersion") != "v2" { // FC 2.0 functions are not listed through FC 3.0 here
-		for n, fn := range e.st.Functions {
-			if rt := q.Get("runtime"); rt != "" && fn.Runtime != rt {
-				continue
-			}
-			if d := q.Get("description"); d != "" && !strings.Contains(fn.Description, d) {
-				continue
-			}
-			names = append(names, n)
-		}
+	keep := func(fn *function) bool {
+		return q.Get("fcVersion") != "v2" && // FC 2.0 functions are not listed through FC 3.0 here
+			(q.Get("runtime") == "" || fn.Runtime == q.Get("runtime")) &&
+			strings.Contains(fn.Description, q.Get("description"))
 	}
-	names, next := page(names, q.Get("prefix"), q.Get("nextToken"), limit)
-	list := []any{}
-	for _, n := range names {
-		list = append(list, e.fc3JSON(e.st.Functions[n], false))
-	}
-	out := map[string]any{"functions": list}
-	if next != "" {
-		out["nextToken"] = next
-	}
+	out := listPage("functions", e.st.Functions, keep, q.Get("prefix"), q.Get("nextToken"), limit,
+		func(fn *function) map[string]any { return e.fc3JSON(fn, false) })
 	x.fc3Answer(http.StatusOK, out)
 }
 

@@ -31,48 +31,35 @@ func (f fields) given(key string) bool {
 	return ok && !bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
 }
 
-func (f fields) str(key string) (*string, *apiError) {
+func (f fields) str(key string) (*string, *apiError) { return field[string](f, key, "a string") }
+
+func (f fields) int32(key string) (*int32, *apiError) { return field[int32](f, key, "an integer") }
+
+func (f fields) boolean(key string) (*bool, *apiError) { return field[bool](f, key, "true or false") }
+
+// field decodes key as a T: nil when not given, InvalidArgument naming the key and what
+// it must be when it is not a T.
+func field[T any](f fields, key, must string) (*T, *apiError) {
 	if !f.given(key) {
 		return nil, nil
 	}
-	var s string
-	if err := json.Unmarshal(f[key], &s); err != nil {
-		return nil, invalidArg("%s must be a string", key)
+	var v T
+	if err := json.Unmarshal(f[key], &v); err != nil {
+		return nil, invalidArg("%s must be %s", key, must)
 	}
-	return &s, nil
+	return &v, nil
 }
 
-func (f fields) int32(key string) (*int32, *apiError) {
-	if !f.given(key) {
-		return nil, nil
+// role decodes the role field (FC 2.0 services, FC 3.0 functions): empty or a RAM role ARN.
+func (f fields) role() (*string, *apiError) {
+	v, err := f.str("role")
+	if err != nil || v == nil {
+		return v, err
 	}
-	var n int32
-	if err := json.Unmarshal(f[key], &n); err != nil {
-		return nil, invalidArg("%s must be an integer", key)
+	if *v != "" && !strings.HasPrefix(*v, "acs:ram::") {
+		return nil, invalidArg("role '%s' is not a RAM role ARN (acs:ram::<account>:role/<name>)", *v)
 	}
-	return &n, nil
-}
-
-func (f fields) float(key string) (*float64, *apiError) {
-	if !f.given(key) {
-		return nil, nil
-	}
-	var n float64
-	if err := json.Unmarshal(f[key], &n); err != nil {
-		return nil, invalidArg("%s must be a number", key)
-	}
-	return &n, nil
-}
-
-func (f fields) boolean(key string) (*bool, *apiError) {
-	if !f.given(key) {
-		return nil, nil
-	}
-	var b bool
-	if err := json.Unmarshal(f[key], &b); err != nil {
-		return nil, invalidArg("%s must be true or false", key)
-	}
-	return &b, nil
+	return v, nil
 }
 
 func (f fields) strMap(key string) (map[string]string, bool, *apiError) {
@@ -220,6 +207,95 @@ func configure(fn *function, f fields) *apiError {
 	return nil
 }
 
+// functionAPI is what differs between FC 2.0 and 3.0 function creates and updates.
+type functionAPI struct {
+	memorySize, timeout int32                             // defaults on create
+	fields              func(*function, fields) *apiError // the API's own fields, after the common ones
+	checksumHeader      bool                              // X-Fc-Code-Checksum gives the code checksum (FC 2.0)
+}
+
+var (
+	fc2Functions = functionAPI{memorySize: 128, timeout: 60, fields: configureFC2, checksumHeader: true}
+	fc3Functions = functionAPI{memorySize: 512, timeout: 3, fields: configureFC3}
+)
+
+// decodeCreate decodes a CreateFunction body: the new function, with the API's defaults
+// and the body's fields, and its code location. The call log names it after
+// resourcePrefix.
+func (x *exchange) decodeCreate(api functionAPI, resourcePrefix string) (*function, codeSpec, *apiError) {
+	f, apiErr := parseFields(x.body)
+	if apiErr != nil {
+		return nil, codeSpec{}, apiErr
+	}
+	name, apiErr := f.str("functionName")
+	if apiErr != nil {
+		return nil, codeSpec{}, apiErr
+	}
+	if name == nil {
+		name = new(string)
+	}
+	x.resource = resourcePrefix + *name
+	if apiErr := checkName("function", *name, 64); apiErr != nil {
+		return nil, codeSpec{}, apiErr
+	}
+	now := x.e.now()
+	fn := &function{Name: *name, ID: randomUUID(), MemorySize: api.memorySize, Timeout: api.timeout, Created: now, Modified: now, ETag: newETag()}
+	spec, apiErr := x.configureFunction(api, fn, f, true)
+	if apiErr != nil {
+		return nil, codeSpec{}, apiErr
+	}
+	return fn, *spec, nil
+}
+
+// updateLocked returns fn with an UpdateFunction body applied (new code loaded and
+// stored, a new ETag); fn itself is left as it was. The caller holds e.mu.
+func (e *Emulator) updateLocked(x *exchange, api functionAPI, fn *function, f fields) (function, *apiError) {
+	updated := *fn
+	updated.Config = cloneRaw(fn.Config)
+	spec, apiErr := x.configureFunction(api, &updated, f, false)
+	if apiErr != nil {
+		return function{}, apiErr
+	}
+	if spec != nil {
+		ref, apiErr := e.loadCodeLocked(*spec)
+		if apiErr != nil {
+			return function{}, apiErr
+		}
+		updated.Code = ref
+	}
+	updated.Modified, updated.ETag = e.now(), newETag()
+	return updated, nil
+}
+
+// configureFunction applies a create or update body to fn (the common fields, then the
+// API's own) and returns its code location, nil when it has none (an update keeps the
+// code). A create must give a runtime, a handler and code.
+func (x *exchange) configureFunction(api functionAPI, fn *function, f fields, create bool) (*codeSpec, *apiError) {
+	if apiErr := configure(fn, f); apiErr != nil {
+		return nil, apiErr
+	}
+	if create && (fn.Runtime == "" || fn.Handler == "") {
+		return nil, invalidArg("runtime and handler are required")
+	}
+	if apiErr := api.fields(fn, f); apiErr != nil {
+		return nil, apiErr
+	}
+	if !f.given("code") {
+		if create {
+			return nil, invalidArg("Either ossBucketName/ossObjectName or zipFile must be set")
+		}
+		return nil, nil
+	}
+	spec, apiErr := parseCode(f["code"])
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	if h := x.r.Header.Get("X-Fc-Code-Checksum"); api.checksumHeader && h != "" {
+		spec.Checksum = &h
+	}
+	return &spec, nil
+}
+
 func fcTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 func newETag() string { return randomHex(16) }
@@ -258,6 +334,28 @@ func page(names []string, prefix, start string, limit int) ([]string, string) {
 		out = append(out, n)
 	}
 	return out, ""
+}
+
+// listPage is a List call's answer: the items of m that keep (nil: all) and whose names
+// start with prefix, in name order from start, at most limit, rendered under key, and
+// nextToken when more follow.
+func listPage[T any](key string, m map[string]T, keep func(T) bool, prefix, start string, limit int, render func(T) map[string]any) map[string]any {
+	var names []string
+	for n, v := range m {
+		if keep == nil || keep(v) {
+			names = append(names, n)
+		}
+	}
+	names, next := page(names, prefix, start, limit)
+	list := []any{}
+	for _, n := range names {
+		list = append(list, render(m[n]))
+	}
+	out := map[string]any{key: list}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out
 }
 
 func pageLimit(q string, def, max int) (int, *apiError) {

@@ -107,7 +107,7 @@ func ossClient(t *testing.T, base, id, secret string, opts ...oss.ClientOption) 
 }
 
 // makeZip builds a zip of the given files (name → content), in name order.
-func makeZip(t *testing.T, files map[string]string) []byte {
+func makeZip(t testing.TB, files map[string]string) []byte {
 	t.Helper()
 	var names []string
 	for n := range files {

@@ -3,7 +3,6 @@ package fcemu
 import (
 	"encoding/json"
 	"fmt"
-	"hash/crc64"
 	"sort"
 	"time"
 )
@@ -175,16 +174,11 @@ func (e *Emulator) PutObject(bucketName, key string, data []byte) error {
 	defer e.mu.Unlock()
 	b, ok := e.st.Buckets[bucketName]
 	if !ok {
-		b = &bucket{Name: bucketName, Created: e.now(), Objects: map[string]*object{}}
+		b = newBucket(bucketName, e.now())
 		e.st.Buckets[bucketName] = b
 	}
-	id, err := e.blobs.put(data)
-	if err != nil {
-		return err
-	}
-	b.Objects[key] = &object{Key: key, Blob: id, Size: int64(len(data)), ETag: md5ETag(data), CRC64: crc64.Checksum(data, crcTable),
-		ContentType: "application/octet-stream", Type: "Normal", Modified: e.now()}
-	return e.saveLocked()
+	o := &object{Key: key, ETag: md5ETag(data), ContentType: "application/octet-stream", Type: "Normal", Modified: e.now()}
+	return e.storeObjectLocked(b, o, data)
 }
 
 // CreateBucket creates an OSS bucket in the account (no error if it exists).
@@ -195,7 +189,7 @@ func (e *Emulator) CreateBucket(name string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if _, ok := e.st.Buckets[name]; !ok {
-		e.st.Buckets[name] = &bucket{Name: name, Created: e.now(), Objects: map[string]*object{}}
+		e.st.Buckets[name] = newBucket(name, e.now())
 	}
 	return e.saveLocked()
 }

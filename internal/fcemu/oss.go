@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,7 +69,7 @@ func ossOperation(r *http.Request, bucketName, key string) Op {
 	// other reports a sub-resource the emulator does not implement.
 	other := func(allowed ...string) bool {
 		for k := range q {
-			if listParams[k] && key == "" || strings.HasPrefix(k, "response-") || contains(allowed, k) {
+			if listParams[k] && key == "" || strings.HasPrefix(k, "response-") || slices.Contains(allowed, k) {
 				continue
 			}
 			return true
@@ -189,7 +190,7 @@ func (e *Emulator) ossPutBucket(x *exchange, name string) {
 		x.fail(errf(http.StatusConflict, "BucketAlreadyExists", "The requested bucket name is not available."))
 		return
 	}
-	e.st.Buckets[name] = &bucket{Name: name, Created: e.now(), Objects: map[string]*object{}}
+	e.st.Buckets[name] = newBucket(name, e.now())
 	if err := e.saveLocked(); err != nil {
 		x.internal(err)
 		return
@@ -248,8 +249,8 @@ func (e *Emulator) ossPutObject(x *exchange, bucketName, key string) {
 		return
 	}
 	o := &object{
-		Key: key, Size: int64(len(x.body)), ETag: md5ETag(x.body), CRC64: crc64.Checksum(x.body, crcTable),
-		ContentType: contentType(x.r.Header), Type: "Normal", Modified: e.now(), Meta: objectMeta(x.r.Header),
+		Key: key, ETag: md5ETag(x.body), ContentType: contentType(x.r.Header), Type: "Normal",
+		Modified: e.now(), Meta: objectMeta(x.r.Header),
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -258,14 +259,7 @@ func (e *Emulator) ossPutObject(x *exchange, bucketName, key string) {
 		x.fail(apiErr)
 		return
 	}
-	id, err := e.blobs.put(x.body)
-	if err != nil {
-		x.internal(err)
-		return
-	}
-	o.Blob = id
-	b.Objects[key] = o
-	if err := e.saveLocked(); err != nil {
+	if err := e.storeObjectLocked(b, o, x.body); err != nil {
 		x.internal(err)
 		return
 	}
@@ -448,22 +442,14 @@ func (e *Emulator) ossComplete(x *exchange, bucketName, key string) {
 	}
 	all := md5.Sum(md5s)
 	o := &object{
-		Key: key, Size: int64(len(data)), CRC64: crc64.Checksum(data, crcTable), ContentType: up.contentType,
+		Key: key, ContentType: up.contentType, Type: "Multipart", Modified: e.now(), Meta: up.meta,
 		ETag: `"` + strings.ToUpper(hex.EncodeToString(all[:])) + "-" + strconv.Itoa(len(req.Parts)) + `"`,
-		Type: "Multipart", Modified: e.now(), Meta: up.meta,
 	}
-	id, err := e.blobs.put(data)
-	if err != nil {
+	if err := e.storeObjectLocked(b, o, data); err != nil {
 		x.internal(err)
 		return
 	}
-	o.Blob = id
-	b.Objects[key] = o
 	delete(e.uploads, up.id)
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
 	x.w.Header().Set("X-Oss-Hash-Crc64ecma", strconv.FormatUint(o.CRC64, 10))
 	x.ossXML(struct {
 		XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -86,7 +87,7 @@ func (x *exchange) authFC3() *apiError {
 	}
 	signed := strings.Split(signedList, ";")
 	for _, need := range []string{"host", "x-acs-date", "x-acs-content-sha256"} {
-		if !contains(signed, need) {
+		if !slices.Contains(signed, need) {
 			return errf(http.StatusForbidden, "SignatureNotMatch", "the signed headers must include %s", need)
 		}
 	}
@@ -112,13 +113,4 @@ func (x *exchange) authFC3() *apiError {
 	}
 	x.who = p
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc64"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -87,6 +88,22 @@ type object struct {
 	Type        string            `json:"type"` // Normal or Multipart
 	Modified    time.Time         `json:"modified"`
 	Meta        map[string]string `json:"meta,omitempty"` // x-oss-meta-*
+}
+
+func newBucket(name string, created time.Time) *bucket {
+	return &bucket{Name: name, Created: created, Objects: map[string]*object{}}
+}
+
+// storeObjectLocked stores data as object o of b (its blob, size and CRC-64 taken from
+// data) and saves the state. The caller holds e.mu.
+func (e *Emulator) storeObjectLocked(b *bucket, o *object, data []byte) error {
+	id, err := e.blobs.put(data)
+	if err != nil {
+		return err
+	}
+	o.Blob, o.Size, o.CRC64 = id, int64(len(data)), crc64.Checksum(data, crcTable)
+	b.Objects[o.Key] = o
+	return e.saveLocked()
 }
 
 func newState() *state {
@@ -187,17 +204,55 @@ func loadState(dir string) (*state, error) {
 	if err := json.Unmarshal(data, s); err != nil {
 		return nil, fmt.Errorf("read emulator state %s: %w (delete the folder to start afresh)", filepath.Join(dir, stateFile), err)
 	}
-	for _, svc := range s.Services {
+	if err := s.complete(); err != nil {
+		return nil, fmt.Errorf("read emulator state %s: %w (delete the folder to start afresh)", filepath.Join(dir, stateFile), err)
+	}
+	return s, nil
+}
+
+// complete refuses null entries (a hand-edited file) and fills the maps JSON left out.
+func (s *state) complete() error {
+	if s.Services == nil {
+		s.Services = map[string]*service{}
+	}
+	if s.Functions == nil {
+		s.Functions = map[string]*function{}
+	}
+	if s.Buckets == nil {
+		s.Buckets = map[string]*bucket{}
+	}
+	for name, svc := range s.Services {
+		if svc == nil {
+			return fmt.Errorf("service %q is null", name)
+		}
 		if svc.Functions == nil {
 			svc.Functions = map[string]*function{}
 		}
+		for fn, f := range svc.Functions {
+			if f == nil {
+				return fmt.Errorf("function %q of service %q is null", fn, name)
+			}
+		}
 	}
-	for _, b := range s.Buckets {
+	for name, fn := range s.Functions {
+		if fn == nil {
+			return fmt.Errorf("function %q is null", name)
+		}
+	}
+	for name, b := range s.Buckets {
+		if b == nil {
+			return fmt.Errorf("bucket %q is null", name)
+		}
 		if b.Objects == nil {
 			b.Objects = map[string]*object{}
 		}
+		for key, o := range b.Objects {
+			if o == nil {
+				return fmt.Errorf("object %q in bucket %q is null", key, name)
+			}
+		}
 	}
-	return s, nil
+	return nil
 }
 
 // saveLocked writes the state after a change (when persisting) and drops unreferenced

@@ -84,6 +84,27 @@ func TestStateDirCorrupt(t *testing.T) {
 	}
 }
 
+// A state file with null entries (edited by hand, or cut short by another tool) is refused
+// with the file named, not a nil dereference.
+func TestStateDirNullEntries(t *testing.T) {
+	for _, doc := range []string{
+		`{"services": {"svc": null}}`,
+		`{"services": {"svc": {"name": "svc", "functions": {"fn": null}}}}`,
+		`{"functions": {"fn": null}}`,
+		`{"buckets": {"b": null}}`,
+		`{"buckets": {"b": {"name": "b", "objects": {"k": null}}}}`,
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "state.json"), []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := New(WithStateDir(dir))
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "state.json")) || !strings.Contains(err.Error(), "delete the folder") {
+			t.Errorf("New on %s: %v", doc, err)
+		}
+	}
+}
+
 func TestHandlerWithHTTPTest(t *testing.T) {
 	e, err := New(WithAccessKey(testKeyID, testSecret))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,7 +137,7 @@ func (e *Emulator) assumeRoleWithOIDC(p url.Values) (Credentials, assumedRole, *
 		if e.cfg.oidc[i].ARN == p.Get("OIDCProviderArn") {
 			prov = &e.cfg.oidc[i]
 		}
-		roleKnown = roleKnown || contains(e.cfg.oidc[i].Roles, roleArn)
+		roleKnown = roleKnown || slices.Contains(e.cfg.oidc[i].Roles, roleArn)
 	}
 	if !roleKnown {
 		return Credentials{}, assumedRole{}, errf(http.StatusNotFound, "EntityNotExist.Role", "The role not exists: %s.", roleArn)
@@ -144,7 +145,7 @@ func (e *Emulator) assumeRoleWithOIDC(p url.Values) (Credentials, assumedRole, *
 	if prov == nil {
 		return Credentials{}, assumedRole{}, errf(http.StatusUnauthorized, "AuthenticationFail.NoPermission", "No such OIDC Provider registered.")
 	}
-	if !contains(prov.Roles, roleArn) {
+	if !slices.Contains(prov.Roles, roleArn) {
 		return Credentials{}, assumedRole{}, errf(http.StatusUnauthorized, "AuthenticationFail.NoPermission", "There is no permission: role %s does not trust provider %s.", roleArn, prov.ARN)
 	}
 	maxDur := prov.MaxSessionDuration
@@ -154,7 +155,8 @@ func (e *Emulator) assumeRoleWithOIDC(p url.Values) (Credentials, assumedRole, *
 	dur := time.Hour
 	if s := p.Get("DurationSeconds"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 900 || time.Duration(n)*time.Second > maxDur {
+		// Compared in seconds: n*time.Second overflows for large n.
+		if err != nil || n < 900 || int64(n) > int64(maxDur/time.Second) {
 			return Credentials{}, assumedRole{}, errf(http.StatusBadRequest, "InvalidParameter.DurationSeconds",
 				"The Min/Max value of DurationSeconds is 15min/%s, got %q.", maxDur, s)
 		}
@@ -252,7 +254,7 @@ func verifyOIDCToken(token string, p *OIDCProvider, now time.Time) (oidcClaims, 
 	}
 	audOK := false
 	for _, a := range claims.Audience {
-		audOK = audOK || contains(p.ClientIDs, a)
+		audOK = audOK || slices.Contains(p.ClientIDs, a)
 	}
 	if !audOK {
 		return oidcClaims{}, errf(http.StatusUnauthorized, "AuthenticationFail.OIDCToken.AudienceNotMatchError", "Invalid audience.")

@@ -132,6 +132,8 @@ func TestAssumeRoleWithOIDC(t *testing.T) {
 		{"unknown role", form(good, func(f url.Values) { f.Set("RoleArn", "acs:ram::1234567890123456:role/nobody") }), 404, "EntityNotExist.Role"},
 		{"unknown provider", form(good, func(f url.Values) { f.Set("OIDCProviderArn", "acs:ram::1234567890123456:oidc-provider/x") }), 401, "AuthenticationFail.NoPermission"},
 		{"duration too short", form(good, func(f url.Values) { f.Set("DurationSeconds", "600") }), 400, "InvalidParameter.DurationSeconds"},
+		// 9.3e9 s overflows time.Duration: it must not wrap to a short (or negative) session.
+		{"duration overflowing", form(good, func(f url.Values) { f.Set("DurationSeconds", "9300000000") }), 400, "InvalidParameter.DurationSeconds"},
 		{"no session name", form(good, func(f url.Values) { f.Del("RoleSessionName") }), 400, "MissingRoleSessionName"},
 	}
 	for _, tt := range tests {
