@@ -27,10 +27,16 @@ func (e *SyntaxError) Error() string {
 }
 
 type parser struct {
-	src  string
-	pos  int
-	kind string
+	src   string
+	pos   int
+	kind  string
+	depth int // parentheses open around the marker being parsed
 }
+
+// maxMarkerDepth bounds the nesting of parentheses in a marker: the parser, printer and
+// evaluator recurse once per level, and a line of a million "(" would otherwise
+// overflow the stack. packaging itself fails (RecursionError) near 500 levels.
+const maxMarkerDepth = 1000
 
 func (p *parser) fail(msg string, start, end int) error {
 	return &SyntaxError{Kind: p.kind, Input: p.src, Msg: msg, Start: start, End: end}
@@ -320,9 +326,14 @@ func (p *parser) parseMarkerAtom() (mitem, error) {
 	var it mitem
 	if p.peekByte('(') {
 		open := p.pos
+		if p.depth == maxMarkerDepth {
+			return it, p.fail(fmt.Sprintf("Marker nests parentheses more than %d deep", maxMarkerDepth), open, open+1)
+		}
 		p.pos++
 		p.ws()
+		p.depth++
 		l, err := p.parseMarker()
+		p.depth--
 		if err != nil {
 			return it, err
 		}
