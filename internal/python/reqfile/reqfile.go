@@ -469,8 +469,9 @@ func parseHash(value, shown string) (Hash, error) {
 	return Hash{Algorithm: algo, Digest: strings.ToLower(digest)}, nil
 }
 
-// urlUserinfo matches the credentials of a URL: scheme://user:password@.
-var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@\s]+)@`)
+// urlUserinfo matches the credentials of a URL: scheme://user:password@. They run to
+// the last "@" before the path, query or fragment (a password may hold a raw "@").
+var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#\s]*)@`)
 
 // redact masks URL credentials in s, as pip does: user:****@ or ****@.
 func redact(s string) string {
