@@ -22,9 +22,11 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
-	col := utf8.RuneCountInString(e.Input[:e.Start]) + 1
-	return fmt.Sprintf("invalid %s %q: %s (at column %d)", e.Kind, e.Input, e.Msg, col)
+	return fmt.Sprintf("invalid %s %q: %s (at column %d)", e.Kind, e.Input, e.Msg, e.Column())
 }
+
+// Column is the 1-based position of Start in characters, as messages show it.
+func (e *SyntaxError) Column() int { return utf8.RuneCountInString(e.Input[:e.Start]) + 1 }
 
 type parser struct {
 	src   string
