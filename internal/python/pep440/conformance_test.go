@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/conformance"
@@ -11,20 +12,18 @@ import (
 
 // pep440Corpus is pep440_vectors.json (pypa/packaging 26.4 tests).
 type pep440Corpus struct {
-	Valid                     []string          `json:"valid"`
-	Invalid                   []string          `json:"invalid"`
-	Normalized                [][2]string       `json:"normalized"`
-	Compare                   [][4]any          `json:"compare"`
-	SpecContainsPreTrue       [][3]any          `json:"spec_contains_pre_true"`
-	SpecInvalid               []string          `json:"spec_invalid"`
-	Arbitrary                 [][3]any          `json:"arbitrary"`
-	SpecPreDefault            [][3]any          `json:"spec_pre_default"`
-	SpecifierFilter           []filterCase      `json:"specifier_filter"`
-	SpecifierSetFilter        []filterCase      `json:"specifierset_filter"`
-	SpecifierPrereleasesAll   []prereleaseCase  `json:"specifier_prereleases_all"`
-	SpecifiersNormalizedValid []string          `json:"specifiers_normalized_valid"`
-	Fields                    map[string]string `json:"_fields"`
-	Extra                     map[string]any    `json:"-"`
+	Valid                     []string         `json:"valid"`
+	Invalid                   []string         `json:"invalid"`
+	Normalized                [][2]string      `json:"normalized"`
+	Compare                   [][4]any         `json:"compare"`
+	SpecContainsPreTrue       [][3]any         `json:"spec_contains_pre_true"`
+	SpecInvalid               []string         `json:"spec_invalid"`
+	Arbitrary                 [][3]any         `json:"arbitrary"`
+	SpecPreDefault            [][3]any         `json:"spec_pre_default"`
+	SpecifierFilter           []filterCase     `json:"specifier_filter"`
+	SpecifierSetFilter        []filterCase     `json:"specifierset_filter"`
+	SpecifierPrereleasesAll   []prereleaseCase `json:"specifier_prereleases_all"`
+	SpecifiersNormalizedValid []string         `json:"specifiers_normalized_valid"`
 }
 
 type filterCase struct {
@@ -78,10 +77,10 @@ func item(t *testing.T, raw json.RawMessage) string {
 	if err := json.Unmarshal(raw, &obj); err != nil || obj.Type != "Version" {
 		t.Fatalf("unexpected filter item %s", raw)
 	}
-	var v string
-	if _, err := fmt.Sscanf(obj.Repr, "<Version(%q)>", &v); err != nil {
-		// Sscanf's %q wants double quotes; the repr uses single ones.
-		v = obj.Repr[len("<Version('") : len(obj.Repr)-len("')>")]
+	v, okPrefix := strings.CutPrefix(obj.Repr, "<Version('")
+	v, okSuffix := strings.CutSuffix(v, "')>")
+	if !okPrefix || !okSuffix {
+		t.Fatalf("unexpected Version repr %q", obj.Repr)
 	}
 	return v
 }
