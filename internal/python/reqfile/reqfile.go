@@ -456,7 +456,7 @@ func isPinned(r pep508.Requirement) bool {
 func parseHash(value, shown string) (Hash, error) {
 	algo, digest, ok := strings.Cut(value, ":")
 	if !ok {
-		return Hash{}, fmt.Errorf("--hash %q must be a hash name followed by a value, like --hash=sha256:abcde...", shown)
+		return Hash{}, fmt.Errorf("--hash %q must be a hash name followed by a value, like --hash=sha256:<hex digest>", shown)
 	}
 	size := map[string]int{"sha256": 32, "sha384": 48, "sha512": 64}[algo]
 	if size == 0 {
