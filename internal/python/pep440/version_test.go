@@ -99,6 +99,9 @@ func TestOrderFromTheSpecification(t *testing.T) {
 	if !(Version{}).Less(MustParse("0.dev0")) || !(Version{}).IsZero() {
 		t.Error("the zero Version must sort first")
 	}
+	if r := (Version{}).Release(); r != nil {
+		t.Errorf("the zero Version has release numbers %v", r)
+	}
 }
 
 func TestVersionParts(t *testing.T) {
