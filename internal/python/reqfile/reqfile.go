@@ -111,7 +111,6 @@ type Option func(*config)
 type config struct {
 	lookupEnv func(string) (string, bool)
 	workDir   string
-	maxSize   int64
 }
 
 // WithLookupEnv sets where ${NAME} values come from (default os.LookupEnv). An unset
@@ -132,7 +131,7 @@ const maxFileSize = 8 << 20
 
 // Parse reads a requirements file and the files it includes.
 func Parse(ctx context.Context, path string, opts ...Option) (*File, error) {
-	c := config{lookupEnv: os.LookupEnv, maxSize: maxFileSize}
+	c := config{lookupEnv: os.LookupEnv}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -190,13 +189,13 @@ func (p *fileParser) parseFile(ctx context.Context, path, name string, constrain
 		return at
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, p.cfg.maxSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		at.Msg, at.Err = fmt.Sprintf("cannot read %s file %s: %v", kind, name, pathErr(err)), pathErr(err)
 		return at
 	}
-	if int64(len(data)) > p.cfg.maxSize {
-		return &Error{File: name, Msg: fmt.Sprintf("%s file is larger than %d MiB", kind, p.cfg.maxSize>>20), Hint: "is this really a requirements file?"}
+	if len(data) > maxFileSize {
+		return &Error{File: name, Msg: fmt.Sprintf("%s file is larger than %d MiB", kind, maxFileSize>>20), Hint: "is this really a requirements file?"}
 	}
 	return p.parseData(ctx, path, name, data, constraint, chain)
 }

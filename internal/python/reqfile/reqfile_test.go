@@ -338,6 +338,8 @@ func TestParseErrors(t *testing.T) {
 			`requirements.txt:1: editable requirement "${TOKEN}" (editable installs need a build; this action installs wheels only: list the package by name, or build a wheel and reference it)`},
 		{"not UTF-8", map[string]string{"requirements.txt": "six ; os_name == '\xe9'\n"},
 			`requirements.txt: the file is not valid UTF-8 (save it as UTF-8, or declare its encoding on the first line, like # -*- coding: latin-1 -*-)`},
+		{"over 8 MiB", map[string]string{"requirements.txt": "six\n" + strings.Repeat("#", 8<<20)},
+			`requirements.txt: requirements file is larger than 8 MiB (is this really a requirements file?)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
