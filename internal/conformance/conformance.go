@@ -1,5 +1,6 @@
 // Package conformance locates the shared conformance corpora (../shared/conformance
-// beside the project root) for table tests. The corpora are read in place, never copied.
+// beside the project root) for table tests, and holds the one list of cases the
+// project does not run. The corpora are read in place, never copied.
 package conformance
 
 import (
@@ -42,6 +43,22 @@ func Load(t testing.TB, name string, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("conformance: decode %s: %v", name, err)
 	}
+}
+
+// skips lists every conformance case the project does not run, keyed by
+// "file/section/case" (the corpus file without .json), with the reason. The corpora
+// ask for one such list for the whole project; it is empty: every case runs.
+var skips = map[string]string{}
+
+// Skipped reports whether the case id (like "pep440_vectors/compare/17") is listed
+// as not run, logging the reason.
+func Skipped(t testing.TB, id string) bool {
+	t.Helper()
+	if reason, ok := skips[id]; ok {
+		t.Logf("skip %s: %s", id, reason)
+		return true
+	}
+	return false
 }
 
 // moduleRoot walks up from the working directory to the folder holding go.mod.

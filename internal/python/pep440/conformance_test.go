@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/conformance"
@@ -11,20 +12,18 @@ import (
 
 // pep440Corpus is pep440_vectors.json (pypa/packaging 26.4 tests).
 type pep440Corpus struct {
-	Valid                     []string          `json:"valid"`
-	Invalid                   []string          `json:"invalid"`
-	Normalized                [][2]string       `json:"normalized"`
-	Compare                   [][4]any          `json:"compare"`
-	SpecContainsPreTrue       [][3]any          `json:"spec_contains_pre_true"`
-	SpecInvalid               []string          `json:"spec_invalid"`
-	Arbitrary                 [][3]any          `json:"arbitrary"`
-	SpecPreDefault            [][3]any          `json:"spec_pre_default"`
-	SpecifierFilter           []filterCase      `json:"specifier_filter"`
-	SpecifierSetFilter        []filterCase      `json:"specifierset_filter"`
-	SpecifierPrereleasesAll   []prereleaseCase  `json:"specifier_prereleases_all"`
-	SpecifiersNormalizedValid []string          `json:"specifiers_normalized_valid"`
-	Fields                    map[string]string `json:"_fields"`
-	Extra                     map[string]any    `json:"-"`
+	Valid                     []string         `json:"valid"`
+	Invalid                   []string         `json:"invalid"`
+	Normalized                [][2]string      `json:"normalized"`
+	Compare                   [][4]any         `json:"compare"`
+	SpecContainsPreTrue       [][3]any         `json:"spec_contains_pre_true"`
+	SpecInvalid               []string         `json:"spec_invalid"`
+	Arbitrary                 [][3]any         `json:"arbitrary"`
+	SpecPreDefault            [][3]any         `json:"spec_pre_default"`
+	SpecifierFilter           []filterCase     `json:"specifier_filter"`
+	SpecifierSetFilter        []filterCase     `json:"specifierset_filter"`
+	SpecifierPrereleasesAll   []prereleaseCase `json:"specifier_prereleases_all"`
+	SpecifiersNormalizedValid []string         `json:"specifiers_normalized_valid"`
 }
 
 type filterCase struct {
@@ -78,10 +77,10 @@ func item(t *testing.T, raw json.RawMessage) string {
 	if err := json.Unmarshal(raw, &obj); err != nil || obj.Type != "Version" {
 		t.Fatalf("unexpected filter item %s", raw)
 	}
-	var v string
-	if _, err := fmt.Sscanf(obj.Repr, "<Version(%q)>", &v); err != nil {
-		// Sscanf's %q wants double quotes; the repr uses single ones.
-		v = obj.Repr[len("<Version('") : len(obj.Repr)-len("')>")]
+	v, okPrefix := strings.CutPrefix(obj.Repr, "<Version('")
+	v, okSuffix := strings.CutSuffix(v, "')>")
+	if !okPrefix || !okSuffix {
+		t.Fatalf("unexpected Version repr %q", obj.Repr)
 	}
 	return v
 }
@@ -89,7 +88,7 @@ func item(t *testing.T, raw json.RawMessage) string {
 func TestConformanceVersions(t *testing.T) {
 	c := loadPEP440(t)
 	for i, s := range c.Valid {
-		if skipped(t, fmt.Sprintf("pep440_vectors/valid/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("pep440_vectors/valid/%d", i)) {
 			continue
 		}
 		if _, err := Parse(s); err != nil {
@@ -97,7 +96,7 @@ func TestConformanceVersions(t *testing.T) {
 		}
 	}
 	for i, s := range c.Invalid {
-		if skipped(t, fmt.Sprintf("pep440_vectors/invalid/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("pep440_vectors/invalid/%d", i)) {
 			continue
 		}
 		if v, err := Parse(s); err == nil {
@@ -105,7 +104,7 @@ func TestConformanceVersions(t *testing.T) {
 		}
 	}
 	for i, n := range c.Normalized {
-		if skipped(t, fmt.Sprintf("pep440_vectors/normalized/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("pep440_vectors/normalized/%d", i)) {
 			continue
 		}
 		v, err := Parse(n[0])
@@ -135,7 +134,7 @@ func TestConformanceCompare(t *testing.T) {
 	}
 	fails := 0
 	for i, cs := range c.Compare {
-		if skipped(t, fmt.Sprintf("pep440_vectors/compare/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("pep440_vectors/compare/%d", i)) {
 			continue
 		}
 		l, op, r, want := cs[0].(string), cs[1].(string), cs[2].(string), cs[3].(bool)
@@ -173,7 +172,7 @@ func TestConformanceSpecifiers(t *testing.T) {
 	c := loadPEP440(t)
 	membership := func(section string, cases [][3]any) {
 		for i, cs := range cases {
-			if skipped(t, fmt.Sprintf("pep440_vectors/%s/%d", section, i)) {
+			if conformance.Skipped(t, fmt.Sprintf("pep440_vectors/%s/%d", section, i)) {
 				continue
 			}
 			spec, ver, want := cs[0].(string), cs[1].(string), cs[2].(bool)
@@ -205,7 +204,7 @@ func TestConformanceSpecifiers(t *testing.T) {
 	membership("spec_pre_default", c.SpecPreDefault)
 
 	for i, spec := range c.SpecInvalid {
-		if skipped(t, fmt.Sprintf("pep440_vectors/spec_invalid/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("pep440_vectors/spec_invalid/%d", i)) {
 			continue
 		}
 		if sp, err := ParseSpecifier(spec); err == nil {
@@ -213,7 +212,7 @@ func TestConformanceSpecifiers(t *testing.T) {
 		}
 	}
 	for i, ver := range c.SpecifiersNormalizedValid {
-		if skipped(t, fmt.Sprintf("pep440_vectors/specifiers_normalized_valid/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("pep440_vectors/specifiers_normalized_valid/%d", i)) {
 			continue
 		}
 		ops := []string{"~=", "==", "!=", "<=", ">=", "<", ">"}
@@ -232,7 +231,7 @@ func TestConformancePrereleasePolicy(t *testing.T) {
 	c := loadPEP440(t)
 	filter := func(section string, cases []filterCase) {
 		for i, fc := range cases {
-			if skipped(t, fmt.Sprintf("pep440_vectors/%s/%d", section, i)) {
+			if conformance.Skipped(t, fmt.Sprintf("pep440_vectors/%s/%d", section, i)) {
 				continue
 			}
 			set, err := ParseSpecifierSet(fc.Specifier)
@@ -281,7 +280,7 @@ func TestConformancePrereleasePolicy(t *testing.T) {
 	filter("specifierset_filter", c.SpecifierSetFilter)
 
 	for i, pc := range c.SpecifierPrereleasesAll {
-		if skipped(t, fmt.Sprintf("pep440_vectors/specifier_prereleases_all/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("pep440_vectors/specifier_prereleases_all/%d", i)) {
 			continue
 		}
 		set := MustParseSpecifierSet(pc.Specifier).WithPrereleases(policy(pc.SpecPre))
@@ -320,7 +319,7 @@ func TestConformanceCanonicalizeVersion(t *testing.T) {
 		t.Fatal("utils_vectors.json: no canonicalize_version cases")
 	}
 	for i, cv := range c.CanonicalizeVersion {
-		if skipped(t, fmt.Sprintf("utils_vectors/canonicalize_version/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("utils_vectors/canonicalize_version/%d", i)) {
 			continue
 		}
 		in := item(t, cv.Version)

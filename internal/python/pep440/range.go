@@ -151,6 +151,27 @@ func (r Range) Intersect(o Range) Range {
 	return Range{iv: out}
 }
 
+// intersectAll returns the intersection of rs (every version when rs is empty). It
+// intersects in pairs, round by round: each != clause adds an interval, and folding
+// n of them in one at a time would copy O(n²) intervals (a long line of != clauses
+// in a requirements file took minutes). rs is overwritten.
+func intersectAll(rs []Range) Range {
+	if len(rs) == 0 {
+		return FullRange()
+	}
+	for len(rs) > 1 {
+		half := (len(rs) + 1) / 2
+		for i := 0; i < len(rs)/2; i++ {
+			rs[i] = rs[2*i].Intersect(rs[2*i+1])
+		}
+		if len(rs)%2 == 1 {
+			rs[half-1] = rs[len(rs)-1]
+		}
+		rs = rs[:half]
+	}
+	return rs[0]
+}
+
 // Union returns the versions in r or o (or both).
 func (r Range) Union(o Range) Range {
 	if len(r.iv) == 0 {

@@ -200,7 +200,7 @@ func (p *parts) checkDigits() bool {
 		}
 	}
 	for _, l := range p.local {
-		if !ok(l) {
+		if allDigits(l) && !ok(l) { // a segment with a letter stays a string
 			return false
 		}
 	}

@@ -212,7 +212,7 @@ type SpecifierSet struct {
 // packaging's SpecifierSet: empty items are ignored, so "" is the set of all versions.
 func ParseSpecifierSet(s string) (SpecifierSet, error) {
 	var set SpecifierSet
-	set.rng = FullRange()
+	var ranges []Range
 	for _, item := range strings.Split(s, ",") {
 		if pystr.OnlySpace(item) {
 			continue
@@ -225,9 +225,10 @@ func ParseSpecifierSet(s string) (SpecifierSet, error) {
 			return SpecifierSet{}, fmt.Errorf("%w %q: %s", ErrInvalidSpecifier, s, reason)
 		}
 		set.specs = append(set.specs, sp)
-		set.rng = set.rng.Intersect(sp.rng)
+		ranges = append(ranges, sp.rng)
 		set.arbitrary = set.arbitrary || sp.op == "==="
 	}
+	set.rng = intersectAll(ranges)
 	return set, nil
 }
 

@@ -171,8 +171,12 @@ func (v Version) Epoch() int {
 }
 
 // Release returns the release numbers as written (trailing zeros kept: 1.0 gives
-// [1 0]). A number above math.MaxInt saturates; ordering and matching stay exact.
+// [1 0]), nil for the zero Version. A number above math.MaxInt saturates; ordering
+// and matching stay exact.
 func (v Version) Release() []int {
+	if v.IsZero() {
+		return nil
+	}
 	s := v.norm
 	if i := strings.IndexByte(s, '!'); i >= 0 {
 		s = s[i+1:]

@@ -58,6 +58,13 @@ func TestParseErrors(t *testing.T) {
 	if _, err := Parse("1." + strings.Repeat("9", 4300)); err != nil {
 		t.Errorf("4300 digits: %v", err)
 	}
+	// The limit is on numbers: a local segment of digits is one, a longer word is not.
+	if _, err := Parse("1.0+" + strings.Repeat("1", 4301)); err == nil {
+		t.Error("a local number of 4301 digits was accepted")
+	}
+	if _, err := Parse("1.0+a" + strings.Repeat("1", 4301)); err != nil {
+		t.Errorf("a local word of 4302 characters: %v", err)
+	}
 }
 
 func TestOrderFromTheSpecification(t *testing.T) {
@@ -91,6 +98,9 @@ func TestOrderFromTheSpecification(t *testing.T) {
 	}
 	if !(Version{}).Less(MustParse("0.dev0")) || !(Version{}).IsZero() {
 		t.Error("the zero Version must sort first")
+	}
+	if r := (Version{}).Release(); r != nil {
+		t.Errorf("the zero Version has release numbers %v", r)
 	}
 }
 

@@ -34,7 +34,7 @@ func loadRequirements(t testing.TB) []requirementCase {
 
 func TestConformanceRequirements(t *testing.T) {
 	for i, c := range loadRequirements(t) {
-		if skipped(t, fmt.Sprintf("requirements_parse/cases/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("requirements_parse/cases/%d", i)) {
 			continue
 		}
 		r, err := ParseRequirement(c.Input)
@@ -107,7 +107,7 @@ func TestConformanceMarkers(t *testing.T) {
 	}
 	fails := 0
 	for i, cs := range c.Cases {
-		if skipped(t, fmt.Sprintf("marker_eval/cases/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("marker_eval/cases/%d", i)) {
 			continue
 		}
 		m, err := ParseMarker(cs.Marker)

@@ -8,8 +8,10 @@
 // Marker.evaluate's rules (version comparison when the other side makes a valid
 // specifier, Python string rules otherwise, substring tests for in/not in, errors
 // for ~= and === on non-versions and for unknown names). The tests run packaging's
-// requirement and marker vectors. One knowing difference: a quoted marker value with
-// a \N{NAME} escape is refused, as Go has no table of Unicode character names.
+// requirement and marker vectors. Knowing differences: a quoted marker value with
+// a \N{NAME} escape is refused, as Go has no table of Unicode character names; and
+// parentheses nested more than 1000 deep are a syntax error (packaging overflows its
+// recursion limit near 500) rather than a stack overflow.
 //
 // TargetEnv gives the environment of FC's runtimes (CPython, Linux, x86_64) for a
 // Python version; Marker.Evaluate takes it with the extra being installed.

@@ -22,15 +22,23 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
-	col := utf8.RuneCountInString(e.Input[:e.Start]) + 1
-	return fmt.Sprintf("invalid %s %q: %s (at column %d)", e.Kind, e.Input, e.Msg, col)
+	return fmt.Sprintf("invalid %s %q: %s (at column %d)", e.Kind, e.Input, e.Msg, e.Column())
 }
 
+// Column is the 1-based position of Start in characters, as messages show it.
+func (e *SyntaxError) Column() int { return utf8.RuneCountInString(e.Input[:e.Start]) + 1 }
+
 type parser struct {
-	src  string
-	pos  int
-	kind string
+	src   string
+	pos   int
+	kind  string
+	depth int // parentheses open around the marker being parsed
 }
+
+// maxMarkerDepth bounds the nesting of parentheses in a marker: the parser, printer and
+// evaluator recurse once per level, and a line of a million "(" would otherwise
+// overflow the stack. packaging itself fails (RecursionError) near 500 levels.
+const maxMarkerDepth = 1000
 
 func (p *parser) fail(msg string, start, end int) error {
 	return &SyntaxError{Kind: p.kind, Input: p.src, Msg: msg, Start: start, End: end}
@@ -320,9 +328,14 @@ func (p *parser) parseMarkerAtom() (mitem, error) {
 	var it mitem
 	if p.peekByte('(') {
 		open := p.pos
+		if p.depth == maxMarkerDepth {
+			return it, p.fail(fmt.Sprintf("Marker nests parentheses more than %d deep", maxMarkerDepth), open, open+1)
+		}
 		p.pos++
 		p.ws()
+		p.depth++
 		l, err := p.parseMarker()
+		p.depth--
 		if err != nil {
 			return it, err
 		}

@@ -7,9 +7,10 @@ import (
 	"unicode/utf8"
 )
 
-// Python string semantics that packaging's parser depends on: Unicode word
-// characters for the \b of its token regexes, str.lower() for name normalization,
-// and ast.literal_eval for quoted marker values.
+// Python string semantics that packaging's parser depends on and that only this
+// package needs (the shared ones, like str.lower(), are in package pystr): Unicode
+// word characters for the \b of its token regexes, and ast.literal_eval for quoted
+// marker values.
 
 // isWord reports whether r is a word character of Python's re module (\w): a
 // letter, a number or the underscore.

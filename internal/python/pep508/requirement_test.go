@@ -89,3 +89,31 @@ func TestParseRequirement(t *testing.T) {
 		t.Errorf("oversized version: %v, want pep440.ErrInvalidSpecifier", err)
 	}
 }
+
+func TestMarkerNestingLimit(t *testing.T) {
+	nested := func(n int) string {
+		return strings.Repeat("(", n) + `os_name == "posix"` + strings.Repeat(")", n)
+	}
+	// As deep as packaging gets before its RecursionError still parses and evaluates.
+	env, err := TargetEnv("3.12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseMarker(nested(maxMarkerDepth))
+	if err != nil {
+		t.Fatalf("%d levels: %v", maxMarkerDepth, err)
+	}
+	if ok, err := m.Evaluate(env, ""); !ok || err != nil {
+		t.Errorf("%d levels evaluate to %v, %v", maxMarkerDepth, ok, err)
+	}
+	if m.String() != `os_name == "posix"` {
+		t.Errorf("%d levels print as %.40q", maxMarkerDepth, m.String())
+	}
+	// A line of a million parentheses (a requirements file may hold 8 MiB) is an error,
+	// not a stack overflow.
+	_, err = ParseRequirement("name; " + nested(1_000_000))
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.Msg != "Marker nests parentheses more than 1000 deep" || se.Start != 6+maxMarkerDepth {
+		t.Errorf("a million parentheses: %v", err)
+	}
+}

@@ -23,7 +23,7 @@ func FuzzParse(f *testing.F) {
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		name := filepath.Join(dir, "requirements.txt")
-		p := &fileParser{cfg: config{lookupEnv: lookup, workDir: dir, maxSize: maxFileSize}, out: &File{Path: name}}
+		p := &fileParser{cfg: config{lookupEnv: lookup, workDir: dir}, out: &File{Path: name}}
 		err := p.parseData(context.Background(), name, name, data, false, []include{{abs: name, name: name}})
 		if err == nil {
 			err = p.checkHashMode()

@@ -111,7 +111,6 @@ type Option func(*config)
 type config struct {
 	lookupEnv func(string) (string, bool)
 	workDir   string
-	maxSize   int64
 }
 
 // WithLookupEnv sets where ${NAME} values come from (default os.LookupEnv). An unset
@@ -132,7 +131,7 @@ const maxFileSize = 8 << 20
 
 // Parse reads a requirements file and the files it includes.
 func Parse(ctx context.Context, path string, opts ...Option) (*File, error) {
-	c := config{lookupEnv: os.LookupEnv, maxSize: maxFileSize}
+	c := config{lookupEnv: os.LookupEnv}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -190,13 +189,13 @@ func (p *fileParser) parseFile(ctx context.Context, path, name string, constrain
 		return at
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, p.cfg.maxSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		at.Msg, at.Err = fmt.Sprintf("cannot read %s file %s: %v", kind, name, pathErr(err)), pathErr(err)
 		return at
 	}
-	if int64(len(data)) > p.cfg.maxSize {
-		return &Error{File: name, Msg: fmt.Sprintf("%s file is larger than %d MiB", kind, p.cfg.maxSize>>20), Hint: "is this really a requirements file?"}
+	if len(data) > maxFileSize {
+		return &Error{File: name, Msg: fmt.Sprintf("%s file is larger than %d MiB", kind, maxFileSize>>20), Hint: "is this really a requirements file?"}
 	}
 	return p.parseData(ctx, path, name, data, constraint, chain)
 }
@@ -456,7 +455,7 @@ func isPinned(r pep508.Requirement) bool {
 func parseHash(value, shown string) (Hash, error) {
 	algo, digest, ok := strings.Cut(value, ":")
 	if !ok {
-		return Hash{}, fmt.Errorf("--hash %q must be a hash name followed by a value, like --hash=sha256:abcde...", shown)
+		return Hash{}, fmt.Errorf("--hash %q must be a hash name followed by a value, like --hash=sha256:<hex digest>", shown)
 	}
 	size := map[string]int{"sha256": 32, "sha384": 48, "sha512": 64}[algo]
 	if size == 0 {
@@ -469,8 +468,9 @@ func parseHash(value, shown string) (Hash, error) {
 	return Hash{Algorithm: algo, Digest: strings.ToLower(digest)}, nil
 }
 
-// urlUserinfo matches the credentials of a URL: scheme://user:password@.
-var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@\s]+)@`)
+// urlUserinfo matches the credentials of a URL: scheme://user:password@. They run to
+// the last "@" before the path, query or fragment (a password may hold a raw "@").
+var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#\s]*)@`)
 
 // redact masks URL credentials in s, as pip does: user:****@ or ****@.
 func redact(s string) string {

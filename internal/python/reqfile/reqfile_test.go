@@ -338,6 +338,8 @@ func TestParseErrors(t *testing.T) {
 			`requirements.txt:1: editable requirement "${TOKEN}" (editable installs need a build; this action installs wheels only: list the package by name, or build a wheel and reference it)`},
 		{"not UTF-8", map[string]string{"requirements.txt": "six ; os_name == '\xe9'\n"},
 			`requirements.txt: the file is not valid UTF-8 (save it as UTF-8, or declare its encoding on the first line, like # -*- coding: latin-1 -*-)`},
+		{"over 8 MiB", map[string]string{"requirements.txt": "six\n" + strings.Repeat("#", 8<<20)},
+			`requirements.txt: requirements file is larger than 8 MiB (is this really a requirements file?)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -400,5 +402,16 @@ func TestInternals(t *testing.T) {
 	}
 	if got := redact("https://user:pw@h/x and https://tok@h2/y and https://h3/z"); got != "https://user:****@h/x and https://****@h2/y and https://h3/z" {
 		t.Errorf("redact = %q", got)
+	}
+	// A password with an unescaped "@": the user information runs to the last "@"
+	// before the path, as urllib and pip split it.
+	for in, want := range map[string]string{
+		"https://user:p@ss@h/x?a=b@c": "https://user:****@h/x?a=b@c",
+		"https://t@k@n@h":             "https://****@h",
+		`"https://u:a@b@h" and x`:     `"https://u:****@h" and x`,
+	} {
+		if got := redact(in); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -170,7 +170,7 @@ func syntaxMsg(err error, expanded bool) string {
 		if expanded {
 			return se.Msg
 		}
-		return fmt.Sprintf("%s (at column %d)", se.Msg, len([]rune(se.Input[:se.Start]))+1)
+		return fmt.Sprintf("%s (at column %d)", se.Msg, se.Column())
 	}
 	return err.Error()
 }

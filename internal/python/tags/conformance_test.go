@@ -18,7 +18,7 @@ func TestConformanceSupportedTags(t *testing.T) {
 		t.Fatal("tags_goldens.json: no lists")
 	}
 	for key, want := range c.Tags {
-		if skipped(t, "tags_goldens/tags/"+key) {
+		if conformance.Skipped(t, "tags_goldens/tags/"+key) {
 			continue
 		}
 		var py, gmaj, gmin int
@@ -63,7 +63,7 @@ func TestConformanceInvalidWheelNames(t *testing.T) {
 		t.Fatal("utils_vectors.json: no parse_wheel_invalid cases")
 	}
 	for i, w := range c.ParseWheelInvalid {
-		if skipped(t, fmt.Sprintf("utils_vectors/parse_wheel_invalid/%d", i)) {
+		if conformance.Skipped(t, fmt.Sprintf("utils_vectors/parse_wheel_invalid/%d", i)) {
 			continue
 		}
 		got, err := ParseWheelName(w.Filename)

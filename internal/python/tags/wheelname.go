@@ -3,7 +3,6 @@ package tags
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -25,9 +24,16 @@ type Tag struct {
 // String returns the tag as it appears in file names: "cp310-cp310-manylinux_2_17_x86_64".
 func (t Tag) String() string { return t.Interpreter + "-" + t.ABI + "-" + t.Platform }
 
+// maxTags bounds the tags one compressed tag set may expand to. The expansion is a
+// cross product, cubic in the length of the name: a few hundred characters of a file
+// name on an index page would otherwise take minutes and gigabytes. Real wheels have
+// a few dozen tags at most.
+const maxTags = 1 << 14
+
 // ParseTag expands a tag, possibly a compressed tag set such as
 // "py2.py3-none-any", into its tags (the cross product of the dotted parts, in the
-// order written, without duplicates), as packaging's parse_tag.
+// order written, without duplicates), as packaging's parse_tag. A set of more than
+// 16384 tags is refused.
 func ParseTag(s string) ([]Tag, error) {
 	fields := strings.Split(s, "-")
 	parts := make([][]string, len(fields))
@@ -47,18 +53,36 @@ func ParseTag(s string) ([]Tag, error) {
 			return nil, fmt.Errorf("tag %q has an invalid interpreter %q", s, interp)
 		}
 	}
-	out := make([]Tag, 0, len(parts[0])*len(parts[1])*len(parts[2]))
+	// Distinct lower-case parts make distinct tags, in the order of first appearance.
+	n := 1
+	for i := range parts {
+		parts[i] = distinctLower(parts[i])
+		if n *= len(parts[i]); n > maxTags {
+			return nil, fmt.Errorf("tag %q expands to more than %d tags", s, maxTags)
+		}
+	}
+	out := make([]Tag, 0, n)
 	for _, i := range parts[0] {
 		for _, a := range parts[1] {
 			for _, p := range parts[2] {
-				t := Tag{strings.ToLower(i), strings.ToLower(a), strings.ToLower(p)}
-				if !slices.Contains(out, t) {
-					out = append(out, t)
-				}
+				out = append(out, Tag{i, a, p})
 			}
 		}
 	}
 	return out, nil
+}
+
+// distinctLower returns the parts in lower case, each once, in the order written.
+func distinctLower(parts []string) []string {
+	seen := make(map[string]bool, len(parts))
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.ToLower(p); !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // isIdentifier approximates Python's str.isidentifier (XID_Start then XID_Continue).

@@ -1,7 +1,9 @@
 package tags
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -90,5 +92,32 @@ func TestParseTag(t *testing.T) {
 		if _, err := ParseTag(bad); err == nil {
 			t.Errorf("ParseTag(%q) accepted", bad)
 		}
+	}
+	// Duplicates differ in case only; the first spelling's place is kept.
+	got, err = ParseTag("py3.PY2.Py3-none.NONE-any.ANY")
+	if want := []string{"py3-none-any", "py2-none-any"}; err != nil || !slices.Equal(tagStrings(got), want) {
+		t.Errorf("got %v, %v; want %v", tagStrings(got), err, want)
+	}
+}
+
+func TestParseTagLimit(t *testing.T) {
+	dotted := func(prefix string, n int) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf("%s%d", prefix, i)
+		}
+		return strings.Join(parts, ".")
+	}
+	if got, err := ParseTag(dotted("py", maxTags) + "-none-any"); err != nil || len(got) != maxTags {
+		t.Errorf("%d tags: %d, %v", maxTags, len(got), err)
+	}
+	if _, err := ParseTag(dotted("py", maxTags+1) + "-none-any"); err == nil {
+		t.Errorf("%d tags accepted", maxTags+1)
+	}
+	// 27,000 tags from a file name of under 400 bytes, as an index page may list one.
+	name := "a-1-" + dotted("py", 30) + "-" + dotted("a", 30) + "-" + dotted("p", 30) + ".whl"
+	_, err := ParseWheelName(name)
+	if want := "expands to more than 16384 tags"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("ParseWheelName of a %d-byte name: %v, want an error saying %q", len(name), err, want)
 	}
 }
