@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // Config is every input of the action (DESIGN.md section 3), validated. Each field that
@@ -103,7 +104,7 @@ func (c Config) Secrets() []string {
 	urls := append([]string{c.IndexURL}, c.ExtraIndexURLs...)
 	urls = append(urls, c.FindLinks...)
 	for _, u := range urls {
-		for _, s := range URLSecrets(u) {
+		for _, s := range urlcred.Secrets(u) {
 			add(s)
 		}
 	}
@@ -125,11 +126,11 @@ func (c Config) String() string {
 		case f.Secret:
 			val = "***"
 		case fv.Kind() == reflect.String:
-			val = RedactURL(val)
+			val = urlcred.Redact(val)
 		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.String:
 			parts := make([]string, fv.Len())
 			for i := range parts {
-				parts[i] = RedactURL(fv.Index(i).String())
+				parts[i] = urlcred.Redact(fv.Index(i).String())
 			}
 			val = "[" + strings.Join(parts, " ") + "]"
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // Option configures Load.
@@ -111,7 +113,7 @@ func parseArgs(args []string, fields []Field) (map[string]rawValue, bool, error)
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
-			return nil, false, fmt.Errorf("unexpected argument %q: inputs are given as --name=value flags (see --help)", RedactURL(a))
+			return nil, false, fmt.Errorf("unexpected argument %q: inputs are given as --name=value flags (see --help)", urlcred.Redact(a))
 		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if name == "help" || name == "h" {

@@ -361,20 +361,3 @@ func TestHelpPrintsEveryInput(t *testing.T) {
 		}
 	}
 }
-
-func TestRedactURL(t *testing.T) {
-	tests := map[string]string{
-		"https://pypi.org/simple":                    "https://pypi.org/simple",
-		"https://user:pass@host/simple":              "https://***@host/simple",
-		"https://tok@host":                           "https://***@host",
-		"https://us@r:p@ss@host/a@b":                 "https://***@host/a@b",
-		"https://host/simple?x=a@b":                  "https://host/simple?x=a@b",
-		"not a url user:pass@host":                   "not a url user:pass@host",
-		"http://u:p ss@host/with space in user info": "http://***@host/with space in user info",
-	}
-	for in, want := range tests {
-		if got := inputs.RedactURL(in); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

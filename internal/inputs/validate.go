@@ -13,6 +13,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // FC limits (reference/fc.md sections 1.3 and 1.7).
@@ -142,7 +143,7 @@ func (v *validator) match(name string, re *regexp.Regexp, problem, fix string) s
 	if s == "" || re.MatchString(s) {
 		return s
 	}
-	v.fail(name, fix, "%q %s", RedactURL(s), problem)
+	v.fail(name, fix, "%q %s", urlcred.Redact(s), problem)
 	return ""
 }
 
@@ -392,7 +393,7 @@ func (v *validator) indexURL(name, s string) string {
 		return ""
 	}
 	if u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file" {
-		v.fail(name, "use an http, https or file URL, e.g. https://pypi.org/simple", "%q is not an index URL", RedactURL(s))
+		v.fail(name, "use an http, https or file URL, e.g. https://pypi.org/simple", "%q is not an index URL", urlcred.Redact(s))
 		return ""
 	}
 	return s
@@ -406,7 +407,7 @@ func (v *validator) findLinks(name, s string) string {
 			return ""
 		}
 		if u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file" {
-			v.fail(name, "use an http, https or file URL, or a folder in the workspace", "%q is not a find-links location", RedactURL(s))
+			v.fail(name, "use an http, https or file URL, or a folder in the workspace", "%q is not a find-links location", urlcred.Redact(s))
 			return ""
 		}
 		return s
@@ -423,11 +424,11 @@ func (v *validator) parseURL(name, s, example string) (*url.URL, bool) {
 	// url.Parse errors quote the whole URL, credentials included: never wrap them.
 	u, err := url.Parse(s)
 	if err != nil {
-		v.fail(name, "percent-encode special characters (e.g. in a password) and check the URL, like "+example, "%q is not a valid URL", RedactURL(s))
+		v.fail(name, "percent-encode special characters (e.g. in a password) and check the URL, like "+example, "%q is not a valid URL", urlcred.Redact(s))
 		return nil, false
 	}
 	if (u.Scheme == "http" || u.Scheme == "https") && u.Host == "" {
-		v.fail(name, "write the URL with its host, like "+example, "%q has no host", RedactURL(s))
+		v.fail(name, "write the URL with its host, like "+example, "%q has no host", urlcred.Redact(s))
 		return nil, false
 	}
 	return u, true
@@ -439,7 +440,7 @@ func (v *validator) endpoint(name string) string {
 		return ""
 	}
 	if !strings.Contains(s, "://") {
-		v.fail(name, "write the scheme too, e.g. https://"+s, "%q has no scheme", RedactURL(s))
+		v.fail(name, "write the scheme too, e.g. https://"+s, "%q has no scheme", urlcred.Redact(s))
 		return ""
 	}
 	u, ok := v.parseURL(name, s, "https://123456.cn-hangzhou.fc.aliyuncs.com")
@@ -447,7 +448,7 @@ func (v *validator) endpoint(name string) string {
 		return ""
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		v.fail(name, "use an http or https URL", "%q is not an http(s) endpoint", RedactURL(s))
+		v.fail(name, "use an http or https URL", "%q is not an http(s) endpoint", urlcred.Redact(s))
 		return ""
 	}
 	return strings.TrimRight(s, "/")

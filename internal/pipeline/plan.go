@@ -11,6 +11,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
 	"github.com/lithops-fc/runtime-action/internal/python/resolve"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // Plan is everything decided before a package is fetched: what to build, for which
@@ -174,7 +175,7 @@ func (p *Plan) secrets() []string {
 	}
 	var out []string
 	for _, u := range urls {
-		out = append(out, inputs.URLSecrets(u)...)
+		out = append(out, urlcred.Secrets(u)...)
 	}
 	return out
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 type sourceKind int
@@ -30,7 +32,7 @@ type source struct {
 func parseIndexSource(raw string) (*source, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("index URL %q: want an http(s) URL such as https://pypi.org/simple/", redactRawURL(raw))
+		return nil, fmt.Errorf("index URL %q: want an http(s) URL such as https://pypi.org/simple/", urlcred.Redact(raw))
 	}
 	s := &source{kind: kindIndex, user: u.User}
 	u.User, u.Fragment, u.RawFragment = nil, "", ""
@@ -51,13 +53,13 @@ func parseFindLinksSource(raw string) (*source, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil && strings.Contains(raw, "://") {
-		return nil, fmt.Errorf("find-links %q: not a valid URL", redactRawURL(raw))
+		return nil, fmt.Errorf("find-links %q: not a valid URL", urlcred.Redact(raw))
 	}
 	if err == nil && len(u.Scheme) > 1 { // "C:" is a drive, not a scheme
 		switch u.Scheme {
 		case "http", "https":
 			if u.Host == "" {
-				return nil, fmt.Errorf("find-links %q: no host", redactRawURL(raw))
+				return nil, fmt.Errorf("find-links %q: no host", urlcred.Redact(raw))
 			}
 			s := &source{kind: kindLinksPage, user: u.User}
 			u.User, u.Fragment, u.RawFragment = nil, "", ""
@@ -66,7 +68,7 @@ func parseFindLinksSource(raw string) (*source, error) {
 		case "file":
 			return localSource(u.Path)
 		default:
-			return nil, fmt.Errorf("find-links %q: unsupported scheme %q (use a folder, an HTML file or an http(s) URL)", redactRawURL(raw), u.Scheme)
+			return nil, fmt.Errorf("find-links %q: unsupported scheme %q (use a folder, an HTML file or an http(s) URL)", urlcred.Redact(raw), u.Scheme)
 		}
 	}
 	return localSource(raw)
@@ -86,30 +88,7 @@ func redactURL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
-	if u.User == nil {
-		return u.String()
-	}
-	c := *u
-	c.User = nil
-	s := c.String()
-	if i := strings.Index(s, "://"); i >= 0 {
-		return s[:i+3] + "***@" + s[i+3:]
-	}
-	return s
-}
-
-// redactRawURL redacts a URL string, even one that does not parse.
-func redactRawURL(s string) string {
-	if u, err := url.Parse(s); err == nil {
-		return redactURL(u)
-	}
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		if j := strings.LastIndex(rest, "@"); j >= 0 {
-			return s[:i+3] + "***@" + rest[j+1:]
-		}
-	}
-	return s
+	return urlcred.Redact(u.String())
 }
 
 // origin is scheme, host name and port, the unit credentials are bound to.

@@ -246,19 +246,6 @@ func TestCredentialsOfADirectURL(t *testing.T) {
 	}
 }
 
-func TestRedactURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://user:pass@host/simple/": "https://***@host/simple/",
-		"https://token@host:8443/x":      "https://***@host:8443/x",
-		"https://host/x":                 "https://host/x",
-		"https://u:p@[::1":               "https://***@[::1",
-	} {
-		if got := redactRawURL(in); got != want {
-			t.Errorf("redactRawURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestPlainHTTPCredentials(t *testing.T) {
 	netrcPath := filepath.Join(t.TempDir(), "netrc")
 	if err := os.WriteFile(netrcPath, []byte("machine internal.example login bob password hunter2\n"), 0o600); err != nil {

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // Downloaded is a file in the cache whose hashes have been checked.
@@ -79,7 +81,7 @@ func (c *Client) fetchFile(ctx context.Context, f File) (*Downloaded, error) {
 	}
 	u, err := url.Parse(f.URL)
 	if err != nil {
-		return nil, fmt.Errorf("download %s: invalid URL %s", f.Filename, redactRawURL(f.URL))
+		return nil, fmt.Errorf("download %s: invalid URL %s", f.Filename, urlcred.Redact(f.URL))
 	}
 	var d *Downloaded
 	if u.Scheme == "file" {
@@ -104,7 +106,7 @@ func (c *Client) fetchFile(ctx context.Context, f File) (*Downloaded, error) {
 			return nil, fmt.Errorf("download %s: %w", f.Filename, unwrapPermanent(err))
 		}
 	}
-	c.emit(Event{Kind: EventDownload, File: f.Filename, URL: redactRawURL(f.URL), Bytes: d.Size})
+	c.emit(Event{Kind: EventDownload, File: f.Filename, URL: urlcred.Redact(f.URL), Bytes: d.Size})
 	return d, c.runVerifier(ctx, d, f.Filename)
 }
 

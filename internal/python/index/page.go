@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // File is one distribution file listed by an index or a find-links location.
@@ -93,7 +95,7 @@ func parseHTMLPage(body []byte, base *url.URL) ([]File, error) {
 			}
 			f, skip, err := htmlFile(attrs, href, base, page)
 			if err != nil {
-				return nil, fmt.Errorf("link %d (href %q): %w", links, redactRawURL(href), err)
+				return nil, fmt.Errorf("link %d (href %q): %w", links, urlcred.Redact(href), err)
 			}
 			if !skip {
 				files = append(files, f)
@@ -102,7 +104,7 @@ func parseHTMLPage(body []byte, base *url.URL) ([]File, error) {
 			if href, ok := readAttrs(z, hasAttr)["href"]; ok {
 				u, err := parseLink(base, href)
 				if err != nil {
-					return nil, fmt.Errorf("<base href=%q>: %w", redactRawURL(href), err)
+					return nil, fmt.Errorf("<base href=%q>: %w", urlcred.Redact(href), err)
 				}
 				base = u
 			}

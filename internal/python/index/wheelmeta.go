@@ -18,6 +18,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // Metadata returns a wheel's core metadata, trying in turn: the cache (by the wheel's
@@ -57,7 +58,7 @@ func (c *Client) fetchMetadata(ctx context.Context, f File) (*Metadata, error) {
 	}
 	u, err := url.Parse(f.URL)
 	if err != nil {
-		return nil, fmt.Errorf("metadata %s: invalid URL %s", f.Filename, redactRawURL(f.URL))
+		return nil, fmt.Errorf("metadata %s: invalid URL %s", f.Filename, urlcred.Redact(f.URL))
 	}
 	var (
 		data []byte

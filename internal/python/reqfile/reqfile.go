@@ -13,6 +13,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // Pos is where an item was written: a file (as named by the user or joined from the
@@ -230,7 +231,7 @@ func (p *fileParser) parseLine(ctx context.Context, path, file string, constrain
 		if l.raw != l.text {
 			err = nil // it would quote the line with its variables expanded
 		}
-		return &Error{File: file, Line: l.num, Msg: redact(msg), Hint: hint, Err: err}
+		return &Error{File: file, Line: l.num, Msg: urlcred.RedactText(msg), Hint: hint, Err: err}
 	}
 	args, optText := splitArgsOptions(l.text)
 	words, err := shlexSplit(optText)
@@ -336,7 +337,7 @@ func (p *fileParser) parseLine(ctx context.Context, path, file string, constrain
 // being read further up the chain (a file included twice side by side is fine).
 func (p *fileParser) include(ctx context.Context, pos Pos, dir string, chain []include, o option) error {
 	if schemeRE.MatchString(o.value) {
-		return &Error{File: pos.File, Line: pos.Line, Msg: fmt.Sprintf("%s %s: remote requirements files are not supported", o.flag, redact(o.raw)), Hint: "download the file in an earlier step and name its path"}
+		return &Error{File: pos.File, Line: pos.Line, Msg: fmt.Sprintf("%s %s: remote requirements files are not supported", o.flag, urlcred.RedactText(o.raw)), Hint: "download the file in an earlier step and name its path"}
 	}
 	// The file is opened by its expanded path, and named by the path as written.
 	ref, name := o.value, o.raw
@@ -429,7 +430,7 @@ func (p *fileParser) checkHashMode() error {
 		name := r.Requirement.NormalizedName()
 		if len(r.Hashes) == 0 && !hashed[name] {
 			return &Error{File: r.File, Line: r.Line,
-				Msg:  fmt.Sprintf("%s has no --hash, but hash-checking mode is on (since %s)", redact(r.Requirement.Name), since),
+				Msg:  fmt.Sprintf("%s has no --hash, but hash-checking mode is on (since %s)", urlcred.RedactText(r.Requirement.Name), since),
 				Hint: "add --hash=sha256:<digest> for each of its files, or remove every --hash and --require-hashes"}
 		}
 		if r.Requirement.URL != "" {
@@ -437,7 +438,7 @@ func (p *fileParser) checkHashMode() error {
 		}
 		if !isPinned(r.Requirement) && !pinned[name] {
 			return &Error{File: r.File, Line: r.Line,
-				Msg:  fmt.Sprintf("%s is not pinned, but hash-checking mode is on (since %s)", redact(r.Requirement.String()), since),
+				Msg:  fmt.Sprintf("%s is not pinned, but hash-checking mode is on (since %s)", urlcred.RedactText(r.Requirement.String()), since),
 				Hint: fmt.Sprintf("pin one version with ==, like %s==<version>", r.Requirement.Name)}
 		}
 	}
@@ -466,19 +467,4 @@ func parseHash(value, shown string) (Hash, error) {
 		return Hash{}, fmt.Errorf("--hash %q: a %s digest is %d hexadecimal digits", shown, algo, 2*size)
 	}
 	return Hash{Algorithm: algo, Digest: strings.ToLower(digest)}, nil
-}
-
-// urlUserinfo matches the credentials of a URL: scheme://user:password@. They run to
-// the last "@" before the path, query or fragment (a password may hold a raw "@").
-var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#\s]*)@`)
-
-// redact masks URL credentials in s, as pip does: user:****@ or ****@.
-func redact(s string) string {
-	return urlUserinfo.ReplaceAllStringFunc(s, func(m string) string {
-		sub := urlUserinfo.FindStringSubmatch(m)
-		if user, _, ok := strings.Cut(sub[2], ":"); ok {
-			return sub[1] + user + ":****@"
-		}
-		return sub[1] + "****@"
-	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/pystr"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // Requirement lines, read as pip's parse_req_from_line: a URL, a local path or a PEP
@@ -25,7 +26,7 @@ func (p *fileParser) requirementLine(pos Pos, l logicalLine, args string, opts [
 		if l.raw != l.text {
 			err = nil // it would quote the line with its variables expanded
 		}
-		return &Error{File: pos.File, Line: pos.Line, Msg: redact(msg), Hint: hint, Err: err}
+		return &Error{File: pos.File, Line: pos.Line, Msg: urlcred.RedactText(msg), Hint: hint, Err: err}
 	}
 	var hashes []Hash
 	for _, o := range opts {

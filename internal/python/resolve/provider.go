@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // resolver is the solver's provider over a Source for one target and request.
@@ -103,7 +103,7 @@ func (r *resolver) urlRequirement(rq Requirement) (*urlReq, error) {
 	u, err := url.Parse(rq.URL)
 	if err != nil {
 		// url's errors quote the URL: keep its credentials out.
-		return nil, fmt.Errorf("%s: %s: invalid URL %s", rq.Origin, rq.Name, redact(rq.URL))
+		return nil, fmt.Errorf("%s: %s: invalid URL %s", rq.Origin, rq.Name, urlcred.RedactText(rq.URL))
 	}
 	file := index.File{Filename: path.Base(u.Path), Hashes: index.Hashes{}}
 	if alg, digest, ok := strings.Cut(u.Fragment, "="); ok {
@@ -167,13 +167,8 @@ func (r *resolver) setup(s *solver) error {
 // password in its URL masked.
 func reqText(req pep508.Requirement) string {
 	req.Marker = pep508.Marker{}
-	return redact(req.String())
+	return urlcred.RedactText(req.String())
 }
-
-var userinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@\s]*@`)
-
-// redact masks the credentials of the URLs in s.
-func redact(s string) string { return userinfo.ReplaceAllString(s, "${1}****@") }
 
 // expand turns a requirement into dependencies: one on the project, one on each of
 // its extras (pinned to the project by the extra's own dependencies).
@@ -244,7 +239,7 @@ func (r *resolver) projectFuture(name string) *future[*project] {
 
 // urlProject is the one-candidate project of a direct wheel URL.
 func (r *resolver) urlProject(name string, u *urlReq) *project {
-	pr := &project{name: name, index: redact(u.url)}
+	pr := &project{name: name, index: urlcred.RedactText(u.url)}
 	rel := &release{version: u.wheel.Version, wheels: []wheelFile{{file: u.file, name: u.wheel}}}
 	pr.releases = []*release{rel}
 	if c := r.choose(pr, rel); c != nil {
@@ -421,7 +416,7 @@ func (r *resolver) depsOf(pr *project, c *cand, m *index.Metadata, extra string)
 		name := req.NormalizedName()
 		if req.URL != "" {
 			if u := r.urls[name]; u == nil || !sameURL(u.url, req.URL) {
-				return nil, fmt.Sprintf("%s cannot be used: it requires %s from a URL (%s) the requirements do not name", subject, req.Name, redact(req.URL)), ""
+				return nil, fmt.Sprintf("%s cannot be used: it requires %s from a URL (%s) the requirements do not name", subject, req.Name, urlcred.RedactText(req.URL)), ""
 			}
 		}
 		for _, d := range r.expand(req, "") {
