@@ -78,7 +78,7 @@ func TestCancelDuringDeployAndSmoke(t *testing.T) {
 			}
 			first := a.mustRun()
 			fn := tt.tg.functionName(t, 256)
-			before, _ := live(t, v, fn)
+			before, _ := v.Function(fn)
 			meta, _ := published(t, v, first.out["runtime-key"])
 
 			// The second run deploys fc-demo 2.0.0 and is cancelled mid-way.
@@ -108,14 +108,14 @@ func TestCancelDuringDeployAndSmoke(t *testing.T) {
 			if len(r.outputs) != 0 {
 				t.Errorf("a cancelled run set outputs: %v", r.outputs)
 			}
-			after, ok := live(t, v, fn)
+			after, ok := v.Function(fn)
 			if !ok || after.CodeChecksum != before.CodeChecksum || after.Timeout != before.Timeout || after.MemorySize != before.MemorySize {
 				t.Errorf("after the cancelled run the function is %+v (exists %v), want %+v", after, ok, before)
 			}
 			if m, _ := published(t, v, first.out["runtime-key"]); string(m.raw) != string(meta.raw) {
 				t.Errorf("the published metadata changed:\n%s\nwas\n%s", m.raw, meta.raw)
 			}
-			noSmokeFunctions(t, v)
+			v.NoSmokeFunctions(t)
 			if n := len(v.Emu.Functions()); n != 1 {
 				t.Errorf("%d functions in the account, want 1", n)
 			}

@@ -25,7 +25,7 @@ func twoRuns(t *testing.T, tg target, v *deploytest.Env) (a, b *action) {
 // with timeout seconds.
 func liveIs(t *testing.T, v *deploytest.Env, tg target, r result, timeout int) {
 	t.Helper()
-	fn, ok := live(t, v, tg.functionName(t, 256))
+	fn, ok := v.Function(tg.functionName(t, 256))
 	if !ok || fn.CodeChecksum != r.out["code-checksum"] || fn.Timeout != timeout {
 		t.Errorf("live function %+v, want code %s and timeout %d", fn, r.out["code-checksum"], timeout)
 	}
@@ -33,7 +33,7 @@ func liveIs(t *testing.T, v *deploytest.Env, tg target, r result, timeout int) {
 	if !ok || m.RuntimeTimeout != timeout || !m.has("fc_demo") {
 		t.Errorf("published metadata %s, want runtime_timeout %d", m.raw, timeout)
 	}
-	noSmokeFunctions(t, v)
+	v.NoSmokeFunctions(t)
 }
 
 // TestConcurrentRunsLastWins: run A deploys and, while it verifies, run B deploys the
@@ -93,7 +93,7 @@ func TestConcurrentRunsConsistent(t *testing.T) {
 					t.Errorf("run %s failed but set outputs", name)
 				}
 			}
-			fn, _ := live(t, v, tg.functionName(t, 256))
+			fn, _ := v.Function(tg.functionName(t, 256))
 			switch {
 			case ra.code == 0 && fn.CodeChecksum == ra.out["code-checksum"]:
 				liveIs(t, v, tg, ra, 60)

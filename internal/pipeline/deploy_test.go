@@ -88,7 +88,7 @@ func TestDeploy(t *testing.T) {
 			if n := len(v.Emu.Functions()); n != 2 {
 				t.Errorf("%d functions in the account, want 2", n)
 			}
-			noSmokeFunctions(t, v)
+			v.NoSmokeFunctions(t)
 			for _, s := range []string{want[0].Name, want[1].Name, "created", "fc-demo"} {
 				if !strings.Contains(r.summary, s) {
 					t.Errorf("summary lacks %q", s)
@@ -157,7 +157,7 @@ func TestDeployThroughOSS(t *testing.T) {
 				t.Errorf("the build did not plan an OSS delivery")
 			}
 			name := tt.tg.functionName(t, 256)
-			fn, ok := live(t, v, name)
+			fn, ok := v.Function(name)
 			if !ok || fn.CodeChecksum != r.out["code-checksum"] {
 				t.Fatalf("function %s: %+v", name, fn)
 			}
@@ -195,7 +195,7 @@ func TestDeployThroughOSS(t *testing.T) {
 					t.Errorf("%d uploads to the temporary bucket, want 2: %v", temp, puts)
 				}
 			}
-			noSmokeFunctions(t, v)
+			v.NoSmokeFunctions(t)
 
 			v.Emu.ResetCalls()
 			if r2 := a.mustRun(); r2.out["deployed"] != "unchanged" || v.Uploads() != 0 {
@@ -235,7 +235,7 @@ func TestFailedSmokeLeavesPreviousRuntime(t *testing.T) {
 			if tt.existing {
 				r := a.mustRun()
 				key = r.out["runtime-key"]
-				before, _ = live(t, v, name)
+				before, _ = v.Function(name)
 				meta, _ = published(t, v, key)
 			}
 			if tt.fault {
@@ -260,8 +260,8 @@ func TestFailedSmokeLeavesPreviousRuntime(t *testing.T) {
 			if len(r.outputs) != 0 {
 				t.Errorf("a failed run set outputs: %v", r.outputs)
 			}
-			noSmokeFunctions(t, v)
-			after, ok := live(t, v, name)
+			v.NoSmokeFunctions(t)
+			after, ok := v.Function(name)
 			switch {
 			case tt.existing && (!ok || after.CodeChecksum != before.CodeChecksum || after.Timeout != before.Timeout || after.MemorySize != before.MemorySize):
 				t.Errorf("the function changed: %+v, was %+v", after, before)

@@ -263,25 +263,6 @@ func errorsOf(log string) string {
 	return strings.Join(out, "\n")
 }
 
-// live is a function as the emulator holds it.
-func live(t *testing.T, v *deploytest.Env, name string) (fcemu.FunctionInfo, bool) {
-	t.Helper()
-	if v.API == fcruntime.FC2 {
-		return v.Emu.Function(fcemu.APIFC2, deploytest.Service, name)
-	}
-	return v.Emu.Function(fcemu.APIFC3, "", name)
-}
-
-// noSmokeFunctions fails when a temporary import check function is left.
-func noSmokeFunctions(t *testing.T, v *deploytest.Env) {
-	t.Helper()
-	for _, fn := range v.Emu.Functions() {
-		if strings.HasPrefix(fn.Name, "lithops-smoke-") {
-			t.Errorf("temporary function %s was left behind", fn.Name)
-		}
-	}
-}
-
 // metaObject is the runtime metadata published for a runtime key, if any.
 type metaObject struct {
 	Preinstalls    [][]any `json:"preinstalls"`

@@ -117,16 +117,6 @@ func (f *flow) invokedChecksum(name string) string {
 	return inv.CodeChecksum
 }
 
-// noSmokeFunction fails when a temporary import check function is left.
-func noSmokeFunction(t *testing.T, v *deploytest.Env) {
-	t.Helper()
-	for _, fn := range v.Emu.Functions() {
-		if strings.HasPrefix(fn.Name, "lithops-smoke-") {
-			t.Errorf("temporary function %s was left behind", fn.Name)
-		}
-	}
-}
-
 func TestRolloutPublishes(t *testing.T) {
 	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
@@ -170,7 +160,7 @@ func TestRolloutPublishes(t *testing.T) {
 				t.Errorf("%s: preinstalls lack the runtime's appmod package", key)
 			}
 		}
-		noSmokeFunction(t, v)
+		v.NoSmokeFunctions(t)
 
 		// Again with the same inputs: nothing uploaded, every function unchanged.
 		v.Emu.ResetCalls()
@@ -240,7 +230,7 @@ func TestImportFailureRollsBack(t *testing.T) {
 				if now, _ := v.Emu.Object(deploytest.Bucket, f.metaKey(spec.Name)); string(now) != string(published) {
 					t.Errorf("the published metadata changed: %s, was %s", now, published)
 				}
-				noSmokeFunction(t, v)
+				v.NoSmokeFunctions(t)
 				deploytest.NoSecrets(t, v.Secrets(), append(v.Log.Lines(), err.Error())...)
 			})
 		}
@@ -314,7 +304,7 @@ func TestCancelledDuringSmoke(t *testing.T) {
 		if got := f.invokedChecksum(spec.Name); got != old.pkg.CodeChecksum {
 			t.Errorf("live checksum %s, want the previous %s", got, old.pkg.CodeChecksum)
 		}
-		noSmokeFunction(t, v)
+		v.NoSmokeFunctions(t)
 	})
 }
 
@@ -414,6 +404,6 @@ func TestImportCheckThroughOSS(t *testing.T) {
 		if n := v.Count(fcemu.OpDeleteObject); n != 1 {
 			t.Errorf("%d object deletions, want 1", n)
 		}
-		noSmokeFunction(t, v)
+		v.NoSmokeFunctions(t)
 	})
 }

@@ -302,6 +302,17 @@ func (v *Env) Function(name string) (fcemu.FunctionInfo, bool) {
 	return v.Emu.Function(fcemu.APIFC3, "", name)
 }
 
+// NoSmokeFunctions fails the test when a temporary import check function
+// (lithops-smoke-*, made by internal/verify) is left behind.
+func (v *Env) NoSmokeFunctions(t testing.TB) {
+	t.Helper()
+	for _, fn := range v.Emu.Functions() {
+		if strings.HasPrefix(fn.Name, "lithops-smoke-") {
+			t.Errorf("temporary function %s was left behind", fn.Name)
+		}
+	}
+}
+
 // Count returns how many recorded calls were of op.
 func (v *Env) Count(op fcemu.Op) int { return len(v.Emu.CallsOf(op)) }
 
