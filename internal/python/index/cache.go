@@ -23,7 +23,7 @@ import (
 //
 //	pages-v1/ab/<sha256 of page URL>        header line (JSON) + page body
 //	metadata-v1/ab/<sha256 of wheel>        "sha256:<hex of METADATA>\n" + METADATA
-//	wheels-v1/ab/<sha256 of wheel>/<file>   the file itself; <file>.verified once the hook passed
+//	wheels-v1/ab/<sha256 of wheel>/<file>   the file itself
 //
 // Every write goes to a temporary file in the same folder, then is renamed into place, so
 // readers (other processes too) see either nothing or a whole entry. Entries carry or are
@@ -171,15 +171,6 @@ func (d *diskCache) checkWheel(sha, filename string) (int64, bool) {
 		return 0, false
 	}
 	return n, hex.EncodeToString(h.Sum(nil)) == sha
-}
-
-func (d *diskCache) verified(sha, filename string) bool {
-	_, err := os.Stat(d.wheelPath(sha, filename) + ".verified")
-	return err == nil
-}
-
-func (d *diskCache) markVerified(sha, filename string) error {
-	return writeCache(d.wheelPath(sha, filename)+".verified", func(io.Writer) error { return nil })
 }
 
 func sha256Hex(b []byte) string {

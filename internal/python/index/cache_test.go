@@ -1,7 +1,6 @@
 package index
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 )
 
@@ -183,7 +181,7 @@ func TestCorruptCacheEntriesAreRefetched(t *testing.T) {
 	// Damage every cache entry: truncate the wheel, flip a byte in the rest.
 	os.WriteFile(d.Path, w.data[:100], 0o644)
 	filepath.WalkDir(dir, func(path string, de os.DirEntry, err error) error {
-		if de.IsDir() || path == d.Path || strings.HasSuffix(path, ".verified") {
+		if de.IsDir() || path == d.Path {
 			return nil
 		}
 		b, _ := os.ReadFile(path)
@@ -274,40 +272,6 @@ func TestHashCheckingMode(t *testing.T) {
 	}
 	if _, err := c.Download(bg, np.Files[0], []string{"sha256:" + other}); err == nil {
 		t.Errorf("an unhashed file passed a wrong --hash")
-	}
-}
-
-func TestVerifierRunsOnce(t *testing.T) {
-	fi := newFakeIndex(t)
-	w := makeWheel(t, "pkg", "1.0", nil, 10)
-	fi.add("pkg", &fakeFile{testWheel: w})
-	dir := t.TempDir()
-	var calls atomic.Int32
-	verify := func(ctx context.Context, path string) error {
-		calls.Add(1)
-		if _, err := os.Stat(path); err != nil {
-			return err
-		}
-		return nil
-	}
-	for range 2 {
-		c := newTestClient(t, WithIndexURL(fi.URL()), WithCacheDir(dir), WithVerifier(verify))
-		p, _ := c.Project(bg, "pkg")
-		if _, err := c.Download(bg, p.Files[0], nil); err != nil {
-			t.Fatal(err)
-		}
-		c.Download(bg, p.Files[0], nil)
-	}
-	if calls.Load() != 1 {
-		t.Errorf("verifier ran %d times, want once", calls.Load())
-	}
-
-	failing := newTestClient(t, WithIndexURL(fi.URL()), WithVerifier(func(context.Context, string) error {
-		return errors.New("GLIBC_2.34 needed")
-	}))
-	p, _ := failing.Project(bg, "pkg")
-	if _, err := failing.Download(bg, p.Files[0], nil); err == nil || err.Error() != "verify "+w.filename+": GLIBC_2.34 needed" {
-		t.Errorf("error %v", err)
 	}
 }
 

@@ -145,21 +145,6 @@ func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
 	})
 }
 
-// Prefetch starts fetching the pages of several projects in the background, bounded by
-// the worker count, and returns at once. Project then returns their results (or errors)
-// without waiting for the network again.
-func (c *Client) Prefetch(ctx context.Context, names ...string) {
-	for _, name := range names {
-		if !pep508.ValidName(name) {
-			continue // Project reports it
-		}
-		key := pep508.NormalizeName(name)
-		c.projects.start(ctx, key, func(ctx context.Context) (*Project, error) {
-			return c.fetchProject(ctx, key)
-		})
-	}
-}
-
 func (c *Client) fetchProject(ctx context.Context, key string) (*Project, error) {
 	p := &Project{Name: key}
 	var asked []string

@@ -7,9 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 func TestProjectJSONAndHTML(t *testing.T) {
@@ -290,48 +288,5 @@ func TestNewRejectsBadOptions(t *testing.T) {
 				t.Errorf("leaks a password: %v", err)
 			}
 		})
-	}
-}
-
-func TestPrefetch(t *testing.T) {
-	fi := newFakeIndex(t)
-	names := []string{"a", "b", "c", "d", "e"}
-	for _, n := range names {
-		fi.add(n, &fakeFile{testWheel: makeWheel(t, n, "1.0", nil, 1)})
-	}
-	var mu sync.Mutex
-	var inflight, peak int
-	arrived := make(chan struct{}, len(names))
-	release := make(chan struct{})
-	fi.intercept = func(w http.ResponseWriter, r *http.Request) bool {
-		mu.Lock()
-		inflight++
-		peak = max(peak, inflight)
-		mu.Unlock()
-		arrived <- struct{}{}
-		<-release
-		mu.Lock()
-		inflight--
-		mu.Unlock()
-		return false
-	}
-	c := newTestClient(t, WithIndexURL(fi.URL()), WithWorkers(2))
-	c.Prefetch(bg, names...)
-	<-arrived
-	<-arrived
-	// Two requests are in flight and held; give a third the chance to (wrongly) start.
-	time.Sleep(20 * time.Millisecond)
-	close(release)
-	for _, n := range names {
-		p, err := c.Project(bg, n)
-		if err != nil || len(p.Files) != 1 {
-			t.Fatalf("%s: %v %v", n, p, err)
-		}
-		if got := fi.count("/simple/" + n + "/"); got != 1 {
-			t.Errorf("%s fetched %d times, want once", n, got)
-		}
-	}
-	if peak > 2 {
-		t.Errorf("%d requests in flight, want at most 2 workers", peak)
 	}
 }

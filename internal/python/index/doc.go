@@ -7,7 +7,6 @@
 //	c, err := index.New(index.WithIndexURL(u), index.WithExtraIndexURLs(extra...),
 //		index.WithFindLinks(links...), index.WithCacheDir(dir), index.WithNetrc(index.DefaultNetrcPath()),
 //		index.WithProgress(func(e index.Event) { log(e.String()) }))
-//	c.Prefetch(ctx, "numpy", "pandas")         // warm pages in the background
 //	p, err := c.Project(ctx, "numpy")           // *NotFoundError when no source has it
 //	md, err := c.Metadata(ctx, p.Files[i])      // Requires-Dist, Requires-Python, ...
 //	d, err := c.Download(ctx, p.Files[i], hashes) // verified file in the cache

@@ -26,7 +26,7 @@ type Downloaded struct {
 // digests are checked against the index's hashes and, when requiredHashes (pip's --hash
 // values, "sha256:<hex>") are given, it must match one of them: a mismatch is a
 // *HashMismatchError. A file the index gives no hash for is hashed and stored by its
-// sha256. A newly cached file then goes through the WithVerifier check once.
+// sha256.
 func (c *Client) Download(ctx context.Context, f File, requiredHashes []string) (*Downloaded, error) {
 	if !validFilename(f.Filename) {
 		return nil, fmt.Errorf("download: invalid file name %q", f.Filename)
@@ -77,7 +77,7 @@ func (c *Client) fetchFile(ctx context.Context, f File) (*Downloaded, error) {
 	if size, ok := c.cache.checkWheel(sha, f.Filename); ok {
 		d := &Downloaded{Path: c.cache.wheelPath(sha, f.Filename), SHA256: sha, Size: size}
 		c.emit(Event{Kind: EventDownload, File: f.Filename, Cached: true})
-		return d, c.runVerifier(ctx, d, f.Filename)
+		return d, nil
 	}
 	u, err := url.Parse(f.URL)
 	if err != nil {
@@ -107,7 +107,7 @@ func (c *Client) fetchFile(ctx context.Context, f File) (*Downloaded, error) {
 		}
 	}
 	c.emit(Event{Kind: EventDownload, File: f.Filename, URL: urlcred.Redact(f.URL), Bytes: d.Size})
-	return d, c.runVerifier(ctx, d, f.Filename)
+	return d, nil
 }
 
 // store streams r into the cache, hashing on the way; the file appears under its sha256
@@ -148,17 +148,6 @@ func (c *Client) store(r io.Reader, f File, index Hashes) (*Downloaded, error) {
 		return nil, &permanentError{fmt.Errorf("cache: %w", err)}
 	}
 	return &Downloaded{Path: final, SHA256: sum, Size: n}, nil
-}
-
-// runVerifier runs the WithVerifier hook once per cached file; success is remembered.
-func (c *Client) runVerifier(ctx context.Context, d *Downloaded, filename string) error {
-	if c.cfg.verifier == nil || c.cache.verified(d.SHA256, filename) {
-		return nil
-	}
-	if err := c.cfg.verifier(ctx, d.Path); err != nil {
-		return fmt.Errorf("verify %s: %w", filename, err)
-	}
-	return c.cache.markVerified(d.SHA256, filename)
 }
 
 // unwrapPermanent drops the retry marker so callers can match the error type directly.

@@ -5,8 +5,8 @@ import (
 	"sync"
 )
 
-// memo runs one computation per key and shares its result with every caller, so that a
-// prefetch and a later request for the same page do the work once. A computation ended by
+// memo runs one computation per key and shares its result with every caller, so that
+// concurrent requests for the same page do the work once. A computation ended by
 // its own context's cancellation is forgotten, so the next caller starts afresh.
 type memo[V any] struct {
 	mu sync.Mutex

@@ -223,27 +223,6 @@ func TestMetadataOfSdistRefused(t *testing.T) {
 	}
 }
 
-func TestPrefetchMetadata(t *testing.T) {
-	fi := newFakeIndex(t)
-	var files []*fakeFile
-	for _, v := range []string{"1.0", "1.1", "1.2"} {
-		files = append(files, &fakeFile{testWheel: makeWheel(t, "pkg", v, nil, 10)})
-	}
-	fi.add("pkg", files...)
-	c := newTestClient(t, WithIndexURL(fi.URL()))
-	p, _ := c.Project(bg, "pkg")
-	c.PrefetchMetadata(bg, append(p.Files, File{Filename: "pkg-1.0.tar.gz"})...) // the sdist is skipped
-	for i, f := range p.Files {
-		md, err := c.Metadata(bg, f)
-		if err != nil || md.Version.String() != []string{"1.0", "1.1", "1.2"}[i] {
-			t.Fatalf("%s: %v %v", f.Filename, md, err)
-		}
-		if n := fi.count("/files/" + f.Filename + ".metadata"); n != 1 {
-			t.Errorf("%s: %d metadata requests, want 1", f.Filename, n)
-		}
-	}
-}
-
 func TestParseContentRange(t *testing.T) {
 	tests := []struct {
 		in                 string

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"context"
 	"net/http"
 	"time"
 )
@@ -31,7 +30,6 @@ type config struct {
 	netrcPath    string
 	retry        Retry
 	timeout      time.Duration
-	verifier     func(ctx context.Context, path string) error
 	progress     func(Event)
 	maxPageBytes int64
 	maxFileBytes int64
@@ -89,12 +87,6 @@ func WithRetry(r Retry) Option { return func(c *config) { c.retry = r } }
 // each read of its body, so a stalled connection fails while a slow download goes on.
 // The default is 60 seconds.
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
-
-// WithVerifier sets a check run once on each newly cached wheel after its hashes matched.
-// Its success is remembered in the cache.
-func WithVerifier(verify func(ctx context.Context, path string) error) Option {
-	return func(c *config) { c.verifier = verify }
-}
 
 // WithProgress sets a callback told about every page, metadata file and download fetched
 // and every retry. It is called from several goroutines at once.

@@ -35,19 +35,6 @@ func (c *Client) Metadata(ctx context.Context, f File) (*Metadata, error) {
 	})
 }
 
-// PrefetchMetadata starts fetching the metadata of several wheels in the background and
-// returns at once; Metadata then returns their results.
-func (c *Client) PrefetchMetadata(ctx context.Context, files ...File) {
-	for _, f := range files {
-		if distKind(f.Filename) != "wheel" {
-			continue
-		}
-		c.metadata.start(ctx, f.URL, func(ctx context.Context) (*Metadata, error) {
-			return c.fetchMetadata(ctx, f)
-		})
-	}
-}
-
 func (c *Client) fetchMetadata(ctx context.Context, f File) (*Metadata, error) {
 	sha := f.Hashes["sha256"]
 	if data, ok := c.cache.readMetadata(sha); ok {
