@@ -1,46 +1,57 @@
-// Package urlcred finds the credentials written in URLs (scheme://user:password@host/...)
-// and hides them: one URL for messages (Redact), every URL in a text (RedactText), and
-// the values the runner must mask (Secrets). Every package that shows a URL a user or an
+// Package urlcred finds the credentials written in URLs (scheme://user:password@host/...,
+// //user@host, signed query parameters) and hides them: one URL for messages (Redact),
+// every URL in a text (RedactText), the values the runner must mask (Secrets), and
+// untrusted text quoted in a message (Quote). Every package that shows a URL a user or an
 // index wrote goes through it, so a fix to what counts as credentials lands everywhere.
 //
-// All three work on the raw text, so strings url.Parse rejects (whose parse errors would
-// quote the credentials) are covered too. The user information runs from "://" to the
-// last "@" before the path, query or fragment, as Go's, urllib's and pip's parsers read
-// it: a password may hold a raw "@".
+// All of them work on the raw text, so strings url.Parse rejects (whose parse errors
+// would quote the credentials) are covered too. The user information runs from "//" to
+// the last "@" of the authority, as Go's, urllib's and pip's parsers read it (a password
+// may hold a raw "@"). When a later "@" follows and the authority holds a password, or
+// ends in something that is not a host name with a dot and a numeric port, that later
+// "@" is taken as the end instead: real tokens hold "/", "#", "?" and "+", which end the
+// authority early in a parser, and hiding too much is the safe mistake.
 package urlcred
 
 import (
+	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Redact replaces the user information of a URL-like string with "***"
-// ("https://***@host/simple"). Strings without "://" and "@" before the path are
-// returned unchanged.
+// ("https://***@host/simple"), and the values of signed-URL query parameters
+// (Signature, security tokens, x-oss-* ...) with "***". A string without "//" is read
+// as a URL without its scheme ("user:token@host/simple"). Strings without user
+// information are returned unchanged.
 func Redact(s string) string {
-	start, end, ok := userinfo(s)
-	if !ok {
-		return s
+	// Query values first: one may hold an "@" that the user information would run to.
+	s = redactQuery(s)
+	if start, end, ok := userinfo(s, urlStart(s), urlStart(s) == 0); ok {
+		s = s[:start] + "***" + s[end:]
 	}
-	return s[:start] + "***" + s[end:]
+	return s
 }
 
 // Secrets returns what of a URL-like string's user information must be masked: the raw
 // user information, the user and the password, each also percent-decoded. Index tokens
-// are often the user name alone ("https://TOKEN@host"), so the user is a secret too.
+// are often the user name alone ("https://TOKEN@host"), so the user is a secret too;
+// and so are the values of signed-URL query parameters.
 func Secrets(s string) []string {
-	start, end, ok := userinfo(s)
-	if !ok {
-		return nil
+	var parts []string
+	if start, end, ok := userinfo(s, urlStart(s), urlStart(s) == 0); ok {
+		info := s[start:end]
+		parts = append(parts, info)
+		user, pass, hasPass := strings.Cut(info, ":")
+		parts = append(parts, user)
+		if hasPass {
+			parts = append(parts, pass)
+		}
 	}
-	info := s[start:end]
-	parts := []string{info}
-	user, pass, hasPass := strings.Cut(info, ":")
-	parts = append(parts, user)
-	if hasPass {
-		parts = append(parts, pass)
-	}
+	parts = append(parts, queryValues(s)...)
 	var out []string
 	seen := map[string]bool{}
 	for _, p := range parts {
@@ -54,20 +65,99 @@ func Secrets(s string) []string {
 	return out
 }
 
-// textUserinfo matches the user information of each URL in a text; unlike a lone URL,
-// a URL in a text ends at white space.
-var textUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#\s]*)@`)
-
-// RedactText masks the credentials of every URL in s as pip does: user:****@ when a
-// password follows the user, else ****@.
+// RedactText masks the credentials of every URL in s: ****@ for the user information
+// (all of it: a user name may be a token), and *** for the values of signed query
+// parameters. A URL starts at "scheme://", or at a "//" that begins a word, and ends at
+// white space or a quote; it need not parse. Fragments of net/url errors that quote part
+// of a URL's authority (invalid port ":pass" after host) lose the quoted part.
 func RedactText(s string) string {
-	return textUserinfo.ReplaceAllStringFunc(s, func(m string) string {
-		sub := textUserinfo.FindStringSubmatch(m)
-		if user, _, ok := strings.Cut(sub[2], ":"); ok {
-			return sub[1] + user + ":****@"
+	if !strings.Contains(s, "//") {
+		return scrubURLErrors(s)
+	}
+	var b strings.Builder
+	last := 0
+	// A word with many "scheme://" in it is read from each of them in turn, up to
+	// maxStarts times; after that, all of it up to its last "@" is hidden, which bounds
+	// the work on hostile text.
+	const maxStarts = 8
+	wordEnd, starts := -1, 0
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], "//")
+		if j < 0 {
+			break
 		}
-		return sub[1] + "****@"
-	})
+		j += i
+		start, ok := tokenStart(s, j)
+		if !ok || start < last {
+			i = j + 2
+			continue
+		}
+		if j >= wordEnd {
+			wordEnd, starts = tokenEnd(s, j+2), 0
+		}
+		end := wordEnd
+		starts++
+		red := s[start:end]
+		if starts > maxStarts {
+			red = redactQuery(red)
+			if at := strings.LastIndexByte(red, '@'); at > j+2-start {
+				red = red[:j+2-start] + "****" + red[at:]
+			}
+			b.WriteString(s[last:start])
+			b.WriteString(red)
+			last, i = end, end
+			continue
+		}
+		red = redactToken(red, j-start)
+		if red == s[start:end] {
+			i = j + 2 // a URL may still start inside it: ///x://u:p@h
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(red)
+		last, i = end, end
+	}
+	if last == 0 {
+		return scrubURLErrors(s)
+	}
+	b.WriteString(s[last:])
+	return scrubURLErrors(b.String())
+}
+
+// redactToken masks one URL found in a text; slashes is where its "//" is.
+func redactToken(tok string, slashes int) string {
+	tok = redactQuery(tok) // first, as in Redact
+	if start, end, ok := userinfo(tok, slashes+2, false); ok {
+		tok = tok[:start] + "****" + tok[end:]
+	}
+	return tok
+}
+
+// MaxQuote is how much of a piece of untrusted text Quote shows.
+const MaxQuote = 200
+
+// Quote quotes untrusted text for a message (a requirement, a value, a path): its URL
+// credentials masked, and cut after MaxQuote bytes with a count of what was cut, so
+// that no input can make a message long.
+func Quote(s string) string {
+	s = RedactText(s)
+	if len(s) <= MaxQuote {
+		return strconv.Quote(s)
+	}
+	cut := Cut(s, MaxQuote)
+	return strconv.Quote(cut) + " (" + strconv.Itoa(len(s)-len(cut)) + " more bytes not shown)"
+}
+
+// Cut returns the longest prefix of s of at most n bytes that ends on a character
+// boundary.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func unescape(s string) string {
@@ -77,21 +167,235 @@ func unescape(s string) string {
 	return s
 }
 
-// userinfo finds the user information of a URL-like string: s[start:end] lies between
-// "://" and the last "@" before the path, query or fragment.
-func userinfo(s string) (start, end int, ok bool) {
-	scheme := strings.Index(s, "://")
-	if scheme < 0 {
-		return 0, 0, false
+// urlStart is where the authority of a lone URL-like string begins: after a leading
+// "scheme://" or "//", else at 0 (a URL written without its scheme).
+func urlStart(s string) int {
+	if strings.HasPrefix(s, "//") {
+		return 2
 	}
-	start = scheme + 3
-	rest := s[start:]
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
+	if i := strings.Index(s, "://"); i > 0 && isAlpha(s[0]) && strings.IndexFunc(s[:i], func(r rune) bool { return r > 0x7f || !isSchemeChar(byte(r)) }) < 0 {
+		return i + 3
 	}
-	at := strings.LastIndex(rest, "@")
+	return 0
+}
+
+// userinfo finds the user information of a URL-like string whose authority starts at
+// from: s[start:end] runs to the last "@" of the authority, or to the last "@" of the
+// whole string when the authority could be a token cut short (see the package
+// comment). schemeless says that s is a URL written without "//", where only a ":"
+// before the first "/" can say so.
+func userinfo(s string, from int, schemeless bool) (start, end int, ok bool) {
+	rest := s[from:]
+	at := strings.LastIndexByte(rest, '@')
 	if at < 0 {
 		return 0, 0, false
 	}
-	return start, start + at, true
+	auth := rest
+	if i := strings.IndexAny(rest, "/?#\\"); i >= 0 {
+		auth = rest[:i]
+	}
+	authAt := strings.LastIndexByte(auth, '@')
+	plain := func(host string) bool {
+		if schemeless {
+			return !strings.Contains(host, ":")
+		}
+		if host == "" { // file:///path@x has no authority; "//@#..." is no URL
+			return len(auth) == len(rest) || rest[len(auth)] == '/'
+		}
+		return plainHost(host)
+	}
+	switch {
+	case authAt == at:
+		return from, from + at, true
+	case authAt >= 0 && !strings.Contains(auth[:authAt], ":") && authAt+1 < len(auth) && plain(auth[authAt+1:]):
+		return from, from + authAt, true // user@host/path@ref
+	case authAt < 0 && plain(auth):
+		return 0, 0, false // an "@" in the path, query or fragment of host.example/...
+	}
+	return from, from + at, true
+}
+
+// plainHost reports whether the end of an authority reads as a host and port, and not
+// as a token cut short by "/", "#" or "?": a name with a dot, localhost or an IP
+// literal, and a numeric port if any.
+func plainHost(h string) bool {
+	if strings.HasPrefix(h, "[") { // an IPv6 literal, and maybe a port
+		i := strings.IndexByte(h, ']')
+		return i > 0 && net.ParseIP(h[1:i]) != nil && (i == len(h)-1 || h[i+1] == ':' && strings.Trim(h[i+2:], "0123456789") == "")
+	}
+	if host, port, err := net.SplitHostPort(h); err == nil {
+		if port == "" || strings.Trim(port, "0123456789") != "" {
+			return false
+		}
+		h = host
+	} else if strings.Contains(h, ":") {
+		return false
+	}
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	labels := strings.Split(strings.TrimSuffix(h, "."), ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenStart reports whether the "//" at j begins a URL in a text, and where the URL
+// starts: at its scheme, or at the "//" itself when a word starts there.
+func tokenStart(s string, j int) (int, bool) {
+	if j > 0 && s[j-1] == ':' {
+		k := j - 1
+		for k > 0 && isSchemeChar(s[k-1]) {
+			k--
+		}
+		for k < j-1 && !isAlpha(s[k]) { // a scheme starts with a letter
+			k++
+		}
+		if k < j-1 {
+			return k, true
+		}
+		return 0, false
+	}
+	if j == 0 || strings.IndexByte(" \t\r\n\"'`<>=([{,;|", s[j-1]) >= 0 {
+		return j, true
+	}
+	return 0, false
+}
+
+// tokenEnd is where a URL that continues at i ends in a text: at white space, a quote,
+// an angle bracket or a backtick.
+func tokenEnd(s string, i int) int {
+	if k := strings.IndexAny(s[i:], " \t\r\n\"'`<>"); k >= 0 {
+		return i + k
+	}
+	return len(s)
+}
+
+func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func isSchemeChar(c byte) bool {
+	return isAlpha(c) || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'
+}
+
+// sensitiveParam reports whether a query parameter of a signed URL carries a credential
+// (OSS, FC and STS signatures and tokens, and the common ones of other clouds).
+func sensitiveParam(name string) bool {
+	n := strings.ToLower(name)
+	if n == "" {
+		return false
+	}
+	for _, prefix := range []string{"x-oss-", "x-fc-", "x-acs-", "x-amz-", "x-goog-"} {
+		if strings.HasPrefix(n, prefix) {
+			return true
+		}
+	}
+	switch n {
+	case "sig", "key", "auth", "ossaccesskeyid", "accesskeyid", "access_key_id", "sv", "se", "sp", "st", "sr", "skoid", "sktid":
+		return true
+	}
+	for _, part := range []string{"signature", "token", "credential", "secret", "password", "passwd", "accesskey", "access_key", "apikey", "api_key"} {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactQuery masks the values of sensitive query parameters in a URL-like string:
+// every name=value after its first "?", separated by "&" or by another "?" (a URL in
+// a parameter), up to a "#". A masked value runs to the next "&".
+func redactQuery(s string) string {
+	q := strings.IndexByte(s, '?')
+	if q < 0 {
+		return s
+	}
+	end := len(s)
+	if h := strings.IndexByte(s[q:], '#'); h >= 0 {
+		end = q + h
+	}
+	var b strings.Builder
+	changed := false
+	i := q + 1
+	for i <= end {
+		k := strings.IndexAny(s[i:end], "&?")
+		next := end
+		if k >= 0 {
+			next = i + k
+		}
+		name, _, ok := strings.Cut(s[i:next], "=")
+		sensitive := ok && sensitiveParam(unescape(name))
+		if sensitive {
+			// The value runs to the next "&": a "?" may be part of it.
+			if k := strings.IndexByte(s[next:end], '&'); k >= 0 {
+				next += k
+			} else {
+				next = end
+			}
+		}
+		if sensitive && next > i+len(name)+1 {
+			if !changed {
+				b.WriteString(s[:i])
+				changed = true
+			}
+			b.WriteString(name + "=***")
+		} else if changed {
+			b.WriteString(s[i:next])
+		}
+		if next < end && changed {
+			b.WriteByte(s[next])
+		}
+		i = next + 1
+	}
+	if !changed {
+		return s
+	}
+	b.WriteString(s[end:])
+	return b.String()
+}
+
+// queryValues are the values of the sensitive query parameters of a URL-like string,
+// read as redactQuery reads them.
+func queryValues(s string) []string {
+	q := strings.IndexByte(s, '?')
+	if q < 0 {
+		return nil
+	}
+	rest := s[q+1:]
+	if h := strings.IndexByte(rest, '#'); h >= 0 {
+		rest = rest[:h]
+	}
+	var out []string
+	for _, p := range strings.Split(rest, "&") {
+		// A "?" inside a part starts another parameter, unless the part's value is a
+		// sensitive one (then it is all of it).
+		for p != "" {
+			name, value, ok := strings.Cut(p, "=")
+			if ok && sensitiveParam(unescape(name)) {
+				if value != "" {
+					out = append(out, value)
+				}
+				break
+			}
+			_, p, _ = strings.Cut(p, "?")
+		}
+	}
+	return out
+}
+
+// urlErrorRE matches the parts of net/url errors that quote a piece of a URL's
+// authority, which may be part of a password: `invalid port ":pa" after host`,
+// `invalid URL escape "%zz"`, `invalid character "x" in host name`.
+var urlErrorRE = regexp.MustCompile(`(invalid port|invalid URL escape|invalid character) "(?:[^"\\]|\\.)*"`)
+
+func scrubURLErrors(s string) string {
+	if !strings.Contains(s, "invalid ") {
+		return s
+	}
+	return urlErrorRE.ReplaceAllString(s, `$1 (not shown)`)
 }

@@ -1,6 +1,7 @@
 package urlcred
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -8,17 +9,35 @@ import (
 
 func TestRedact(t *testing.T) {
 	tests := map[string]string{
-		"https://pypi.org/simple":                    "https://pypi.org/simple",
-		"https://user:pass@host/simple":              "https://***@host/simple",
-		"https://tok@host":                           "https://***@host",
-		"https://us@r:p@ss@host/a@b":                 "https://***@host/a@b",
-		"https://host/simple?x=a@b":                  "https://host/simple?x=a@b",
-		"not a url user:pass@host":                   "not a url user:pass@host",
-		"http://u:p ss@host/with space in user info": "http://***@host/with space in user info",
-		"https://user:pass@host/simple/":             "https://***@host/simple/",
-		"https://token@host:8443/x":                  "https://***@host:8443/x",
-		"https://host/x":                             "https://host/x",
-		"https://u:p@[::1":                           "https://***@[::1",
+		"https://pypi.org/simple":                                 "https://pypi.org/simple",
+		"https://user:pass@host.example/simple":                   "https://***@host.example/simple",
+		"https://tok@host.example":                                "https://***@host.example",
+		// A password and a later "@": hiding too much is the safe mistake.
+		"https://us@r:p@ss@host.example/a@b":                      "https://***@b",
+		"https://pypi.example.com/simple?x=a@b":                   "https://pypi.example.com/simple?x=a@b",
+		"not a url user:pass@host":                                "***@host",
+		"http://u:p ss@host.example/with space in user info":      "http://***@host.example/with space in user info",
+		"https://user:pass@host.example/simple/":                  "https://***@host.example/simple/",
+		"https://token@host.example:8443/x":                       "https://***@host.example:8443/x",
+		"https://host.example/x":                                  "https://host.example/x",
+		"https://u:p@[::1":                                        "https://***@[::1",
+		"file:///home/me/wheels@2/x.whl":                          "file:///home/me/wheels@2/x.whl",
+		"git+https://user@github.com/o/r.git@v1.0":                "git+https://***@github.com/o/r.git@v1.0",
+		"https://localhost:8080/a@b":                              "https://localhost:8080/a@b",
+		"https://127.0.0.1:8080/a@b":                              "https://127.0.0.1:8080/a@b",
+		"folder/with@sign":                                        "folder/with@sign",
+		"user:pa/ss@host.example/simple":                          "***@host.example/simple",
+		"//user:pw@host.example/simple":                           "//***@host.example/simple",
+		"https://b.oss.example/x.whl?OSSAccessKeyId=AK&Expires=9": "https://b.oss.example/x.whl?OSSAccessKeyId=***&Expires=9",
+		// Tokens with the characters that end an authority early: the user information
+		// runs to the last "@".
+		"https://__token__:pypi-AgEI/abc+def@host.example/simple": "https://***@host.example/simple",
+		"https://__token__:abc#def@host.example/simple":           "https://***@host.example/simple",
+		"https://__token__:abc?def@host.example/simple":           "https://***@host.example/simple",
+		"https://ab/cd@host.example/simple":                       "https://***@host.example/simple",
+		"https://user:1234/5678@host.example/simple":              "https://***@host.example/simple",
+		"https://u:p@ss.x/y@host.example/simple":                  "https://***@host.example/simple",
+		"https://u:pa/ss@h/x.whl":                                 "https://***@h/x.whl",
 	}
 	for in, want := range tests {
 		if got := Redact(in); got != want {
@@ -29,18 +48,25 @@ func TestRedact(t *testing.T) {
 
 func TestRedactText(t *testing.T) {
 	tests := map[string]string{
-		"https://user:pw@h/x and https://tok@h2/y and https://h3/z": "https://user:****@h/x and https://****@h2/y and https://h3/z",
+		"https://user:pw@h.example/x and https://tok@h2.example/y and https://h3/z": "https://****@h.example/x and https://****@h2.example/y and https://h3/z",
 		// A password with an unescaped "@": the user information runs to the last "@"
 		// before the path, as urllib and pip split it.
-		"https://user:p@ss@h/x?a=b@c":                      "https://user:****@h/x?a=b@c",
-		"https://t@k@n@h":                                  "https://****@h",
-		`"https://u:a@b@h" and x`:                          `"https://u:****@h" and x`,
+		"https://user:p@ss@h.example/x":                    "https://****@h.example/x",
+		"https://user:p@ss@h.example/x?a=b@c":              "https://****@c",
+		"https://t@k@n@h.example":                          "https://****@h.example",
+		`"https://u:a@b@h.example" and x`:                  `"https://****@h.example" and x`,
 		"six @ git+ssh://git@github.com/benjaminp/six.git": "six @ git+ssh://****@github.com/benjaminp/six.git",
 		"no URL here, a@b":                                 "no URL here, a@b",
+		`parse "https://u:pa/ss@host.example/x": invalid port ":pa" after host`:  `parse "https://****@host.example/x": invalid port (not shown) after host`,
+		`<base href="//u:s3cret@mirror.example/x/">`:                             `<base href="//****@mirror.example/x/">`,
+		"a//b@c and x//y":                                                        "a//b@c and x//y",
+		"GET https://b.example/x?Signature=abc%2Bdef&x-oss-security-token=T&n=1": "GET https://b.example/x?Signature=***&x-oss-security-token=***&n=1",
+		"pkg @ https://user:pa/ss@host.example/x.whl ; python_version>'3'":       "pkg @ https://****@host.example/x.whl ; python_version>'3'",
+		"1://u:p@h.example":                                                      "1://u:p@h.example",
 	}
 	for in, want := range tests {
 		if got := RedactText(in); got != want {
-			t.Errorf("RedactText(%q) = %q, want %q", in, got, want)
+			t.Errorf("RedactText(%q)\n got %q\nwant %q", in, got, want)
 		}
 	}
 }
@@ -51,15 +77,112 @@ func TestSecrets(t *testing.T) {
 		want []string
 	}{
 		{"https://pypi.org/simple/", nil},
-		{"https://TOKEN@host/simple/", []string{"TOKEN"}},
-		{"https://ci:s3cret@host/simple/", []string{"ci:s3cret", "ci", "s3cret"}},
-		{"https://ci:p%40ss@host/", []string{"ci:p%40ss", "ci:p@ss", "ci", "p%40ss", "p@ss"}},
-		{"https://host/a@b", nil},
+		{"https://TOKEN@host.example/simple/", []string{"TOKEN"}},
+		{"https://ci:s3cret@host.example/simple/", []string{"ci:s3cret", "ci", "s3cret"}},
+		{"https://ci:p%40ss@host.example/", []string{"ci:p%40ss", "ci:p@ss", "ci", "p%40ss", "p@ss"}},
+		{"https://host.example/a@b", nil},
 		{"folder/with@sign", nil},
+		{"https://__token__:ab/c+d@host.example/simple", []string{"__token__:ab/c+d", "__token__", "ab/c+d"}},
+		{"https://b.example/x.whl?Expires=1&Signature=SIG", []string{"SIG"}},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, Secrets(tt.in)); diff != "" {
 			t.Errorf("Secrets(%q) (-want +got):\n%s", tt.in, diff)
 		}
+	}
+}
+
+func TestQuote(t *testing.T) {
+	if got := Quote("six>=1"); got != `"six>=1"` {
+		t.Errorf("Quote short = %s", got)
+	}
+	long := strings.Repeat("é", 300) // 600 bytes
+	got := Quote(long)
+	if len(got) > MaxQuote+60 || !strings.HasSuffix(got, "(400 more bytes not shown)") {
+		t.Errorf("Quote long = %s", got)
+	}
+	if got := Quote("https://u:secret@h.example/x"); strings.Contains(got, "secret") {
+		t.Errorf("Quote shows the password: %s", got)
+	}
+}
+
+// FuzzRedactText plants a secret in the user information or a signed query parameter
+// of a URL inside random text: it never survives RedactText, and the text around the
+// URL survives unchanged.
+func FuzzRedactText(f *testing.F) {
+	f.Add("before ", "https", "user", "pa/ss#x", "host.example", "/simple", " after")
+	f.Add("", "", "", "a+b?c", "h", "", "")
+	f.Add(`<base href="`, "", "__token__", "x@y", "mirror", "/x/", `">`)
+	f.Add(`parse "`, "git+https", "u", ":p@", "[::1]:80", "/x@y", `": invalid port`)
+	const secret = "SeKr3t"
+	f.Fuzz(func(t *testing.T, before, scheme, user, pass, host, path, after string) {
+		// A user information starting with "/" is a path: file:///home/x@y.
+		if strings.HasPrefix(user, "/") || strings.ContainsAny(before+after, secret) || strings.ContainsAny(scheme+user+pass+host+path, " \t\r\n\"'`<>") || strings.Contains(user+host+path, secret) {
+			t.Skip()
+		}
+		prefix := "//"
+		if scheme != "" {
+			if !isAlpha(scheme[0]) || strings.Trim(scheme, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-") != "" {
+				t.Skip()
+			}
+			prefix = scheme + "://"
+		}
+		if before != "" && strings.IndexByte(" \t\r\n\"'`<>=([{,;|", before[len(before)-1]) < 0 && scheme == "" {
+			before += " "
+		}
+		var urls []string
+		for _, ui := range []string{user + ":" + pass + secret + pass, user + secret + pass} {
+			// The one reading left open: user information that starts like a whole
+			// authority without a password ("a.b/...", "x@a.b#..."); a token does not.
+			head := ui
+			if i := strings.IndexAny(ui, "/?#\\"); i >= 0 {
+				head = ui[:i]
+			}
+			at := strings.LastIndexByte(head, '@')
+			if !strings.Contains(head[:max(at, 0)], ":") && at+1 < len(head) && plainHost(head[at+1:]) {
+				continue
+			}
+			urls = append(urls, prefix+ui+"@"+host+path)
+		}
+		if !strings.ContainsAny(pass+host+path, "#&") { // else the value is not a query value
+			urls = append(urls, prefix+host+path+"?a=1&Signature="+pass+secret+"&x-oss-security-token="+secret)
+		}
+		for _, u := range urls {
+			if strings.Contains(RedactText(before+u+after), secret) {
+				t.Fatalf("RedactText(%q) shows the secret: %q", before+u+after, RedactText(before+u+after))
+			}
+			if strings.Contains(Redact(u), secret) {
+				t.Fatalf("Redact(%q) shows the secret: %q", u, Redact(u))
+			}
+		}
+	})
+}
+
+// TestRedactTextBounded: a word made of many URL starts is read a bounded number of
+// times (this takes hours when each start rereads the word), and its user information
+// is still hidden.
+func TestRedactTextBounded(t *testing.T) {
+	s := strings.Repeat("x://", 200000) + "u:SeKr3t@h.example"
+	if got := RedactText(s); strings.Contains(got, "SeKr3t") {
+		t.Errorf("the secret survives")
+	}
+}
+
+func TestRedactQuery(t *testing.T) {
+	tests := map[string]string{
+		"https://h.example/x":                         "https://h.example/x",
+		"https://h.example/x?a=1&Signature=S#frag":    "https://h.example/x?a=1&Signature=***#frag",
+		"https://h.example/x?next=https://o/?token=T": "https://h.example/x?next=https://o/?token=***",
+		"https://h.example/x?token=&a":                "https://h.example/x?token=&a",
+		"https://h.example/x?a&&token=T&":             "https://h.example/x?a&&token=***&",
+	}
+	for in, want := range tests {
+		if got := redactQuery(in); got != want {
+			t.Errorf("redactQuery(%q) = %q, want %q", in, got, want)
+		}
+	}
+	s := strings.Repeat("x://a.example/", 100000) + "?Signature=SeKr3t"
+	if got := RedactText(s); strings.Contains(got, "SeKr3t") {
+		t.Errorf("the signature survives a word of many URLs")
 	}
 }
