@@ -9,9 +9,9 @@ import (
 
 func TestRedact(t *testing.T) {
 	tests := map[string]string{
-		"https://pypi.org/simple":                                 "https://pypi.org/simple",
-		"https://user:pass@host.example/simple":                   "https://***@host.example/simple",
-		"https://tok@host.example":                                "https://***@host.example",
+		"https://pypi.org/simple":               "https://pypi.org/simple",
+		"https://user:pass@host.example/simple": "https://***@host.example/simple",
+		"https://tok@host.example":              "https://***@host.example",
 		// A password and a later "@": hiding too much is the safe mistake.
 		"https://us@r:p@ss@host.example/a@b":                      "https://***@b",
 		"https://pypi.example.com/simple?x=a@b":                   "https://pypi.example.com/simple?x=a@b",
@@ -51,12 +51,12 @@ func TestRedactText(t *testing.T) {
 		"https://user:pw@h.example/x and https://tok@h2.example/y and https://h3/z": "https://****@h.example/x and https://****@h2.example/y and https://h3/z",
 		// A password with an unescaped "@": the user information runs to the last "@"
 		// before the path, as urllib and pip split it.
-		"https://user:p@ss@h.example/x":                    "https://****@h.example/x",
-		"https://user:p@ss@h.example/x?a=b@c":              "https://****@c",
-		"https://t@k@n@h.example":                          "https://****@h.example",
-		`"https://u:a@b@h.example" and x`:                  `"https://****@h.example" and x`,
-		"six @ git+ssh://git@github.com/benjaminp/six.git": "six @ git+ssh://****@github.com/benjaminp/six.git",
-		"no URL here, a@b":                                 "no URL here, a@b",
+		"https://user:p@ss@h.example/x":                                          "https://****@h.example/x",
+		"https://user:p@ss@h.example/x?a=b@c":                                    "https://****@c",
+		"https://t@k@n@h.example":                                                "https://****@h.example",
+		`"https://u:a@b@h.example" and x`:                                        `"https://****@h.example" and x`,
+		"six @ git+ssh://git@github.com/benjaminp/six.git":                       "six @ git+ssh://****@github.com/benjaminp/six.git",
+		"no URL here, a@b":                                                       "no URL here, a@b",
 		`parse "https://u:pa/ss@host.example/x": invalid port ":pa" after host`:  `parse "https://****@host.example/x": invalid port (not shown) after host`,
 		`<base href="//u:s3cret@mirror.example/x/">`:                             `<base href="//****@mirror.example/x/">`,
 		"a//b@c and x//y":                                                        "a//b@c and x//y",
