@@ -104,7 +104,8 @@ var outputNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 // SetOutputs writes every output to $GITHUB_OUTPUT, each value in a heredoc whose random
 // delimiter does not occur in it, so no value can end its heredoc early and set other
 // outputs. Without GITHUB_OUTPUT (a run outside Actions) the outputs are printed instead.
-// A value holding a masked secret is refused: nothing is written.
+// A value the sanitizer would change (a masked secret, URL credentials, a signed query
+// value) is refused: nothing is written.
 func (r *Reporter) SetOutputs(o Outputs) error {
 	vals, err := o.values()
 	if err != nil {
@@ -172,6 +173,15 @@ func (r *Reporter) printOutputs(vals [][2]string) error {
 		}
 		fmt.Fprintf(&b, "  %s=%s\n", nv[0], v)
 	}
-	// Printf prints it inert if a value holds something the runner reads as a command.
-	return r.Printf("%s", b.String())
+	// Inert when a value holds something the runner reads as a command; words are not
+	// cut: the values are the action's own (a long functions list is no hostile input).
+	text := b.String()
+	if looksLikeCommand(text) {
+		token, err := r.token(text)
+		if err != nil {
+			return err
+		}
+		text = "::stop-commands::" + token + "\n" + text + "::" + token + "::\n"
+	}
+	return r.out.writeLines(text)
 }

@@ -162,7 +162,7 @@ func TestMaskComesFirstAndRedacts(t *testing.T) {
 	if diff := cmp.Diff(want, log.String()); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
-	if got := r.Redact("a multi\nline-secret b"); got != "a *** b" {
+	if got := r.Sanitize("a multi\nline-secret b"); got != "a *** b" {
 		t.Errorf("Redact = %q", got)
 	}
 }
@@ -277,7 +277,7 @@ func TestAddSummary(t *testing.T) {
 	}
 	got, _ := os.ReadFile(sum)
 	want := "## Runtime \\*my\\_rt\\*\n\n" +
-		"index https://u:***@host &lt;b&gt;\n\n" +
+		"index https://****@host &lt;b&gt;\n\n" +
 		"| package | wheel | size |\n| --- | --- | ---: |\n" +
 		"| a\\|b | `a\\|b-1.0-py3-none-any.whl` | 10 |\n" +
 		"| x<br>y | `` `tick` `` |  |\n" +

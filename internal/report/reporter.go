@@ -16,8 +16,10 @@ import (
 )
 
 // Reporter is what the action prints and writes for the workflow: masks, log lines, stage
-// groups, annotations, untrusted text, outputs and the job summary. Everything printed
-// goes through a redacting writer that hides every masked secret.
+// groups, annotations, untrusted text, outputs and the job summary. It is the only way
+// text reaches the runner, and all of it goes through one sanitizer (see Sanitize):
+// masked secrets, URL credentials (parsed or not), signed-URL query values, and cuts of
+// overlong words and lines.
 type Reporter struct {
 	out    *redactor
 	gha    *githubactions.Action
@@ -82,11 +84,12 @@ func (r *Reporter) Mask(secrets ...string) error {
 	return nil
 }
 
-// Redact returns s with every masked secret replaced by ***, for text that leaves the
-// Reporter some other way (error files, artifacts).
-func (r *Reporter) Redact(s string) string { return r.out.redact(s) }
+// Sanitize returns s as the Reporter prints it: masked secrets replaced by ***, then
+// package Sanitize (URL credentials, signed query values, cuts). For text that leaves
+// some other way (error files, artifacts).
+func (r *Reporter) Sanitize(s string) string { return r.out.sanitize(s) }
 
-// Writer is the redacting log writer, for streaming trusted output (it must not carry
+// Writer is the sanitizing log writer, for streaming trusted output (it must not carry
 // workflow commands from elsewhere; use Untrusted for that).
 func (r *Reporter) Writer() io.Writer { return r.out }
 
@@ -180,9 +183,11 @@ type Annotation struct {
 	Title, Message string
 }
 
-// Annotate prints a; properties and message are escaped, so a message cannot break out
-// of its command.
+// Annotate prints a; properties and message are sanitized, then escaped, so a message
+// cannot break out of its command (sanitized first: escaping would hide a secret
+// holding "%" from the mask, and a URL's "://" from the redaction).
 func (r *Reporter) Annotate(a Annotation) {
+	a.File, a.Title, a.Message = r.out.sanitize(a.File), r.out.sanitize(a.Title), r.out.sanitize(a.Message)
 	props := map[string]string{}
 	set := func(k, v string) {
 		if v != "" {
@@ -222,6 +227,7 @@ type StageTime struct {
 // Stage runs fn inside a ::group:: named name and then prints how long it took. Stages
 // inside a stage print no group of their own (the runner does not nest groups).
 func (r *Reporter) Stage(name string, fn func() error) error {
+	name = r.out.sanitize(name) // before the group command escapes it
 	r.mu.Lock()
 	outer := r.depth == 0
 	r.depth++

@@ -10,7 +10,8 @@ import (
 // whole, so AddSummary truncates instead).
 const MaxSummaryBytes = 1 << 20
 
-// AddSummary appends markdown to $GITHUB_STEP_SUMMARY, with masked secrets replaced. What
+// AddSummary appends markdown to $GITHUB_STEP_SUMMARY, with masked secrets and URL
+// credentials replaced (nothing is cut: the summary is the action's own text). What
 // would take the step's summary past MaxSummaryBytes is cut at a line end, with a note.
 // Without GITHUB_STEP_SUMMARY (outside Actions) it does nothing.
 func (r *Reporter) AddSummary(markdown string) error {
