@@ -23,9 +23,19 @@ func WithUsageOutput(w io.Writer) Option { return func(l *loader) { l.usage = w 
 // (default: the process's working directory).
 func WithWorkingDir(dir string) Option { return func(l *loader) { l.wd = dir } }
 
+// WithEnviron gives the whole environment (os.Environ()), so that INPUT_* variables that
+// are no input are found: a near miss of an input (dry_run for dry-run) is an error, any
+// other one a warning (see WithWarn). Without it, only known inputs are read.
+func WithEnviron(env []string) Option { return func(l *loader) { l.environ = env } }
+
+// WithWarn sets where warnings go (default: nowhere).
+func WithWarn(warn func(msg string)) Option { return func(l *loader) { l.warn = warn } }
+
 type loader struct {
-	usage io.Writer
-	wd    string
+	usage   io.Writer
+	wd      string
+	environ []string
+	warn    func(string)
 }
 
 // rawValue is one input as given, before validation.
@@ -39,7 +49,7 @@ type rawValue struct {
 // validates them all into one Config. Every problem is reported, joined; each is an
 // *Error (see Errors). --help prints the usage and returns ErrHelp.
 func Load(args []string, getenv func(string) string, opts ...Option) (Config, error) {
-	l := loader{usage: os.Stdout}
+	l := loader{usage: os.Stdout, warn: func(string) {}}
 	for _, o := range opts {
 		o(&l)
 	}
@@ -75,7 +85,70 @@ func Load(args []string, getenv func(string) string, opts ...Option) (Config, er
 			return Config{}, fmt.Errorf("inputs: working directory: %w", err)
 		}
 	}
-	return validate(raw, ws)
+	cfg, err := validate(raw, ws)
+	if unknown := unknownInputs(l.environ, fields, l.warn); len(unknown) > 0 {
+		// Reported with the other problems: a dry_run the step ignores could deploy.
+		return Config{}, errors.Join(append(unknown, err)...)
+	}
+	return cfg, err
+}
+
+// unknownInputs checks the INPUT_* variables of environ against the inputs. The runner
+// names them INPUT_ + the with: key upper-cased, spaces as _, hyphens kept; with
+// `uses: docker://...` it passes every key through unchecked, so a near miss of an input
+// would be silently ignored: it is an error naming the input meant. Other unknown ones
+// are warned about.
+func unknownInputs(environ []string, fields []Field, warn func(string)) []error {
+	known := map[string]bool{}
+	for _, f := range fields {
+		if !f.FlagOnly {
+			known["INPUT_"+strings.ToUpper(f.Name)] = true
+		}
+	}
+	var errs []error
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		key, ok := strings.CutPrefix(name, "INPUT_")
+		if !ok || known[name] {
+			continue
+		}
+		written := strings.ToLower(key) // the runner upper-cased it: its case is lost
+		shown := urlcred.Quote(written)
+		if f, ok := nearMiss(written, fields); ok {
+			e := &Error{Input: f.Name, Problem: fmt.Sprintf("the with: key %s (%s) is not an input of this action; the step would ignore it", shown, short(name))}
+			if f.FlagOnly {
+				e.Fix = fmt.Sprintf("--%s is a command-line flag, not an action input: remove the key", f.Name)
+			} else {
+				e.Fix = fmt.Sprintf("did you mean %s? rename the key (inputs are spelled with hyphens, as in action.yml)", f.Name)
+			}
+			errs = append(errs, e)
+			continue
+		}
+		warn(fmt.Sprintf("the with: key %s (%s) is not an input of this action and is ignored; see action.yml for the inputs", shown, short(name)))
+	}
+	return errs
+}
+
+// nearMiss returns the input a with: key was probably meant to be: the same name in
+// another case or with _ or spaces for -, or within a small edit distance.
+func nearMiss(key string, fields []Field) (Field, bool) {
+	norm := strings.NewReplacer("_", "-", " ", "-").Replace(strings.ToLower(key))
+	best, bestD := Field{}, -1
+	for _, f := range fields {
+		d := editDistance(norm, f.Name)
+		if d == 0 {
+			return f, true
+		}
+		// One edit for short names, two for longer ones: "regoin", "dryrun", "runtime-memroy".
+		limit := 1
+		if len(f.Name) >= 6 {
+			limit = 2
+		}
+		if d <= limit && (bestD < 0 || d < bestD) {
+			best, bestD = f, d
+		}
+	}
+	return best, bestD >= 0
 }
 
 // Errors returns the input errors inside err (one per bad input), for annotations.
@@ -160,7 +233,12 @@ func suggest(name string, fields []Field) string {
 	return best
 }
 
+// editDistance is Levenshtein's distance, for names (up to a few hundred bytes are
+// compared; longer ones are far from every input anyway).
 func editDistance(a, b string) int {
+	if len(a) > 256 {
+		return len(a)
+	}
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -202,4 +280,12 @@ input is also a --flag; a flag wins over the INPUT_* variable of the same input.
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, "  --help\n      Print this help")
+}
+
+// short is a name for a message: cut to 60 bytes.
+func short(s string) string {
+	if c := urlcred.Cut(s, 60); c != s {
+		return c + "…"
+	}
+	return s
 }

@@ -361,3 +361,55 @@ func TestHelpPrintsEveryInput(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownInputs: with `uses: docker://...` the runner passes every with: key as
+// INPUT_<KEY> unchecked. A near miss of an input is an error naming the input meant
+// (the step would otherwise ignore it: dry_run would deploy); another unknown key is a
+// warning; known inputs, whatever their value, are neither.
+func TestUnknownInputs(t *testing.T) {
+	tests := []struct {
+		key   string // the INPUT_ variable, as the runner names it
+		input string // the input the error must name; "" for a warning
+	}{
+		{"INPUT_DRY_RUN", "dry-run"},
+		{"INPUT_RUNTIME_NAME", "runtime-name"},
+		{"INPUT_DRYRUN", "dry-run"},
+		{"INPUT_REGOIN", "region"},
+		{"INPUT_ACCES-KEY-SECRET", "access-key-secret"},
+		{"INPUT_RUNTIME-MEMROY", "runtime-memory"},
+		{"INPUT_LOCAL", "local"},
+		{"INPUT_MY-OWN-THING", ""},
+		{"INPUT_" + strings.Repeat("X", 100000), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key[:min(len(tt.key), 40)], func(t *testing.T) {
+			ws := workspace(t)
+			env := deployEnv(ws)
+			env["INPUT_DRY-RUN"] = "false"
+			env[tt.key] = "true"
+			var environ []string
+			for k, v := range env {
+				environ = append(environ, k+"="+v)
+			}
+			var warnings []string
+			_, err := inputs.Load(nil, func(k string) string { return env[k] }, inputs.WithUsageOutput(&bytes.Buffer{}),
+				inputs.WithEnviron(environ), inputs.WithWarn(func(m string) { warnings = append(warnings, m) }))
+			if tt.input == "" {
+				if err != nil || len(warnings) != 1 {
+					t.Fatalf("error %v, warnings %q; want one warning", err, warnings)
+				}
+				if len(warnings[0]) > 400 {
+					t.Errorf("a warning of %d bytes", len(warnings[0]))
+				}
+				return
+			}
+			errs := inputs.Errors(err)
+			if len(errs) != 1 || errs[0].Input != tt.input || len(warnings) != 0 {
+				t.Fatalf("errors %v, warnings %q; want one error naming %s", err, warnings, tt.input)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tt.key) || !strings.Contains(msg, "not an input") {
+				t.Errorf("message %q", msg)
+			}
+		})
+	}
+}
