@@ -413,3 +413,45 @@ func TestUnknownInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestPathsConfinedToTheWorkspace: the requirements input and local find-links must be
+// a regular file or a folder inside the workspace; the error names the input and shows
+// nothing of the target.
+func TestPathsConfinedToTheWorkspace(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("TOP-SECRET\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		input, value string
+	}{
+		{"requirements", "/proc/self/environ"},
+		{"requirements", "../../../../../../../../etc/passwd"},
+		{"requirements", filepath.Join(outside, "secret.txt")},
+		{"requirements", "link.txt"},
+		{"find-links", outside},
+		{"find-links", "file://" + outside},
+		{"find-links", "linked-dir"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.input+" "+tt.value, func(t *testing.T) {
+			ws := workspace(t)
+			if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(ws, "link.txt")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(outside, filepath.Join(ws, "linked-dir")); err != nil {
+				t.Fatal(err)
+			}
+			env := deployEnv(ws)
+			env["INPUT_"+strings.ToUpper(tt.input)] = tt.value
+			_, err := load(env)
+			errs := inputs.Errors(err)
+			if len(errs) != 1 || errs[0].Input != tt.input || !strings.Contains(err.Error(), "outside the workspace") {
+				t.Fatalf("error %v, want one naming %s", err, tt.input)
+			}
+			if strings.Contains(err.Error(), "TOP-SECRET") || strings.Contains(err.Error(), "root:") {
+				t.Errorf("error shows the target: %v", err)
+			}
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
+	"github.com/lithops-fc/runtime-action/internal/workspace"
 )
 
 // FC limits (reference/fc.md sections 1.3 and 1.7).
@@ -202,12 +203,14 @@ func (v *validator) file(name string) string {
 		return ""
 	}
 	p := v.abs(s)
-	st, err := os.Stat(p)
+	st, err := workspace.New(v.ws).Stat(p)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		v.fail(name, "check the path (it is relative to the workspace) and that actions/checkout ran before this step", "file %q not found in the workspace %s", s, v.ws)
+		v.fail(name, "check the path (it is relative to the workspace) and that actions/checkout ran before this step", "file %s not found in the workspace %s", urlcred.Quote(s), v.ws)
+	case errors.Is(err, workspace.ErrOutside), errors.Is(err, workspace.ErrNotRegular):
+		v.fail(name, "give a file inside the workspace, relative to it", "%s: %v", urlcred.Quote(s), err)
 	case err != nil:
-		v.fail(name, "check the file's permissions", "cannot read %q: %v", s, err)
+		v.fail(name, "check the file's permissions", "cannot read %s: %v", urlcred.Quote(s), err)
 	case st.IsDir():
 		v.fail(name, "give the requirements file itself, e.g. requirements.txt", "%q is a directory", s)
 	default:
@@ -410,11 +413,21 @@ func (v *validator) findLinks(name, s string) string {
 			v.fail(name, "use an http, https or file URL, or a folder in the workspace", "%q is not a find-links location", urlcred.Redact(s))
 			return ""
 		}
+		if u.Scheme == "file" {
+			if _, err := workspace.New(v.ws).Stat(filepath.FromSlash(u.Path)); errors.Is(err, workspace.ErrOutside) || errors.Is(err, workspace.ErrNotRegular) {
+				v.fail(name, "give a folder inside the workspace, relative to it, or an http(s) URL", "%s: %v", urlcred.Quote(s), err)
+				return ""
+			}
+		}
 		return s
 	}
 	p := v.abs(s)
-	if _, err := os.Stat(p); err != nil {
-		v.fail(name, "check the path (relative to the workspace) or give a URL", "folder %q not found in the workspace %s", s, v.ws)
+	if _, err := workspace.New(v.ws).Stat(p); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			v.fail(name, "check the path (relative to the workspace) or give a URL", "folder %s not found in the workspace %s", urlcred.Quote(s), v.ws)
+		} else {
+			v.fail(name, "give a folder inside the workspace, relative to it, or a URL", "%s: %v", urlcred.Quote(s), err)
+		}
 		return ""
 	}
 	return p

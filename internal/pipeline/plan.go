@@ -57,7 +57,7 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 		f, err := reqfile.Parse(ctx, cfg.Requirements, reqfile.WithLookupEnv(func(k string) (string, bool) {
 			v := getenv(k)
 			return v, v != ""
-		}), reqfile.WithWorkDir(cfg.Workspace))
+		}), reqfile.WithWorkDir(cfg.Workspace), reqfile.WithWorkspace(cfg.Workspace))
 		if err != nil {
 			// Paths in messages and annotations are the workspace's, as the user wrote them.
 			var rerr *reqfile.Error

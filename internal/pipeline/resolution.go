@@ -157,6 +157,7 @@ func (r *runner) indexClient() (*index.Client, error) {
 		index.WithCacheDir(filepath.Join(r.plan.Config.CacheDir, "index")),
 		index.WithWorkers(fetchWorkers),
 		index.WithNetrc(index.DefaultNetrcPath()),
+		index.WithWorkspace(r.plan.Config.Workspace),
 		index.WithProgress(func(e index.Event) { r.logf("%s", e) }),
 	}
 	if r.env.HTTPClient != nil {

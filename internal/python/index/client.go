@@ -331,12 +331,12 @@ func (c *Client) loadLinks(ctx context.Context, s *source) ([]File, error) {
 		}
 		return files, nil
 	}
-	info, err := os.Stat(s.path)
+	info, err := c.cfg.root.Stat(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("find-links %s: %w", s.display, err)
 	}
 	if !info.IsDir() {
-		f, err := os.Open(s.path)
+		f, err := c.cfg.root.Open(s.path)
 		if err != nil {
 			return nil, fmt.Errorf("find-links %s: %w", s.display, err)
 		}
@@ -351,7 +351,7 @@ func (c *Client) loadLinks(ctx context.Context, s *source) ([]File, error) {
 		}
 		return files, nil
 	}
-	entries, err := os.ReadDir(s.path)
+	entries, err := c.cfg.root.ReadDir(s.path)
 	if err != nil {
 		return nil, fmt.Errorf("find-links %s: %w", s.display, err)
 	}

@@ -85,7 +85,7 @@ func (c *Client) fetchFile(ctx context.Context, f File) (*Downloaded, error) {
 	}
 	var d *Downloaded
 	if u.Scheme == "file" {
-		fh, err := os.Open(filepath.FromSlash(u.Path))
+		fh, err := c.cfg.root.Open(filepath.FromSlash(u.Path))
 		if err != nil {
 			return nil, fmt.Errorf("download %s: %w", f.Filename, err)
 		}

@@ -3,6 +3,8 @@ package index
 import (
 	"net/http"
 	"time"
+
+	"github.com/lithops-fc/runtime-action/internal/workspace"
 )
 
 // DefaultIndexURL is PyPI's simple index, used unless WithIndexURL or WithNoIndex says otherwise.
@@ -33,6 +35,7 @@ type config struct {
 	progress     func(Event)
 	maxPageBytes int64
 	maxFileBytes int64
+	root         workspace.Root
 }
 
 func defaultConfig() config {
@@ -61,6 +64,11 @@ func WithExtraIndexURLs(urls ...string) Option {
 func WithFindLinks(locations ...string) Option {
 	return func(c *config) { c.findLinks = append(c.findLinks, locations...) }
 }
+
+// WithWorkspace confines every local file the client reads (find-links folders and HTML
+// files, file: links of wheels) to the workspace at dir: see package workspace. Without
+// it any regular file may be read.
+func WithWorkspace(dir string) Option { return func(c *config) { c.root = workspace.New(dir) } }
 
 // WithNoIndex ignores every index URL: only find-links locations are used.
 func WithNoIndex() Option { return func(c *config) { c.noIndex = true } }

@@ -53,7 +53,7 @@ func (c *Client) fetchMetadata(ctx context.Context, f File) (*Metadata, error) {
 		n    int64
 	)
 	if u.Scheme == "file" {
-		data, err = zipMetadata(filepath.FromSlash(u.Path), f.Filename)
+		data, err = c.zipMetadataAt(filepath.FromSlash(u.Path), f.Filename)
 		via = "local file"
 	} else {
 		if f.CoreMetadata {
@@ -147,6 +147,25 @@ func (c *Client) metadataFile(ctx context.Context, f File, u *url.URL) ([]byte, 
 }
 
 // zipMetadata reads the *.dist-info/METADATA entry of a wheel on disk.
+// zipMetadataAt reads the METADATA of a local wheel the user named (confined to the
+// workspace).
+func (c *Client) zipMetadataAt(path, filename string) ([]byte, error) {
+	f, err := c.cfg.root.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	zr, err := zip.NewReader(f, info.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a readable wheel: %w", filename, err)
+	}
+	return readMetadataEntry(zr, filename, nil)
+}
+
 func zipMetadata(path, filename string) ([]byte, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +16,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
+	"github.com/lithops-fc/runtime-action/internal/workspace"
 )
 
 // Pos is where an item was written: a file (as named by the user or joined from the
@@ -112,6 +115,7 @@ type Option func(*config)
 type config struct {
 	lookupEnv func(string) (string, bool)
 	workDir   string
+	root      workspace.Root
 }
 
 // WithLookupEnv sets where ${NAME} values come from (default os.LookupEnv). An unset
@@ -125,6 +129,14 @@ func WithLookupEnv(f func(string) (string, bool)) Option {
 // and -f use); so is the default here.
 func WithWorkDir(dir string) Option {
 	return func(c *config) { c.workDir = dir }
+}
+
+// WithWorkspace confines every file the requirements name (the file itself, -r, -c,
+// -f folders, wheel paths) to the workspace at dir: a path outside it, a symbolic link
+// leaving it, a FIFO or a device is an error on the line that names it, and nothing of
+// it is read. Without it only the kind of file is checked (regular files and folders).
+func WithWorkspace(dir string) Option {
+	return func(c *config) { c.root = workspace.New(dir) }
 }
 
 // maxFileSize bounds a requirements file; real ones are a few kilobytes.
@@ -184,15 +196,15 @@ func (p *fileParser) parseFile(ctx context.Context, path, name string, constrain
 	if from != nil {
 		at = &Error{File: from.File, Line: from.Line, Hint: "check the path; -r and -c paths are relative to the file that names them"}
 	}
-	f, err := os.Open(path)
+	f, err := p.cfg.root.Open(path)
 	if err != nil {
-		at.Msg, at.Err = fmt.Sprintf("cannot open %s file %s: %v", kind, name, pathErr(err)), pathErr(err)
+		at.Msg, at.Err = fmt.Sprintf("cannot open %s file %s: %v", kind, quoted(name), pathErr(err)), pathErr(err)
 		return at
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		at.Msg, at.Err = fmt.Sprintf("cannot read %s file %s: %v", kind, name, pathErr(err)), pathErr(err)
+		at.Msg, at.Err = fmt.Sprintf("cannot read %s file %s: %v", kind, quoted(name), pathErr(err)), pathErr(err)
 		return at
 	}
 	if len(data) > maxFileSize {
@@ -223,6 +235,15 @@ func pathErr(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// quoted is a path for a message: as written when it is short and plain, else quoted
+// and cut (urlcred.Quote).
+func quoted(s string) string {
+	if len(s) <= 200 && !strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == '"' || r == 0x7f }) {
+		return s
+	}
+	return urlcred.Quote(s)
 }
 
 func (p *fileParser) parseLine(ctx context.Context, path, file string, constraint bool, chain []include, l logicalLine) error {
@@ -308,7 +329,11 @@ func (p *fileParser) parseLine(ctx context.Context, path, file string, constrain
 		case "extra-index-url":
 			extras = append(extras, v)
 		case "find-links":
-			v.Value = findLinksPath(path, o.value)
+			loc, err := p.findLinks(path, o)
+			if err != nil {
+				return fail(fmt.Sprintf("%s %s: %v", o.flag, quoted(o.raw), err), "give a folder of wheels in the workspace, or an https URL", nil)
+			}
+			v.Value = loc
 			p.out.FindLinks = append(p.out.FindLinks, v)
 		case "trusted-host":
 			p.out.TrustedHosts = append(p.out.TrustedHosts, v)
@@ -344,6 +369,12 @@ func (p *fileParser) include(ctx context.Context, pos Pos, dir string, chain []i
 	if !filepath.IsAbs(ref) {
 		ref = filepath.Join(dir, ref)
 	}
+	if _, err := p.cfg.root.Rel(ref); err != nil {
+		// Refused before anything else: the message shows the path as written, never
+		// where it leads.
+		return &Error{File: pos.File, Line: pos.Line, Msg: fmt.Sprintf("%s %s: %v", o.flag, quoted(o.raw), err),
+			Hint: "requirements files may include only files inside the workspace", Err: err}
+	}
 	if !filepath.IsAbs(name) {
 		name = filepath.Join(filepath.Dir(pos.File), name)
 	}
@@ -369,17 +400,39 @@ func (p *fileParser) include(ctx context.Context, pos Pos, dir string, chain []i
 
 var schemeRE = regexp.MustCompile(`(?i)^(http|https|file):`)
 
-// findLinksPath is pip's rule for a -f path: relative to the requirements file's
-// folder when it exists there, else as written.
-func findLinksPath(file, value string) string {
-	if filepath.IsAbs(value) || strings.Contains(value, "://") {
-		return value
+// findLinks is pip's rule for a -f path: relative to the requirements file's folder
+// when it exists there, else as written (then relative to the working directory). A
+// local one (a file: URL too) must be a folder or an HTML file inside the workspace; one
+// that does not exist is left to the package index, which reports it.
+func (p *fileParser) findLinks(file string, o option) (string, error) {
+	value := o.value
+	local := value
+	if strings.Contains(value, "://") {
+		u, err := url.Parse(value)
+		if err != nil || !strings.EqualFold(u.Scheme, "file") {
+			return value, nil // the index checks it
+		}
+		local = filepath.FromSlash(u.Path)
 	}
-	rel := filepath.Join(filepath.Dir(file), value)
-	if _, err := os.Stat(rel); err == nil {
-		return rel
+	if !filepath.IsAbs(local) {
+		if rel := filepath.Join(filepath.Dir(file), local); exists(rel) {
+			local = rel
+			if !strings.Contains(value, "://") {
+				value = rel
+			}
+		} else {
+			local = filepath.Join(p.cfg.workDir, local)
+		}
 	}
-	return value
+	if _, err := p.cfg.root.Stat(local); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", pathErr(err)
+	}
+	return value, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func (p *fileParser) switchHashMode(pos Pos) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/pystr"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
+	"github.com/lithops-fc/runtime-action/internal/workspace"
 )
 
 // Requirement lines, read as pip's parse_req_from_line: a URL, a local path or a PEP
@@ -107,12 +107,14 @@ func (p *fileParser) parseRequirementText(text string, expanded bool) (pep508.Re
 			abs = filepath.Join(p.cfg.workDir, abs)
 		}
 		if looksLikePath(text) {
-			if st, err := os.Stat(abs); err == nil && st.IsDir() {
+			if st, err := p.cfg.root.Stat(abs); err == nil && st.IsDir() {
 				return pep508.Requirement{}, nil, lineErr(reqRef+" is a project folder, which needs a build", "this action installs wheels only: build a wheel and reference it, or list the package by name", nil)
+			} else if refused(err) {
+				return pep508.Requirement{}, nil, lineErr(reqRef+": "+err.Error(), "wheel paths must lead to files inside the workspace", err)
 			}
 		}
 		if isArchive(abs) {
-			st, err := os.Stat(abs)
+			st, err := p.cfg.root.Stat(abs)
 			before, _, hasAt := strings.Cut(text, "@")
 			switch {
 			case err == nil && !st.IsDir():
@@ -120,6 +122,8 @@ func (p *fileParser) parseRequirementText(text string, expanded bool) (pep508.Re
 				extras = ex
 			case hasAt && !looksLikePath(before):
 				// name @ url: a PEP 508 requirement, read below.
+			case refused(err):
+				return pep508.Requirement{}, nil, lineErr(reqRef+": "+err.Error(), "wheel paths must lead to files inside the workspace", err)
 			default:
 				return pep508.Requirement{}, nil, lineErr(reqRef+" looks like a file, but it does not exist", fmt.Sprintf("bare paths are relative to the working directory %s", p.cfg.workDir), nil)
 			}
@@ -127,7 +131,7 @@ func (p *fileParser) parseRequirementText(text string, expanded bool) (pep508.Re
 	}
 
 	if link != "" {
-		wheel, err := wheelAt(link)
+		wheel, err := p.wheelAt(link)
 		if err != nil {
 			return pep508.Requirement{}, nil, err
 		}
@@ -153,7 +157,7 @@ func (p *fileParser) parseRequirementText(text string, expanded bool) (pep508.Re
 	if !isURL(req.URL) {
 		return pep508.Requirement{}, nil, lineErr(reqRef+": the part after @ is not a URL", "use https://..., or file:///absolute/path/to/the.whl", nil)
 	}
-	wheel, err := wheelAt(req.URL)
+	wheel, err := p.wheelAt(req.URL)
 	if err != nil {
 		return pep508.Requirement{}, nil, err
 	}
@@ -197,11 +201,24 @@ func withExtras(req pep508.Requirement, extras []string) (pep508.Requirement, er
 	return req, nil
 }
 
-// wheelAt checks that a direct reference points at a wheel, and parses its name.
-func wheelAt(link string) (*tags.WheelName, error) {
+// refused reports whether the workspace refused a path (outside it, or no regular
+// file or folder), as opposed to its not existing.
+func refused(err error) bool {
+	return errors.Is(err, workspace.ErrOutside) || errors.Is(err, workspace.ErrNotRegular)
+}
+
+// wheelAt checks that a direct reference points at a wheel (a file: one inside the
+// workspace), and parses its name.
+func (p *fileParser) wheelAt(link string) (*tags.WheelName, error) {
 	u, err := url.Parse(link)
 	if err != nil {
-		return nil, lineErr("invalid URL "+reqRef, "check the URL", err)
+		// Not wrapped: url's errors quote the URL, credentials and all.
+		return nil, lineErr("invalid URL "+reqRef, "check the URL; percent-encode special characters in a password", nil)
+	}
+	if strings.EqualFold(u.Scheme, "file") {
+		if _, err := p.cfg.root.Stat(filepath.FromSlash(u.Path)); refused(err) {
+			return nil, lineErr(reqRef+": "+err.Error(), "wheel paths must lead to files inside the workspace", err)
+		}
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if vcsScheme(scheme) {
