@@ -35,8 +35,9 @@ func sharedObject(t *testing.T) []byte {
 
 // A wheel whose tag claims manylinux2014 but whose shared object needs glibc 2.34 is the
 // classic "GLIBC_2.34 not found" on FC. The ELF check must stop the run before anything
-// reaches FC, naming the distribution, the file, the version and the limit; with a
-// platform input that allows 2.34 the same package builds.
+// reaches FC, naming the distribution, the file, the version and the limit. A platform
+// input that would allow 2.34 is refused before anything is resolved: no FC runtime has
+// that glibc.
 func TestTooNewGlibcStopsTheDeploy(t *testing.T) {
 	so := sharedObject(t)
 	liar := wheeltest.Wheel{
@@ -62,7 +63,11 @@ func TestTooNewGlibcStopsTheDeploy(t *testing.T) {
 
 	a.inputs["dry-run"] = "true"
 	a.inputs["platform"] = "manylinux_2_34"
-	if r := a.run(t.Context()); r.code != 0 {
-		t.Fatalf("with platform manylinux_2_34: exit code %d, want 0; log:\n%s", r.code, r.log)
+	r = a.run(t.Context())
+	if r.code != 1 || strings.Contains(r.log, "::group::resolve") {
+		t.Fatalf("with platform manylinux_2_34: exit code %d, want 1 before resolving; log:\n%s", r.code, r.log)
+	}
+	if errs := errorsOf(r.log); !strings.Contains(errs, "platform") || !strings.Contains(errs, "2.34") || !strings.Contains(errs, "2.31") {
+		t.Errorf("the error does not name the input and both glibc versions:\n%s", errs)
 	}
 }

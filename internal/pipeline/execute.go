@@ -3,7 +3,9 @@ package pipeline
 import (
 	"context"
 
+	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
+	"github.com/lithops-fc/runtime-action/internal/python/index"
 )
 
 // Execute runs the action for cfg as the binary does: it masks the input secrets, starts
@@ -11,7 +13,11 @@ import (
 // the exit code (see Fail). Tests call it in-process to run exactly main's path.
 func Execute(ctx context.Context, cfg inputs.Config, env Env) int {
 	rep := env.Report
-	if err := rep.Mask(cfg.Secrets()...); err != nil {
+	// Every secret known before the first line: the inputs', the credential variables'
+	// and .netrc's (the requirements file's are masked as soon as it is read).
+	secrets := append(cfg.Secrets(), credentials.EnvSecrets(env.Getenv)...)
+	secrets = append(secrets, index.NetrcSecrets(index.DefaultNetrcPath())...)
+	if err := rep.Mask(secrets...); err != nil {
 		return Fail(rep, err)
 	}
 	if cfg.Local {

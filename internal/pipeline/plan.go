@@ -90,6 +90,11 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 	}
 	p.Glibc = p.Runtime.Glibc
 	if cfg.Platform != (fcruntime.Glibc{}) {
+		if g, fc := cfg.Platform, p.Runtime.Glibc; g.Major > fc.Major || g.Major == fc.Major && g.Minor > fc.Minor {
+			return nil, &inputs.Error{Input: "platform",
+				Problem: fmt.Sprintf("manylinux_%d_%d needs glibc %s, newer than the glibc %s of FC's %s runtime: its wheels would not load there", g.Major, g.Minor, g, fc, p.Runtime.Name),
+				Fix:     fmt.Sprintf("use manylinux_%d_%d or older, or leave platform empty to use the runtime's", fc.Major, fc.Minor)}
+		}
 		p.Glibc = cfg.Platform
 	}
 	if err := p.target(); err != nil {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -41,9 +42,11 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 	r := &runner{env: env, rep: env.Report}
 	var out report.Outputs
 	err := r.rep.Stage("plan", func() error {
+		// Everything checkable without the network comes first, all of it reported at once.
+		pre := preflight(cfg, env)
 		var err error
-		if r.plan, err = MakePlan(ctx, cfg, env.Getenv); err != nil {
-			return err
+		if r.plan, err = MakePlan(ctx, cfg, env.Getenv); err != nil || pre != nil {
+			return errors.Join(pre, err)
 		}
 		p := r.plan
 		// Credentials from the requirements file (often a ${TOKEN}) are secrets the

@@ -121,3 +121,31 @@ func parseNetrc(path, text string) (*netrc, error) {
 	flush()
 	return n, nil
 }
+
+// NetrcSecrets returns the passwords (and logins, which index tokens often are) of the
+// .netrc file at path, for masking before anything is printed. A missing or malformed
+// file gives none: the client reports it when it reads the file.
+func NetrcSecrets(path string) []string {
+	if path == "" {
+		return nil
+	}
+	n, err := readNetrc(path)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	add := func(e netrcEntry) {
+		for _, s := range []string{e.login, e.password} {
+			if s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	for _, e := range n.machines {
+		add(e)
+	}
+	if n.def != nil {
+		add(*n.def)
+	}
+	return out
+}
