@@ -13,9 +13,15 @@ type NoSolutionError struct {
 	Target string   // the target, as "cp312-manylinux_2_31_x86_64"
 	Report string   // the explanation, one sentence a line
 	Hints  []string // what to do about the projects without a usable wheel
+	// Lines are where the requirements and constraints the explanation rests on were
+	// written ("requirements.txt:3"), every one of them, in the order met.
+	Lines []string
 
 	noFit []pkgKey // the packages the report says have no usable version
 }
+
+// Origins are the lines the failure is about (Lines), for annotations.
+func (e *NoSolutionError) Origins() []string { return e.Lines }
 
 func (e *NoSolutionError) Error() string {
 	var b strings.Builder
@@ -24,4 +30,19 @@ func (e *NoSolutionError) Error() string {
 		b.WriteString("\n  hint: " + h)
 	}
 	return b.String()
+}
+
+// LineError is a problem with one requirement or constraint line.
+type LineError struct {
+	Origin string // where it was written, "requirements.txt:3"
+	Msg    string
+}
+
+func (e *LineError) Error() string { return e.Origin + ": " + e.Msg }
+
+// Origins is where the problem is, for annotations.
+func (e *LineError) Origins() []string { return []string{e.Origin} }
+
+func lineErrorf(origin, format string, args ...any) error {
+	return &LineError{Origin: origin, Msg: fmt.Sprintf(format, args...)}
 }

@@ -29,7 +29,9 @@ type resolver struct {
 	urls   map[string]*urlReq          // direct wheel URL requirements, by name
 	yanks  map[string][]pep440.Version // yanked versions the user pinned exactly
 	hashes map[string][]reqfile.Hash   // hash-checking mode: the --hash values per project
-	limits map[string]pep440.Range     // what the constraints allow, per project
+	// hashFrom are the lines that gave a project's --hash values, for messages.
+	hashFrom map[string][]string
+	limits   map[string]pep440.Range // what the constraints allow, per project
 
 	crawlMu sync.Mutex
 	crawled map[pkgKey]bool
@@ -56,24 +58,32 @@ func newResolver(ctx context.Context, src Source, target Target, req Request, lo
 		load:    newLoader(ctx, sourceCalls),
 		urls:    map[string]*urlReq{},
 		yanks:   map[string][]pep440.Version{},
-		hashes:  map[string][]reqfile.Hash{},
-		limits:  map[string]pep440.Range{},
+		hashes:   map[string][]reqfile.Hash{},
+		hashFrom: map[string][]string{},
+		limits:   map[string]pep440.Range{},
 		crawled: map[pkgKey]bool{},
 		warned:  map[string]bool{},
 		names:   map[string]string{},
 	}
+	// Sets, so that many lines saying the same thing cost linear time.
+	seenHash, seenYank := map[string]bool{}, map[string]bool{}
 	for _, rq := range slices.Concat(req.Requirements, req.Constraints) {
 		name := rq.NormalizedName()
 		if req.HashMode {
 			for _, h := range rq.Hashes {
-				if !slices.Contains(r.hashes[name], h) {
+				if k := name + " " + h.String(); !seenHash[k] {
+					seenHash[k] = true
 					r.hashes[name] = append(r.hashes[name], h)
 				}
+			}
+			if len(rq.Hashes) > 0 && !slices.Contains(r.hashFrom[name], rq.Origin) && len(r.hashFrom[name]) < 10 {
+				r.hashFrom[name] = append(r.hashFrom[name], rq.Origin)
 			}
 		}
 		// uv's rule (PEP 592's advice): a yanked file only for an exact pin by the user.
 		if specs := rq.Specifier.Specifiers(); len(specs) == 1 && (specs[0].Operator() == "===" || specs[0].Operator() == "==") && !strings.HasSuffix(specs[0].Version(), ".*") {
-			if v, err := pep440.Parse(specs[0].Version()); err == nil {
+			if v, err := pep440.Parse(specs[0].Version()); err == nil && !seenYank[name+" "+v.String()] {
+				seenYank[name+" "+v.String()] = true
 				r.yanks[name] = append(r.yanks[name], v)
 			}
 		}
@@ -91,7 +101,8 @@ func newResolver(ctx context.Context, src Source, target Target, req Request, lo
 		}
 		name := rq.NormalizedName()
 		if prev := r.urls[name]; prev != nil && prev.url != u.url {
-			return nil, fmt.Errorf("%s: %s is also required from another URL at %s; keep one", rq.Origin, rq.Name, prev.origin)
+			return nil, &NoSolutionError{Report: fmt.Sprintf("%s requires %s from %s, and %s from another URL; keep one.", rq.Origin, rq.Name, urlcred.RedactText(u.url), prev.origin),
+				Lines: []string{prev.origin, rq.Origin}}
 		}
 		r.urls[name] = u
 	}
@@ -103,7 +114,7 @@ func (r *resolver) urlRequirement(rq Requirement) (*urlReq, error) {
 	u, err := url.Parse(rq.URL)
 	if err != nil {
 		// url's errors quote the URL: keep its credentials out.
-		return nil, fmt.Errorf("%s: %s: invalid URL %s", rq.Origin, rq.Name, urlcred.RedactText(rq.URL))
+		return nil, lineErrorf(rq.Origin, "%s: invalid URL %s", rq.Name, urlcred.Quote(rq.URL))
 	}
 	file := index.File{Filename: path.Base(u.Path), Hashes: index.Hashes{}}
 	if alg, digest, ok := strings.Cut(u.Fragment, "="); ok {
@@ -113,41 +124,61 @@ func (r *resolver) urlRequirement(rq Requirement) (*urlReq, error) {
 	file.URL = u.String()
 	wn, err := tags.ParseWheelName(file.Filename)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: the URL must point at a wheel: %w", rq.Origin, rq.Name, err)
+		return nil, lineErrorf(rq.Origin, "%s: the URL must point at a wheel: %v", rq.Name, err)
 	}
 	if wn.NormalizedName() != rq.NormalizedName() {
-		return nil, fmt.Errorf("%s: the wheel %s is %s, not %s", rq.Origin, file.Filename, wn.Name, rq.Name)
+		return nil, lineErrorf(rq.Origin, "the wheel %s is %s, not %s", urlcred.Quote(file.Filename), wn.Name, rq.Name)
 	}
 	return &urlReq{origin: rq.Origin, url: file.URL, file: file, wheel: wn}, nil
 }
 
-// setup gives the solver the user's requirements and constraints.
+// setup gives the solver the user's requirements and constraints. Requirements written
+// more than once (the same text, on several lines or in several files) become one
+// dependency that remembers every line: the solver's work does not grow with copies.
 func (r *resolver) setup(s *solver) error {
+	type same struct{ name, text string }
+	merged := map[same][2]int{} // the requirement's dependencies: s.rootDeps[from:to]
+	dups := 0
 	for _, rq := range r.req.Requirements {
 		ok, err := rq.Marker.Evaluate(r.target.Env, "")
 		if err != nil {
-			return fmt.Errorf("%s: the marker of %s: %w", rq.Origin, rq.Name, err)
+			return lineErrorf(rq.Origin, "the marker of %s: %v", rq.Name, err)
 		}
 		if !ok {
 			r.logf("ignoring %s (%s): its marker is false for %s", reqText(rq.Requirement), rq.Origin, r.target)
 			continue
 		}
+		k := same{rq.NormalizedName(), reqText(rq.Requirement)}
+		if span, ok := merged[k]; ok {
+			for i := span[0]; i < span[1]; i++ {
+				s.rootDeps[i].lines = append(s.rootDeps[i].lines, rq.Origin)
+			}
+			dups++
+			continue
+		}
 		deps := r.expand(rq.Requirement, rq.Origin)
 		if deps[0].r.IsEmpty() {
-			return &NoSolutionError{Report: fmt.Sprintf("%s requires %s, which no version can match.", rq.Origin, deps[0].text)}
+			return &NoSolutionError{Report: fmt.Sprintf("%s requires %s, which no version can match.", rq.Origin, deps[0].text), Lines: []string{rq.Origin}}
 		}
-		s.rootDeps = append(s.rootDeps, deps...)
+		merged[k] = [2]int{len(s.rootDeps), len(s.rootDeps) + len(deps)}
+		for _, d := range deps {
+			d.lines = []string{rq.Origin}
+			s.rootDeps = append(s.rootDeps, d)
+		}
+	}
+	if dups > 0 {
+		r.logf("%d requirement lines repeat an earlier one: merged with it", dups)
 	}
 	for _, c := range r.req.Constraints {
 		ok, err := c.Marker.Evaluate(r.target.Env, "")
 		if err != nil {
-			return fmt.Errorf("%s: the marker of %s: %w", c.Origin, c.Name, err)
+			return lineErrorf(c.Origin, "the marker of %s: %v", c.Name, err)
 		}
 		if !ok || c.Specifier.Len() == 0 {
 			continue
 		}
 		if c.URL != "" {
-			return fmt.Errorf("%s: constraint %s has a URL; name the wheel URL in the requirements instead", c.Origin, c.Name)
+			return lineErrorf(c.Origin, "constraint %s has a URL; name the wheel URL in the requirements instead", c.Name)
 		}
 		name := c.NormalizedName()
 		limit, ok := r.limits[name]
@@ -155,7 +186,7 @@ func (r *resolver) setup(s *solver) error {
 			limit = pep440.FullRange()
 		}
 		r.limits[name] = limit.Intersect(c.Specifier.Range())
-		s.constrain(pkgKey{name: name}, c.Specifier.Range(), fmt.Sprintf("the constraint %s (%s) rules out every other version of %s", reqText(c.Requirement), c.Origin, c.Name))
+		s.constrain(pkgKey{name: name}, c.Specifier.Range(), fmt.Sprintf("the constraint %s (%s) rules out every other version of %s", reqText(c.Requirement), c.Origin, c.Name), c.Origin)
 	}
 	for _, d := range s.rootDeps {
 		r.want(d)

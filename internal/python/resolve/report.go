@@ -17,7 +17,7 @@ func (s *solver) sentence(in *incompat) string {
 	case causeDependency:
 		if s.pkgs[in.terms[0].p].isRoot() {
 			if in.dep.origin != "" {
-				return fmt.Sprintf("%s requires %s", in.dep.origin, in.dep.text)
+				return fmt.Sprintf("%s requires %s", in.dep.where(), in.dep.text)
 			}
 			return "you require " + in.dep.text
 		}

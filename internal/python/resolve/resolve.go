@@ -139,6 +139,8 @@ type Wheel struct {
 	// RequiredHashes, in hash-checking mode, are the user's --hash values: the
 	// download must match one. Empty otherwise.
 	RequiredHashes []reqfile.Hash
+	// HashesFrom are the lines that gave RequiredHashes ("requirements.txt:3").
+	HashesFrom []string
 }
 
 // Option configures Resolve.
@@ -227,7 +229,7 @@ func (r *resolver) result(s *solver) (*Result, error) {
 			}
 			d.Wheel = Wheel{File: c.file, Index: pr.index, Tag: c.tag}
 			if r.req.HashMode {
-				d.Wheel.RequiredHashes = r.hashes[k.name]
+				d.Wheel.RequiredHashes, d.Wheel.HashesFrom = r.hashes[k.name], r.hashFrom[k.name]
 			}
 			if c.yanked {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("%s %s is yanked%s; it is used because it is pinned exactly", d.Display, c.version, reasonSuffix(c.yankReason)))
@@ -323,8 +325,9 @@ func (r *resolver) checkHashes(res *Result) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return fmt.Errorf("hash-checking mode (--hash in %s) needs a --hash for every distribution, and these have none; add them to the requirements:\n%s",
-		r.hashModeFrom(), strings.Join(missing, "\n"))
+	from := r.hashModeFrom()
+	return &LineError{Origin: from, Msg: fmt.Sprintf("hash-checking mode (--hash in %s) needs a --hash for every distribution, and these have none; add them to the requirements:\n%s",
+		from, strings.Join(missing, "\n"))}
 }
 
 func reasonSuffix(reason string) string {

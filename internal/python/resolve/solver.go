@@ -36,6 +36,17 @@ type dep struct {
 	r      pep440.Range
 	text   string // the requirement as written, for messages
 	origin string // where the user wrote it ("requirements.txt:3"); "" for metadata
+	// lines are every place the same requirement was written (duplicates are merged
+	// into one dependency); origin is the first of them.
+	lines []string
+}
+
+// where is origin, with the number of other lines that say the same.
+func (d *dep) where() string {
+	if len(d.lines) > 1 {
+		return fmt.Sprintf("%s (and %d more lines)", d.origin, len(d.lines)-1)
+	}
+	return d.origin
 }
 
 type pkgID int32
@@ -57,6 +68,7 @@ type incompat struct {
 	kind   causeKind
 	dep    *dep   // causeDependency
 	why    string // causeNoVersions, causeUnavailable, causeConstraint
+	origin string // causeConstraint: where the constraint was written
 	c1, c2 *incompat
 
 	contradicted int // 1 + the decision level at which it became contradicted; 0: it is not
@@ -113,14 +125,19 @@ type solver struct {
 	// contradicted lists the incompatibilities known to be contradicted, in the
 	// order found (so by decision level); backtracking below a level forgets them.
 	contradicted []*incompat
-	// merged holds dependency incompatibilities by (dependent, dependency), so that
-	// versions with the same requirement collapse into one ("a >=2.0,<=2.4
-	// depends on b==2.0").
-	merged map[[2]pkgID][]*incompat
+	// merged holds dependency incompatibilities by (dependent, dependency, requirement
+	// text, origin), so that versions with the same requirement collapse into one
+	// ("a >=2.0,<=2.4 depends on b==2.0"), found in constant time.
+	merged map[mergeKey][]*incompat
 
 	rootDeps []dep // the root's dependencies: the user's requirements
 
 	decisions, conflicts int // statistics
+}
+
+type mergeKey struct {
+	pair         [2]pkgID
+	text, origin string
 }
 
 var rootVersion = pep440.MustParse("0")
@@ -130,7 +147,7 @@ func newSolver(prov provider, logf func(string, ...any)) *solver {
 		prov:   prov,
 		logf:   logf,
 		ids:    map[pkgKey]pkgID{},
-		merged: map[[2]pkgID][]*incompat{},
+		merged: map[mergeKey][]*incompat{},
 	}
 	root := s.id(pkgKey{})
 	s.add(&incompat{terms: []pterm{{p: root, t: term{r: pep440.Singleton(rootVersion)}}}, kind: causeRoot})
@@ -150,9 +167,9 @@ func (s *solver) id(k pkgKey) pkgID {
 	return p
 }
 
-// constrain records that p, if selected, must be in r.
-func (s *solver) constrain(k pkgKey, r pep440.Range, why string) {
-	s.add(&incompat{terms: []pterm{{p: s.id(k), t: term{pos: true, r: r.Complement()}}}, kind: causeConstraint, why: why})
+// constrain records that p, if selected, must be in r, as the constraint at origin says.
+func (s *solver) constrain(k pkgKey, r pep440.Range, why, origin string) {
+	s.add(&incompat{terms: []pterm{{p: s.id(k), t: term{pos: true, r: r.Complement()}}}, kind: causeConstraint, why: why, origin: origin})
 }
 
 // solve runs PubGrub to the end: a decision for every needed package, or a
@@ -302,7 +319,7 @@ func (s *solver) resolveConflict(in *incompat) (pkgID, *incompat, error) {
 	learned := false
 	for {
 		if s.terminal(in) {
-			return 0, nil, &NoSolutionError{Report: s.report(in), noFit: s.noFit(in)}
+			return 0, nil, &NoSolutionError{Report: s.report(in), noFit: s.noFit(in), Lines: s.lines(in)}
 		}
 		satPos, prevLevel := s.satisfier(in)
 		sat := s.trail[satPos]
@@ -426,10 +443,10 @@ func (s *solver) contradict(in *incompat) {
 // another version of the same dependent.
 func (s *solver) add(in *incompat) {
 	if in.kind == causeDependency {
-		key := [2]pkgID{in.terms[0].p, in.terms[1].p}
+		key := mergeKey{[2]pkgID{in.terms[0].p, in.terms[1].p}, in.dep.text, in.dep.origin}
 		list := s.merged[key]
 		for i, past := range list {
-			if past.dep.text != in.dep.text || past.dep.origin != in.dep.origin || !past.terms[1].t.equal(in.terms[1].t) {
+			if !past.terms[1].t.equal(in.terms[1].t) {
 				continue
 			}
 			m := &incompat{
@@ -550,6 +567,43 @@ func (s *solver) dependencies(ctx context.Context, p pkgID, v pep440.Version) ([
 		s.add(&incompat{terms: []pterm{{p: p, t: self}, {p: s.id(d.key), t: term{r: d.r}}}, kind: causeDependency, dep: d})
 	}
 	return deps, "", nil
+}
+
+// lines lists where the user wrote the requirements and constraints the derivation
+// of in relies on, in the order met, each once.
+func (s *solver) lines(in *incompat) []string {
+	var out []string
+	seenLine := map[string]bool{}
+	add := func(l string) {
+		if l != "" && !seenLine[l] {
+			seenLine[l] = true
+			out = append(out, l)
+		}
+	}
+	seen := map[*incompat]bool{}
+	var walk func(*incompat)
+	walk = func(in *incompat) {
+		if in == nil || seen[in] {
+			return
+		}
+		seen[in] = true
+		switch in.kind {
+		case causeDerived:
+			walk(in.c1)
+			walk(in.c2)
+		case causeDependency:
+			if s.pkgs[in.terms[0].p].isRoot() {
+				for _, l := range in.dep.lines {
+					add(l)
+				}
+				add(in.dep.origin)
+			}
+		case causeConstraint:
+			add(in.origin)
+		}
+	}
+	walk(in)
+	return out
 }
 
 // noFit lists the packages whose lack of a usable version the derivation of in
