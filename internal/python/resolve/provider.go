@@ -55,15 +55,15 @@ func newResolver(ctx context.Context, src Source, target Target, req Request, lo
 	}
 	r := &resolver{
 		ctx: ctx, src: src, target: target, req: req, logf: logf,
-		load:    newLoader(ctx, sourceCalls),
-		urls:    map[string]*urlReq{},
-		yanks:   map[string][]pep440.Version{},
+		load:     newLoader(ctx, sourceCalls),
+		urls:     map[string]*urlReq{},
+		yanks:    map[string][]pep440.Version{},
 		hashes:   map[string][]reqfile.Hash{},
 		hashFrom: map[string][]string{},
 		limits:   map[string]pep440.Range{},
-		crawled: map[pkgKey]bool{},
-		warned:  map[string]bool{},
-		names:   map[string]string{},
+		crawled:  map[pkgKey]bool{},
+		warned:   map[string]bool{},
+		names:    map[string]string{},
 	}
 	// Sets, so that many lines saying the same thing cost linear time.
 	seenHash, seenYank := map[string]bool{}, map[string]bool{}
