@@ -56,7 +56,9 @@ func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, func() error,
 	if err != nil {
 		return cfg, nil, fmt.Errorf("local emulator: %w", err)
 	}
-	url, err := emu.Start(ctx)
+	// Not ctx: on a cancellation the emulator must outlive the run's roll back (the
+	// temporary smoke function is deleted through it); the caller closes it after.
+	url, err := emu.Start(context.WithoutCancel(ctx))
 	if err != nil {
 		emu.Close()
 		return cfg, nil, fmt.Errorf("local emulator: %w", err)

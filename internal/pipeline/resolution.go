@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
+	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
@@ -27,7 +29,8 @@ const fetchWorkers = 16
 type resolution struct {
 	lithops build.Wheel
 	wheels  []build.Wheel
-	why     map[string]string // normalized name → the requirement chain, for the summary
+	why     map[string]string   // normalized name → the requirement chain, for the summary
+	from    map[string][]string // normalized name → the user's lines that pulled it in
 }
 
 func (s *resolution) explain(name string) string {
@@ -87,19 +90,19 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 		}
 		var err error
 		if res, err = resolve.Resolve(ctx, client, p.Target, req, resolve.WithLog(func(s string) { r.logf("%s", s) })); err != nil {
-			return err
+			return p.atFindLinks(err)
 		}
 		for _, w := range res.Warnings {
 			r.logf("warning: %s", w)
 		}
 		lithopsFile, lithopsTag, err = r.lithopsWheel(ctx, client)
-		return err
+		return p.atFindLinks(err)
 	})
 	if err != nil {
 		return nil, err
 	}
 
-	set := &resolution{why: map[string]string{}}
+	set := &resolution{why: map[string]string{}, from: map[string][]string{}}
 	err = r.rep.Stage("fetch", func() error {
 		manifests := build.ManifestCache{Dir: filepath.Join(p.Config.CacheDir, "manifests")}
 		fetch := func(ctx context.Context, f index.File, name, version, tag string, hashes []string) (build.Wheel, error) {
@@ -118,20 +121,28 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 		set.wheels = make([]build.Wheel, len(res.Dists))
 		for i, d := range res.Dists {
 			set.why[d.Name] = chain(d.Why)
+			set.from[d.Name] = whyLines(d.Why)
 			hashes := make([]string, len(d.Wheel.RequiredHashes))
 			for j, h := range d.Wheel.RequiredHashes {
 				hashes[j] = h.String()
 			}
+			// A failure is the user's lines': those with its --hash on a hash
+			// mismatch, else the requirement that pulled it in.
+			lines := d.Wheel.HashesFrom
+			var hm *index.HashMismatchError
 			g.Go(func() error {
 				w, err := fetch(gctx, d.Wheel.File, d.Display, d.Version.String(), d.Wheel.Tag.String(), hashes)
 				set.wheels[i] = w
-				return err
+				if err != nil && (len(lines) == 0 || !errors.As(err, &hm) || hm.Source != "--hash") {
+					lines = whyLines(d.Why)
+				}
+				return p.atFindLinks(atLines(err, lines...))
 			})
 		}
 		g.Go(func() error {
 			w, err := fetch(gctx, lithopsFile, "lithops", p.Lithops.Version(), lithopsTag, p.lithopsHashes())
 			set.lithops = w
-			return err
+			return p.atLithops(err)
 		})
 		set.why["lithops"] = "the Lithops version of the runtime (without its client-side dependencies)"
 		if err := g.Wait(); err != nil {
@@ -197,7 +208,7 @@ func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.
 	}
 	proj, err := client.Project(ctx, "lithops")
 	if err != nil {
-		return index.File{}, "", fmt.Errorf("lithops: %w", err)
+		return index.File{}, "", p.atLithops(fmt.Errorf("lithops: %w", err))
 	}
 	// The wheels of that version, for TagSet.Best: the resolver's choice among files.
 	var names []tags.WheelName
@@ -220,8 +231,8 @@ func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.
 			have = append(have, v)
 		}
 		sort.Strings(have)
-		return index.File{}, "", fmt.Errorf("lithops %s has no wheel for %s on %s (wheels exist for: %s); set lithops-version to one of them",
-			want, p.Target, proj.Index, strings.Join(have, ", "))
+		return index.File{}, "", p.atLithops(fmt.Errorf("lithops %s has no wheel for %s on %s (wheels exist for: %s); set lithops-version to one of them",
+			want, p.Target, proj.Index, strings.Join(have, ", ")))
 	}
 	rank, _ := p.Target.Tags.Rank(names[best])
 	return files[best], p.Target.Tags.Tags()[rank].String(), nil
@@ -241,6 +252,57 @@ func (p *Plan) lithopsHashes() []string {
 		}
 	}
 	return out
+}
+
+// atLithops ties an error about the lithops wheel to where its version was chosen: the
+// requirement line pinning it, else the lithops-version input.
+func (p *Plan) atLithops(err error) error {
+	if err == nil {
+		return nil
+	}
+	if reqs := p.lithopsRequirements(); len(reqs) > 0 && p.Config.LithopsVersion == "" {
+		var lines []string
+		for _, r := range reqs {
+			lines = append(lines, fmt.Sprintf("%s:%d", r.File, r.Line))
+		}
+		return atLines(err, lines...)
+	}
+	if p.Config.LithopsVersion != "" && !errors.Is(err, context.Canceled) {
+		return &inputs.Error{Input: "lithops-version", Problem: err.Error()}
+	}
+	return err
+}
+
+// atFindLinks ties a find-links failure to the -f lines of the requirements that named
+// the location (an input's has no line: it stays as it is).
+func (p *Plan) atFindLinks(err error) error {
+	var fe *index.FindLinksError
+	if err == nil || p.Requirements == nil || !errors.As(err, &fe) {
+		return err
+	}
+	var lines []string
+	for _, v := range p.Requirements.FindLinks {
+		if v.Value == fe.Location {
+			lines = append(lines, fmt.Sprintf("%s:%d", p.Config.Rel(v.File), v.Line))
+		}
+	}
+	return atLines(err, lines...)
+}
+
+// whyLines are the user's lines a Why chain starts at.
+func whyLines(why []resolve.Link) []string {
+	if len(why) == 0 {
+		return nil
+	}
+	return []string{why[0].From}
+}
+
+// origins are the user's lines that pulled a distribution in.
+func (s *resolution) origins(name string) []string {
+	if s == nil {
+		return nil
+	}
+	return s.from[pep508.NormalizeName(name)]
 }
 
 // relOrigin makes an origin's "file:line" workspace-relative.

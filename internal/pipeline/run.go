@@ -32,16 +32,32 @@ type runner struct {
 	env  Env
 	rep  *report.Reporter
 	plan *Plan
+	pkg  *build.Result // once assembled
 }
+
+// runError is a failed run with what it had done, for the job summary (see Fail).
+type runError struct {
+	err  error
+	plan *Plan         // nil when planning failed
+	pkg  *build.Result // nil when nothing was built
+}
+
+func (e *runError) Error() string { return e.err.Error() }
+func (e *runError) Unwrap() error { return e.err }
 
 func (r *runner) logf(format string, args ...any) { r.rep.Printf(format, args...) }
 
 // Run builds the runtime package and, unless it is a dry run, deploys and verifies it.
 // The outputs it returns are also set on the reporter.
-func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error) {
+func Run(ctx context.Context, cfg inputs.Config, env Env) (_ report.Outputs, err error) {
 	r := &runner{env: env, rep: env.Report}
+	defer func() {
+		if err != nil {
+			err = &runError{err: err, plan: r.plan, pkg: r.pkg}
+		}
+	}()
 	var out report.Outputs
-	err := r.rep.Stage("plan", func() error {
+	err = r.rep.Stage("plan", func() error {
 		// Everything checkable without the network comes first, all of it reported at once.
 		pre := preflight(cfg, env)
 		var err error
@@ -78,8 +94,19 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 	err = r.rep.Stage("assemble", func() error {
 		var err error
 		if pkg, err = build.Assemble(ctx, in, r.env.Build...); err != nil {
+			// A wheel that cannot go into the package is the fault of the lines
+			// that asked for it.
+			var ee *build.ELFError
+			if errors.As(err, &ee) {
+				var lines []string
+				for _, v := range ee.Violations {
+					lines = append(lines, set.origins(v.Distribution)...)
+				}
+				return atLines(err, lines...)
+			}
 			return err
 		}
+		r.pkg = pkg
 		for _, w := range pkg.Warnings {
 			r.rep.Annotate(report.Annotation{Level: report.LevelWarning, Title: "runtime package", Message: w})
 		}

@@ -38,3 +38,24 @@ func summary(p *Plan, out report.Outputs, set *resolution, pkg *build.Result) st
 	}
 	return md.String()
 }
+
+// planSummary is what a run set out to build: the target and the functions.
+func planSummary(md *report.Markdown, p *Plan) {
+	md.Table(report.Table{
+		Columns: []report.Column{{Title: "Python"}, {Title: "FC runtime", Code: true}, {Title: "glibc"}, {Title: "FC API"}, {Title: "Lithops"}},
+		Rows:    [][]string{{p.Python.Version, p.Runtime.Name, p.Glibc.String(), string(p.API), p.Lithops.Version()}},
+	})
+	fns := report.Table{Columns: []report.Column{{Title: "memory (MB)", Right: true}, {Title: "function", Code: true}}}
+	for _, f := range p.Functions {
+		fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.MemoryMB), f.Name})
+	}
+	md.Table(fns)
+}
+
+// packageSummary is the runtime package built, and what went into it.
+func packageSummary(md *report.Markdown, p *Plan, pkg *build.Result) {
+	md.Table(report.Table{
+		Columns: []report.Column{{Title: "package", Code: true}, {Title: "size", Right: true}, {Title: "sha256", Code: true}, {Title: "distributions", Right: true}},
+		Rows:    [][]string{{p.Config.Rel(pkg.ZipPath), size(pkg.Size), pkg.SHA256, strconv.Itoa(len(pkg.Distributions))}},
+	})
+}

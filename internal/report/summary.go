@@ -61,6 +61,23 @@ func (m *Markdown) Paragraph(text string) *Markdown {
 	return m
 }
 
+// CodeBlock adds text as a fenced code block, its fence longer than any run of
+// backticks in it.
+func (m *Markdown) CodeBlock(text string) *Markdown {
+	longest, run := 0, 0
+	for _, r := range text {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", max(3, longest+1))
+	fmt.Fprintf(&m.b, "%s\n%s\n%s\n\n", fence, strings.TrimRight(text, "\n"), fence)
+	return m
+}
+
 // Table adds a table.
 func (m *Markdown) Table(t Table) *Markdown {
 	m.b.WriteString(t.Markdown() + "\n")

@@ -180,7 +180,7 @@ type ImportReport struct {
 // plus ImportFile), imports every module and reports each failure with its traceback.
 // The function, and the package object when this run uploaded it to the storage
 // bucket, are deleted afterwards whatever happens, also when ctx is cancelled.
-func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.Spec, modules []string) (ImportReport, error) {
+func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.Spec, modules []string) (_ ImportReport, err error) {
 	name, err := TempName()
 	if err != nil {
 		return ImportReport{}, err
@@ -200,11 +200,19 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 	})
 	v.log("smoke: creating the temporary function %s to import %d modules", name, len(modules))
 	defer v.fresh(ctx, func(cctx context.Context) {
-		if err := v.fns.Delete(cctx, name); err != nil && !errors.Is(err, deploy.ErrNotFound) {
-			v.log("import check: could not delete the temporary function %s: %v", name, err)
+		// A failure's message says what became of the function: it is the last thing
+		// a cancelled run prints.
+		if derr := v.fns.Delete(cctx, name); derr != nil && !errors.Is(derr, deploy.ErrNotFound) {
+			v.log("import check: could not delete the temporary function %s: %v", name, derr)
+			if err != nil {
+				err = fmt.Errorf("%w; the temporary function %s could NOT be deleted (%v): delete it by hand", err, name, derr)
+			}
 			return
 		}
 		v.log("smoke: deleted the temporary function %s", name)
+		if err != nil {
+			err = fmt.Errorf("%w; cleaned up: the temporary function %s was deleted", err, name)
+		}
 	})
 	if _, err := v.fns.Put(ctx, deploy.Put{Spec: spec, Code: &code, Create: true}); err != nil {
 		return rep, fmt.Errorf("import check: create the temporary function %s: %w", name, err)

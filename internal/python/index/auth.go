@@ -26,6 +26,7 @@ type source struct {
 	url     *url.URL // index base (ending in "/") or page URL; file: URL for local paths
 	path    string   // local folder or HTML file, for kindLinksPath
 	display string   // what messages show
+	raw     string   // as configured (find-links), for FindLinksError
 	user    *url.Userinfo
 }
 

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -72,6 +73,7 @@ func New(opts ...Option) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("index: %w", err)
 		}
+		s.raw = raw
 		c.links = append(c.links, s)
 		if s.kind == kindLinksPage {
 			c.remote = append(c.remote, s)
@@ -169,7 +171,7 @@ func (c *Client) fetchProject(ctx context.Context, key string) (*Project, error)
 			return c.loadLinks(ctx, s)
 		})
 		if err != nil {
-			return nil, err
+			return nil, &FindLinksError{Location: s.raw, Display: s.display, Err: err}
 		}
 		for _, f := range files {
 			if !belongsTo(f.Filename, key) {
@@ -324,36 +326,36 @@ func (c *Client) loadLinks(ctx context.Context, s *source) ([]File, error) {
 	if s.kind == kindLinksPage {
 		files, found, err := c.page(ctx, s.url, "", s.display)
 		if err != nil {
-			return nil, fmt.Errorf("find-links %s: %w", s.display, err)
+			return nil, err
 		}
 		if !found {
-			return nil, fmt.Errorf("find-links %s: page not found (404)", s.display)
+			return nil, errors.New("page not found (404)")
 		}
 		return files, nil
 	}
 	info, err := c.cfg.root.Stat(s.path)
 	if err != nil {
-		return nil, fmt.Errorf("find-links %s: %w", s.display, err)
+		return nil, err
 	}
 	if !info.IsDir() {
 		f, err := c.cfg.root.Open(s.path)
 		if err != nil {
-			return nil, fmt.Errorf("find-links %s: %w", s.display, err)
+			return nil, err
 		}
 		defer f.Close()
 		body, err := readCapped(f, c.cfg.maxPageBytes)
 		if err != nil {
-			return nil, fmt.Errorf("find-links %s: %w", s.display, err)
+			return nil, err
 		}
 		files, err := parsePage(body, "text/html", s.url, "", s.display)
 		if err != nil {
-			return nil, fmt.Errorf("find-links %s: %w", s.display, err)
+			return nil, err
 		}
 		return files, nil
 	}
 	entries, err := c.cfg.root.ReadDir(s.path)
 	if err != nil {
-		return nil, fmt.Errorf("find-links %s: %w", s.display, err)
+		return nil, err
 	}
 	var files []File
 	for _, e := range entries {
@@ -362,7 +364,7 @@ func (c *Client) loadLinks(ctx context.Context, s *source) ([]File, error) {
 		}
 		info, err := e.Info()
 		if err != nil {
-			return nil, fmt.Errorf("find-links %s: %w", s.display, err)
+			return nil, err
 		}
 		p := filepath.Join(s.path, e.Name())
 		files = append(files, File{

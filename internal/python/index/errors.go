@@ -22,6 +22,17 @@ func (e *NotFoundError) Error() string {
 		e.Project, strings.Join(e.Asked, ", "))
 }
 
+// FindLinksError is a find-links location that could not be read. Location is the
+// value given to WithFindLinks (so that a caller can tell which of its lines named it);
+// messages show Display, without credentials.
+type FindLinksError struct {
+	Location, Display string
+	Err               error
+}
+
+func (e *FindLinksError) Error() string { return "find-links " + e.Display + ": " + e.Err.Error() }
+func (e *FindLinksError) Unwrap() error { return e.Err }
+
 // HashMismatchError reports a downloaded file whose digest differs from the one the index
 // advertised (Source "index") or from every --hash of its requirement (Source "--hash").
 type HashMismatchError struct {

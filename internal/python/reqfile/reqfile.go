@@ -109,6 +109,9 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// FileLine is where the problem is, for annotations.
+func (e *Error) FileLine() (string, int) { return e.File, e.Line }
+
 // Option configures Parse.
 type Option func(*config)
 
