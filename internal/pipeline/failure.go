@@ -17,7 +17,9 @@ import (
 type (
 	// fileLiner is an error about one line of one file (workspace-relative); line 0
 	// means the file as a whole.
-	fileLiner interface{ FileLine() (file string, line int) }
+	fileLiner interface {
+		FileLine() (file string, line int)
+	}
 	// originer is an error about several lines, each as "file:line" (a resolution
 	// conflict names every requirement and constraint it rests on).
 	originer interface{ Origins() []string }
