@@ -36,6 +36,8 @@ func run() (code int) {
 		}
 	}()
 
+	// Masked before anything is printed: a bad input's error may quote its URL.
+	rep.Mask(inputs.Secrets(os.Args[1:], os.Getenv)...)
 	cfg, err := inputs.Load(os.Args[1:], os.Getenv, inputs.WithEnviron(os.Environ()), inputs.WithWarn(func(msg string) {
 		rep.Annotate(report.Annotation{Level: report.LevelWarning, Title: "unknown input", Message: msg})
 	}))

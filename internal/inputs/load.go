@@ -151,6 +151,39 @@ func nearMiss(key string, fields []Field) (Field, bool) {
 	return best, bestD >= 0
 }
 
+// Secrets returns what the runner must mask among the inputs as given, before any is
+// validated (an error about a bad URL must find its credentials already masked): the
+// secret inputs whole, and the user information and signed query values of every URL
+// input, parsed or not.
+func Secrets(args []string, getenv func(string) string) []string {
+	fields := Fields()
+	flags, _, _ := parseArgs(args, fields)
+	gha := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(io.Discard))
+	var out []string
+	for _, f := range fields {
+		var vals []string
+		if v, ok := flags[f.Name]; ok {
+			vals = append(vals, v.value)
+		}
+		if !f.FlagOnly {
+			vals = append(vals, gha.GetInput(f.Name))
+		}
+		for _, v := range vals {
+			if strings.TrimSpace(v) == "" {
+				continue
+			}
+			if f.Secret {
+				out = append(out, strings.TrimSpace(v))
+				continue
+			}
+			for _, item := range splitList(v, false) {
+				out = append(out, urlcred.Secrets(item)...)
+			}
+		}
+	}
+	return out
+}
+
 // Errors returns the input errors inside err (one per bad input), for annotations.
 func Errors(err error) []*Error {
 	var out []*Error

@@ -72,6 +72,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 		if p.Requirements != nil {
 			req = resolve.RequestFromFile(p.Requirements)
 			req.Pre = p.Sources.Pre
+			req.HashModeFrom = p.relOrigin(req.HashModeFrom)
 			// Messages and the summary name the workspace's files as the user wrote them.
 			for _, rs := range [][]resolve.Requirement{req.Requirements, req.Constraints} {
 				for i := range rs {

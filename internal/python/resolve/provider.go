@@ -354,6 +354,9 @@ func (r *resolver) hashAllowed(name string, f index.File) bool {
 }
 
 func (r *resolver) hashModeFrom() string {
+	if r.req.HashModeFrom != "" {
+		return r.req.HashModeFrom
+	}
 	for _, rq := range slices.Concat(r.req.Requirements, r.req.Constraints) {
 		if len(rq.Hashes) > 0 {
 			return rq.Origin

@@ -74,12 +74,18 @@ type Request struct {
 	// HashMode is pip's hash-checking mode: every distribution needs --hash values
 	// (on its requirement or a constraint) and only files with one of them are used.
 	HashMode bool
+	// HashModeFrom is where hash-checking mode was switched on ("requirements.txt:1"),
+	// for messages.
+	HashModeFrom string
 }
 
 // RequestFromFile takes the requirements, constraints, --pre and hash mode of a
 // parsed requirements file.
 func RequestFromFile(f *reqfile.File) Request {
 	req := Request{Pre: f.Pre != nil, HashMode: f.HashMode}
+	if f.HashModeFrom != nil {
+		req.HashModeFrom = f.HashModeFrom.String()
+	}
 	conv := func(rs []reqfile.Requirement) []Requirement {
 		out := make([]Requirement, len(rs))
 		for i, r := range rs {
