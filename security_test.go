@@ -66,17 +66,14 @@ func errorsAt(log string) (map[string]string, []pipelinetest.Command) {
 // does not parse (a token with / # +), never reach the log, stderr, GITHUB_OUTPUT or the
 // summary; those from inputs and the requirements are masked for the runner first.
 func TestSecretsInURLsNeverShown(t *testing.T) {
-	// An index whose page for fc-demo has a <base href> with credentials that does not
-	// parse, and which redirects lithops to a URL with credentials.
-	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case strings.Contains(r.URL.Path, "fc-demo"):
-			fmt.Fprintf(w, `<html><base href="http://u:pa/%s@%%zz/"><a href="fc_demo-1.0.0-py3-none-any.whl">x</a></html>`, leak)
-		default:
-			http.Redirect(w, r, "http://u:"+leak+"@127.0.0.1:1/simple/x/?Signature="+leak, http.StatusFound)
-		}
-	}))
-	t.Cleanup(hostile.Close)
+	// An index whose pages have a <base href> with credentials that does not parse, and
+	// one that redirects every request to a URL with credentials.
+	pages := hostileIndex(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<html><base href="http://u:pa/%s@%%zz/"><a href="fc_demo-1.0.0-py3-none-any.whl">x</a></html>`, leak)
+	})
+	redirects := hostileIndex(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://u:"+leak+"@127.0.0.1:1/simple/x/?Signature="+leak, http.StatusFound)
+	})
 	base := map[string]string{"requirements": "requirements.txt", "python-version": "3.12", "lithops-version": "3.7.0", "dry-run": "true"}
 	tests := []struct {
 		name   string
@@ -91,8 +88,8 @@ func TestSecretsInURLsNeverShown(t *testing.T) {
 		{name: "--extra-index-url line", reqs: "--extra-index-url https://ci:a#" + leak + "@pypi.example.com/simple\nsix\n"},
 		{name: "-f line", reqs: "-f https://ci:x/" + leak + "@files.example.com/links/\nsix\n"},
 		{name: "direct URL", reqs: "fc-demo @ https://user:pa/" + leak + "@files.example.com/fc_demo-1.0.0-py3-none-any.whl\n"},
-		{name: "index page with a <base href>", inputs: map[string]string{"index-url": hostile.URL + "/simple/"}, reqs: "fc-demo\n"},
-		{name: "redirect to a URL with credentials", inputs: map[string]string{"index-url": hostile.URL + "/simple/"}, reqs: "six\n"},
+		{name: "index page with a <base href>", inputs: map[string]string{"index-url": pages}, reqs: "fc-demo\n"},
+		{name: "redirect to a URL with credentials", inputs: map[string]string{"index-url": redirects}, reqs: "six\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,6 +123,13 @@ func TestSecretsInURLsNeverShown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hostileIndex serves every request with serve; it returns the simple index's URL.
+func hostileIndex(t *testing.T, serve http.HandlerFunc) string {
+	srv := httptest.NewServer(serve)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/simple/"
 }
 
 // TestRequirementsConfinedToTheWorkspace: a requirements file (or the input) that names

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // workspace makes a workspace with a requirements file and a wheels folder.
@@ -85,7 +86,9 @@ func TestLoadValidationMessages(t *testing.T) {
 		{"lithops version", map[string]string{"INPUT_LITHOPS-VERSION": "latest"}, nil,
 			`input lithops-version: "latest" is not a version; give the version alone, e.g. 3.7.0`},
 		{"index url with credentials is redacted", map[string]string{"INPUT_INDEX-URL": "https://user:s3cr%t@pypi.example.com/simple"}, nil,
-			`input index-url: "https://***@pypi.example.com/simple" is not a valid URL; percent-encode special characters (e.g. in a password) and check the URL, like https://pypi.org/simple`},
+			`input index-url: "https://****@pypi.example.com/simple": not a valid URL: invalid URL escape (not shown); percent-encode special characters (e.g. in a password) and check the URL, like https://pypi.org/simple`},
+		{"index url with a token that ends the authority early", map[string]string{"INPUT_INDEX-URL": "https://__token__:pypi-Ag/s3cr+t@pypi.example.com/simple"}, nil,
+			`input index-url: "https://****@pypi.example.com/simple": ` + urlcred.ErrAmbiguous.Error() + `; percent-encode special characters (e.g. in a password) and check the URL, like https://pypi.org/simple`},
 		{"index url scheme", map[string]string{"INPUT_INDEX-URL": "ftp://tok@pypi.example.com/simple"}, nil,
 			`input index-url: "ftp://***@pypi.example.com/simple" is not an index URL; use an http, https or file URL, e.g. https://pypi.org/simple`},
 		{"extra index url without host", map[string]string{"INPUT_EXTRA-INDEX-URL": "https://pypi.org/simple\nhttps:///simple"}, nil,

@@ -434,10 +434,11 @@ func (v *validator) findLinks(name, s string) string {
 }
 
 func (v *validator) parseURL(name, s, example string) (*url.URL, bool) {
-	// url.Parse errors quote the whole URL, credentials included: never wrap them.
-	u, err := url.Parse(s)
+	// urlcred.Parse's errors quote nothing of the URL; it refuses a password that a
+	// parser would cut short (and read partly as the host).
+	u, err := urlcred.Parse(s)
 	if err != nil {
-		v.fail(name, "percent-encode special characters (e.g. in a password) and check the URL, like "+example, "%q is not a valid URL", urlcred.Redact(s))
+		v.fail(name, "percent-encode special characters (e.g. in a password) and check the URL, like "+example, "%s: %v", urlcred.Quote(s), err)
 		return nil, false
 	}
 	if (u.Scheme == "http" || u.Scheme == "https") && u.Host == "" {

@@ -14,6 +14,7 @@
 package urlcred
 
 import (
+	"errors"
 	"net"
 	"net/url"
 	"regexp"
@@ -133,6 +134,52 @@ func redactToken(tok string, slashes int) string {
 	return tok
 }
 
+// ErrAmbiguous is a URL whose user information holds a character that ends it early
+// for a URL parser ("/", "?", "#", or "@" before them): the parser would read part of
+// the password as the host or the path, send the wrong credentials, and show the rest.
+var ErrAmbiguous = errors.New("its user information (a password or token) holds /, ?, # or @, which end it early; percent-encode them (/ as %2F, # as %23, ? as %3F, @ as %40)")
+
+// Parse parses a URL a user or an index wrote, as url.Parse does, but never returns an
+// error that quotes it (url.Parse's do, credentials and all), and refuses a URL whose
+// user information a parser would cut short (ErrAmbiguous).
+func Parse(raw string) (*url.URL, error) {
+	if start := urlStart(raw); start > 0 {
+		if _, _, ok, past := userinfoEx(raw, start, false); ok && past {
+			return nil, ErrAmbiguous
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, parseError(err)
+	}
+	return u, nil
+}
+
+// ParseRef resolves a reference (a link, a <base href>) against base, as base.Parse
+// does, with Parse's guarantees.
+func ParseRef(base *url.URL, ref string) (*url.URL, error) {
+	if start := urlStart(ref); start > 0 {
+		if _, _, ok, past := userinfoEx(ref, start, false); ok && past {
+			return nil, ErrAmbiguous
+		}
+	}
+	u, err := base.Parse(ref)
+	if err != nil {
+		return nil, parseError(err)
+	}
+	return u, nil
+}
+
+// parseError is what url.Parse found wrong, without the URL and without the parts of it
+// that net/url quotes.
+func parseError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return errors.New("not a valid URL: " + scrubURLErrors(err.Error()))
+}
+
 // MaxQuote is how much of a piece of untrusted text Quote shows.
 const MaxQuote = 200
 
@@ -168,12 +215,13 @@ func unescape(s string) string {
 }
 
 // urlStart is where the authority of a lone URL-like string begins: after a leading
-// "scheme://" or "//", else at 0 (a URL written without its scheme).
+// "//", after "scheme://", after the first "://" even without a valid scheme (hostile
+// text), else at 0 (a URL written without its scheme).
 func urlStart(s string) int {
 	if strings.HasPrefix(s, "//") {
 		return 2
 	}
-	if i := strings.Index(s, "://"); i > 0 && isAlpha(s[0]) && strings.IndexFunc(s[:i], func(r rune) bool { return r > 0x7f || !isSchemeChar(byte(r)) }) < 0 {
+	if i := strings.Index(s, "://"); i >= 0 {
 		return i + 3
 	}
 	return 0
@@ -183,12 +231,21 @@ func urlStart(s string) int {
 // from: s[start:end] runs to the last "@" of the authority, or to the last "@" of the
 // whole string when the authority could be a token cut short (see the package
 // comment). schemeless says that s is a URL written without "//", where only a ":"
-// before the first "/" can say so.
+// before the first "/" can say so. Only a file: URL may have an empty authority
+// (file:///home/a@b is a path); "https:///x@h" is a token after "//".
 func userinfo(s string, from int, schemeless bool) (start, end int, ok bool) {
+	start, end, ok, _ = userinfoEx(s, from, schemeless)
+	return start, end, ok
+}
+
+// userinfoEx is userinfo, and whether the user information runs past the authority as a
+// URL parser reads it (to a later "@").
+func userinfoEx(s string, from int, schemeless bool) (start, end int, ok, past bool) {
+	file := from >= 7 && strings.EqualFold(s[from-7:from], "file://")
 	rest := s[from:]
 	at := strings.LastIndexByte(rest, '@')
 	if at < 0 {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	auth := rest
 	if i := strings.IndexAny(rest, "/?#\\"); i >= 0 {
@@ -200,19 +257,19 @@ func userinfo(s string, from int, schemeless bool) (start, end int, ok bool) {
 			return !strings.Contains(host, ":")
 		}
 		if host == "" { // file:///path@x has no authority; "//@#..." is no URL
-			return len(auth) == len(rest) || rest[len(auth)] == '/'
+			return len(auth) == len(rest) || rest[len(auth)] == '/' && file
 		}
 		return plainHost(host)
 	}
 	switch {
 	case authAt == at:
-		return from, from + at, true
+		return from, from + at, true, false
 	case authAt >= 0 && !strings.Contains(auth[:authAt], ":") && authAt+1 < len(auth) && plain(auth[authAt+1:]):
-		return from, from + authAt, true // user@host/path@ref
+		return from, from + authAt, true, false // user@host/path@ref
 	case authAt < 0 && plain(auth):
-		return 0, 0, false // an "@" in the path, query or fragment of host.example/...
+		return 0, 0, false, false // an "@" in the path, query or fragment of host.example/...
 	}
-	return from, from + at, true
+	return from, from + at, true, true
 }
 
 // plainHost reports whether the end of an authority reads as a host and port, and not
@@ -260,7 +317,7 @@ func tokenStart(s string, j int) (int, bool) {
 		if k < j-1 {
 			return k, true
 		}
-		return 0, false
+		return j - 1, true // "://" without a valid scheme: hostile text, read it anyway
 	}
 	if j == 0 || strings.IndexByte(" \t\r\n\"'`<>=([{,;|", s[j-1]) >= 0 {
 		return j, true
@@ -308,22 +365,19 @@ func sensitiveParam(name string) bool {
 }
 
 // redactQuery masks the values of sensitive query parameters in a URL-like string:
-// every name=value after its first "?", separated by "&" or by another "?" (a URL in
-// a parameter), up to a "#". A masked value runs to the next "&".
+// every name=value after its first "?" or "#" (a fragment may carry them too),
+// separated by "&", "?" or "#". A masked value runs to the next "&".
 func redactQuery(s string) string {
-	q := strings.IndexByte(s, '?')
+	q := strings.IndexAny(s, "?#")
 	if q < 0 {
 		return s
 	}
 	end := len(s)
-	if h := strings.IndexByte(s[q:], '#'); h >= 0 {
-		end = q + h
-	}
 	var b strings.Builder
 	changed := false
 	i := q + 1
 	for i <= end {
-		k := strings.IndexAny(s[i:end], "&?")
+		k := strings.IndexAny(s[i:end], "&?#")
 		next := end
 		if k >= 0 {
 			next = i + k
@@ -362,27 +416,27 @@ func redactQuery(s string) string {
 // queryValues are the values of the sensitive query parameters of a URL-like string,
 // read as redactQuery reads them.
 func queryValues(s string) []string {
-	q := strings.IndexByte(s, '?')
+	q := strings.IndexAny(s, "?#")
 	if q < 0 {
 		return nil
 	}
-	rest := s[q+1:]
-	if h := strings.IndexByte(rest, '#'); h >= 0 {
-		rest = rest[:h]
-	}
 	var out []string
-	for _, p := range strings.Split(rest, "&") {
-		// A "?" inside a part starts another parameter, unless the part's value is a
-		// sensitive one (then it is all of it).
+	for _, p := range strings.Split(s[q+1:], "&") {
+		// A "?" or "#" inside a part starts another parameter, unless the part's value
+		// is a sensitive one (then it is all of it).
 		for p != "" {
 			name, value, ok := strings.Cut(p, "=")
-			if ok && sensitiveParam(unescape(name)) {
+			if ok && !strings.ContainsAny(name, "?#") && sensitiveParam(unescape(name)) {
 				if value != "" {
 					out = append(out, value)
 				}
 				break
 			}
-			_, p, _ = strings.Cut(p, "?")
+			i := strings.IndexAny(p, "?#")
+			if i < 0 {
+				break
+			}
+			p = p[i+1:]
 		}
 	}
 	return out

@@ -62,7 +62,7 @@ func TestRedactText(t *testing.T) {
 		"a//b@c and x//y":                                                        "a//b@c and x//y",
 		"GET https://b.example/x?Signature=abc%2Bdef&x-oss-security-token=T&n=1": "GET https://b.example/x?Signature=***&x-oss-security-token=***&n=1",
 		"pkg @ https://user:pa/ss@host.example/x.whl ; python_version>'3'":       "pkg @ https://****@host.example/x.whl ; python_version>'3'",
-		"1://u:p@h.example":                                                      "1://u:p@h.example",
+		"1://u:p@h.example":                                                      "1://****@h.example",
 	}
 	for in, want := range tests {
 		if got := RedactText(in); got != want {
@@ -171,7 +171,8 @@ func TestRedactTextBounded(t *testing.T) {
 func TestRedactQuery(t *testing.T) {
 	tests := map[string]string{
 		"https://h.example/x":                         "https://h.example/x",
-		"https://h.example/x?a=1&Signature=S#frag":    "https://h.example/x?a=1&Signature=***#frag",
+		"https://h.example/x?a=1&Signature=S#frag":    "https://h.example/x?a=1&Signature=***",
+		"https://h.example/x.whl#sha256=ab&token=T":   "https://h.example/x.whl#sha256=ab&token=***",
 		"https://h.example/x?next=https://o/?token=T": "https://h.example/x?next=https://o/?token=***",
 		"https://h.example/x?token=&a":                "https://h.example/x?token=&a",
 		"https://h.example/x?a&&token=T&":             "https://h.example/x?a&&token=***&",

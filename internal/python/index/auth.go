@@ -1,6 +1,7 @@
 package index
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -31,9 +32,12 @@ type source struct {
 }
 
 func parseIndexSource(raw string) (*source, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("index URL %q: want an http(s) URL such as https://pypi.org/simple/", urlcred.Redact(raw))
+	u, err := urlcred.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("index URL %s: %w", urlcred.Quote(raw), err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("index URL %s: want an http(s) URL such as https://pypi.org/simple/", urlcred.Quote(raw))
 	}
 	s := &source{kind: kindIndex, user: u.User}
 	u.User, u.Fragment, u.RawFragment = nil, "", ""
@@ -52,9 +56,9 @@ func parseFindLinksSource(raw string) (*source, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("find-links: empty location")
 	}
-	u, err := url.Parse(raw)
+	u, err := urlcred.Parse(raw)
 	if err != nil && strings.Contains(raw, "://") {
-		return nil, fmt.Errorf("find-links %q: not a valid URL", urlcred.Redact(raw))
+		return nil, fmt.Errorf("find-links %s: %w", urlcred.Quote(raw), err)
 	}
 	if err == nil && len(u.Scheme) > 1 { // "C:" is a drive, not a scheme
 		switch u.Scheme {
@@ -169,6 +173,13 @@ func (e *redirectError) Error() string {
 // redirects to anything but HTTPS unless the original request went to a loopback host.
 func (c *Client) checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
+		// A Location whose password a parser cuts short: req.URL holds part of the
+		// password as its host or path, and any message would show it.
+		if req.Response != nil {
+			if _, err := urlcred.Parse(req.Response.Header.Get("Location")); errors.Is(err, urlcred.ErrAmbiguous) {
+				return fmt.Errorf("refused redirect from %s: the new location's %w", redactURL(via[len(via)-1].URL), err)
+			}
+		}
 		if len(via) >= 10 {
 			return fmt.Errorf("stopped after 10 redirects (last to %s)", redactURL(req.URL))
 		}

@@ -272,10 +272,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		opt  Option
 		want string
 	}{
-		{"bad index", WithIndexURL("ftp://u:pw@host/simple"), `index URL "ftp://***@host/simple"`},
+		{"bad index", WithIndexURL("ftp://u:pw@host/simple"), `index URL "ftp://****@host/simple"`},
 		{"empty index", WithIndexURL(""), "index URL"},
 		{"bad find-links scheme", WithFindLinks("ftp://host/x"), "unsupported scheme"},
-		{"bad find-links URL", WithFindLinks("https://u:pw@host/%zz"), `find-links "https://***@host/%zz"`},
+		{"bad find-links URL", WithFindLinks("https://u:pw@host/%zz"), `find-links "https://****@host/%zz": not a valid URL`},
 		{"workers", WithWorkers(0), "workers"},
 	}
 	for _, tt := range tests {

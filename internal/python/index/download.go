@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,7 +78,7 @@ func (c *Client) fetchFile(ctx context.Context, f File) (*Downloaded, error) {
 		c.emit(Event{Kind: EventDownload, File: f.Filename, Cached: true})
 		return d, nil
 	}
-	u, err := url.Parse(f.URL)
+	u, err := urlcred.Parse(f.URL)
 	if err != nil {
 		return nil, fmt.Errorf("download %s: invalid URL %s", f.Filename, urlcred.Redact(f.URL))
 	}

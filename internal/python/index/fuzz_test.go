@@ -29,6 +29,8 @@ func FuzzParseHTMLPage(f *testing.F) {
 	f.Add(`<base href="https://u:p@mirror/x/"><a href="p-1.tar.gz#md5=ab">x</a><a href="../">up</a><a href="javascript:x">j</a>`)
 	f.Add(`<meta name="pypi:repository-version" content="1.4"><A HREF='P-1.ZIP'>`)
 	f.Add("<a href=\"\x00\">")
+	// Found by this target: the error quoted the href, ":p@" and all.
+	f.Add(`<base href=":p@">`)
 	base, _ := url.Parse("https://index.example.org/simple/p/")
 	f.Fuzz(func(t *testing.T, page string) {
 		files, err := parseHTMLPage([]byte(page), base)
@@ -82,5 +84,44 @@ func FuzzParseMetadata(f *testing.F) {
 				t.Fatalf("a requirement without a name: %+v", r)
 			}
 		}
+	})
+}
+
+// FuzzHTMLPageCredentials plants a secret in the password of a <base href> or a link
+// (often one that does not parse: the password holds / # ? @) of a page: whatever the
+// parser makes of the page, its error never shows the secret, and no file it lists
+// carries credentials.
+func FuzzHTMLPageCredentials(f *testing.F) {
+	f.Add(true, "http", "u", "pa/", "%zz", "/x/")
+	f.Add(false, "https", "__token__", "ab#", "mirror.example", "/p-1.0-py3-none-any.whl")
+	f.Add(true, "", "", ":", "h", "")
+	const secret = "SeKr3tV4lue"
+	base, _ := url.Parse("https://index.example.org/simple/p/")
+	f.Fuzz(func(t *testing.T, isBase bool, scheme, user, pass, host, path string) {
+		for _, part := range []string{scheme, user, pass, host, path} {
+			if strings.ContainsAny(part, " \t\r\n\f\"'`<>&") || strings.Contains(part, secret) {
+				t.Skip()
+			}
+		}
+		if strings.HasPrefix(user, "/") || strings.ContainsAny(user, "@:/?#\\") || strings.Contains(pass, "@") {
+			t.Skip() // the password would not start after "user:" or end at "@"
+		}
+		prefix := "//"
+		if scheme != "" {
+			prefix = scheme + "://"
+		}
+		href := prefix + user + ":" + pass + secret + "@" + host + path
+		page := `<a href="` + href + `">x</a>`
+		if isBase {
+			page = `<base href="` + href + `"><a href="p-1.0-py3-none-any.whl">p</a>`
+		}
+		files, err := parseHTMLPage([]byte(page), base)
+		if err != nil {
+			if strings.Contains(err.Error(), secret) {
+				t.Fatalf("error shows the secret: %v", err)
+			}
+			return
+		}
+		checkFiles(t, files, base)
 	})
 }

@@ -149,6 +149,10 @@ func htmlFile(attrs map[string]string, href string, base, page *url.URL) (f File
 	}
 	u.Fragment, u.RawFragment, u.User = "", "", nil
 	f.URL = u.String()
+	// net/url accepts some hosts it cannot read back ("0::"): such a link is no URL.
+	if _, err := url.Parse(f.URL); err != nil {
+		return File{}, false, errors.New("not a valid URL once resolved against the page")
+	}
 	f.Filename = path.Base(u.Path)
 	if !validFilename(f.Filename) {
 		return File{}, true, nil
@@ -167,18 +171,10 @@ func htmlFile(attrs map[string]string, href string, base, page *url.URL) (f File
 	return f, false, nil
 }
 
-// parseLink resolves a link against its page. The error leaves out the link itself, which
-// url.Parse would quote, credentials and all; callers name it redacted.
+// parseLink resolves a link against its page. The error leaves out the link itself
+// (urlcred.ParseRef's never quote it); callers name it redacted.
 func parseLink(base *url.URL, link string) (*url.URL, error) {
-	u, err := base.Parse(strings.TrimSpace(link))
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("invalid URL: %w", err)
-	}
-	return u, nil
+	return urlcred.ParseRef(base, strings.TrimSpace(link))
 }
 
 // parseCoreMetadataAttr reads "true" or "sha256=<hex>"; "false" and garbage mean none.
@@ -273,6 +269,9 @@ func (jf *jsonFile) file(base *url.URL) (File, error) {
 	}
 	u.Fragment, u.RawFragment, u.User = "", "", nil
 	f := File{Filename: jf.Filename, URL: u.String(), Hashes: Hashes{}}
+	if _, err := url.Parse(f.URL); err != nil { // as in htmlFile
+		return File{}, errors.New("url is not valid once resolved against the page")
+	}
 	for alg, digest := range jf.Hashes {
 		f.Hashes[strings.ToLower(alg)] = strings.ToLower(digest)
 	}

@@ -133,7 +133,7 @@ func TestParseHTMLPageErrors(t *testing.T) {
 	tests := []struct{ name, page, want string }{
 		{"major version 2", `<meta name="pypi:repository-version" content="2.0"><a href="p-1.whl">p</a>`, "unsupported repository API version 2.0"},
 		{"bad version", `<meta name="pypi:repository-version" content="one">`, `invalid repository API version "one"`},
-		{"bad href", `<a href="http://[::1">p</a>`, `link 1 (href "http://[::1"): invalid URL`},
+		{"bad href", `<a href="http://[::1">p</a>`, `link 1 (href "http://[::1"): not a valid URL`},
 		{"bad href with password", `<a href="http://user:hunter2@[::1">p</a>`, `link 1 (href "http://***@[::1")`},
 	}
 	for _, tt := range tests {

@@ -43,7 +43,7 @@ func (c *Client) fetchMetadata(ctx context.Context, f File) (*Metadata, error) {
 			return md, nil
 		}
 	}
-	u, err := url.Parse(f.URL)
+	u, err := urlcred.Parse(f.URL)
 	if err != nil {
 		return nil, fmt.Errorf("metadata %s: invalid URL %s", f.Filename, urlcred.Redact(f.URL))
 	}

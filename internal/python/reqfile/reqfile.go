@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -327,10 +326,17 @@ func (p *fileParser) parseLine(ctx context.Context, path, file string, constrain
 		case "no-index":
 			p.out.NoIndex = &pos
 			p.out.IndexURL, p.out.ExtraIndexURLs = nil, nil
-		case "index-url":
-			index = &v
-		case "extra-index-url":
-			extras = append(extras, v)
+		case "index-url", "extra-index-url":
+			// Checked here, so that a bad URL is an error on its line (the index
+			// would only say which URL).
+			if _, err := urlcred.Parse(o.value); err != nil {
+				return fail(fmt.Sprintf("%s %s: %v", o.flag, quoted(o.raw), err), "give the index's http(s) URL; percent-encode special characters in a password", nil)
+			}
+			if o.name == "index-url" {
+				index = &v
+			} else {
+				extras = append(extras, v)
+			}
 		case "find-links":
 			loc, err := p.findLinks(path, o)
 			if err != nil {
@@ -411,9 +417,12 @@ func (p *fileParser) findLinks(file string, o option) (string, error) {
 	value := o.value
 	local := value
 	if strings.Contains(value, "://") {
-		u, err := url.Parse(value)
-		if err != nil || !strings.EqualFold(u.Scheme, "file") {
-			return value, nil // the index checks it
+		u, err := urlcred.Parse(value)
+		if err != nil {
+			return "", err
+		}
+		if !strings.EqualFold(u.Scheme, "file") {
+			return value, nil // the index reads it
 		}
 		local = filepath.FromSlash(u.Path)
 	}

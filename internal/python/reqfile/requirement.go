@@ -210,10 +210,9 @@ func refused(err error) bool {
 // wheelAt checks that a direct reference points at a wheel (a file: one inside the
 // workspace), and parses its name.
 func (p *fileParser) wheelAt(link string) (*tags.WheelName, error) {
-	u, err := url.Parse(link)
+	u, err := urlcred.Parse(link)
 	if err != nil {
-		// Not wrapped: url's errors quote the URL, credentials and all.
-		return nil, lineErr("invalid URL "+reqRef, "check the URL; percent-encode special characters in a password", nil)
+		return nil, lineErr(reqRef+": "+err.Error(), "check the URL; percent-encode special characters in a password", err)
 	}
 	if strings.EqualFold(u.Scheme, "file") {
 		if _, err := p.cfg.root.Stat(filepath.FromSlash(u.Path)); refused(err) {

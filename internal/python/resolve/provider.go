@@ -111,10 +111,9 @@ func newResolver(ctx context.Context, src Source, target Target, req Request, lo
 
 // urlRequirement checks a direct wheel URL requirement.
 func (r *resolver) urlRequirement(rq Requirement) (*urlReq, error) {
-	u, err := url.Parse(rq.URL)
+	u, err := urlcred.Parse(rq.URL)
 	if err != nil {
-		// url's errors quote the URL: keep its credentials out.
-		return nil, lineErrorf(rq.Origin, "%s: invalid URL %s", rq.Name, urlcred.Quote(rq.URL))
+		return nil, lineErrorf(rq.Origin, "%s: %s: %v", rq.Name, urlcred.Quote(rq.URL), err)
 	}
 	file := index.File{Filename: path.Base(u.Path), Hashes: index.Hashes{}}
 	if alg, digest, ok := strings.Cut(u.Fragment, "="); ok {
