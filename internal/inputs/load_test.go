@@ -458,3 +458,23 @@ func TestPathsConfinedToTheWorkspace(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretsBeforeValidation: the secrets of inputs are found before (and whatever)
+// validation says, URLs that do not parse included, so main masks them first.
+func TestSecretsBeforeValidation(t *testing.T) {
+	env := map[string]string{
+		"INPUT_INDEX-URL":         "https://__token__:pypi-Ag/x+y@pypi.example.com/simple",
+		"INPUT_EXTRA-INDEX-URL":   "https://a.example.com/simple\nhttps://ci:p#w@b.example.com/simple",
+		"INPUT_ACCESS-KEY-SECRET": " KEY SECRET ",
+		"INPUT_REGION":            "cn-hangzhou",
+	}
+	got := strings.Join(inputs.Secrets([]string{"--find-links=https://tok/en@f.example.com/w/"}, func(k string) string { return env[k] }), "\n")
+	for _, want := range []string{"pypi-Ag/x+y", "p#w", "KEY SECRET", "tok/en"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Secrets lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "cn-hangzhou") {
+		t.Errorf("Secrets holds a region:\n%s", got)
+	}
+}

@@ -50,3 +50,19 @@ func TestLocalFilesConfined(t *testing.T) {
 		t.Errorf("a find-links folder outside the workspace: %v", err)
 	}
 }
+
+func TestNetrcSecrets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".netrc")
+	if err := os.WriteFile(path, []byte("machine pypi.example.com login __token__ password pypi-AgEI/x+y\ndefault login ci password s3cr3t\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(NetrcSecrets(path), " ")
+	for _, want := range []string{"pypi-AgEI/x+y", "s3cr3t", "__token__"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("NetrcSecrets = %q, lacks %q", got, want)
+		}
+	}
+	if NetrcSecrets(filepath.Join(t.TempDir(), "missing")) != nil {
+		t.Errorf("a missing .netrc has secrets")
+	}
+}

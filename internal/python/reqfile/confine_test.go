@@ -3,6 +3,7 @@ package reqfile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,5 +107,17 @@ func symlink(t *testing.T, target, link string) {
 	t.Helper()
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLongInputQuotedShort: a requirement of 200,000 characters is quoted in a few
+// hundred, with a count of what was cut.
+func TestLongInputQuotedShort(t *testing.T) {
+	for _, line := range []string{strings.Repeat("a", 200000) + ">=>1", "-e " + strings.Repeat("b", 200000), "six --hash=" + strings.Repeat("c", 200000)} {
+		ws := setup(t, map[string]string{"requirements.txt": line + "\n"})
+		_, err := Parse(context.Background(), filepath.Join(ws, "requirements.txt"), WithWorkDir(ws), WithWorkspace(ws))
+		if err == nil || len(err.Error()) > 1000 || !strings.Contains(err.Error(), "more bytes not shown") {
+			t.Errorf("error of %d bytes: %.300s", len(fmt.Sprint(err)), err)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lithops-fc/runtime-action/internal/python/pystr"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // Reading a file into logical lines, in pip's order: decode, split lines, join
@@ -73,7 +74,7 @@ func declared(data []byte, name string) (string, error) {
 		}
 		return string(data), nil
 	}
-	return "", fmt.Errorf("the file declares the encoding %q, which is not supported (save it as UTF-8)", name)
+	return "", fmt.Errorf("the file declares the encoding %s, which is not supported (save it as UTF-8)", urlcred.Quote(name))
 }
 
 func utf16Text(b []byte, bigEndian bool) (string, error) {

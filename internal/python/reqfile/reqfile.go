@@ -259,7 +259,7 @@ func (p *fileParser) parseLine(ctx context.Context, path, file string, constrain
 	args, optText := splitArgsOptions(l.text)
 	words, err := shlexSplit(optText)
 	if err != nil {
-		return fail(fmt.Sprintf("cannot split the options %q: %v", rawOptions(l), err), "close the quote or escape the character", err)
+		return fail(fmt.Sprintf("cannot split the options %s: %v", urlcred.Quote(rawOptions(l)), err), "close the quote or escape the character", err)
 	}
 	opts, stray, err := parseOptions(words)
 	// Messages show options as written: a ${VAR} value must not appear in them.
@@ -280,7 +280,7 @@ func (p *fileParser) parseLine(ctx context.Context, path, file string, constrain
 		if len(rawStray) == 0 {
 			rawStray = []string{"${...}"}
 		}
-		return fail(fmt.Sprintf("unexpected %q after the options", strings.Join(rawStray, " ")), "pip would ignore it silently; put one requirement or option group per line", nil)
+		return fail(fmt.Sprintf("unexpected %s after the options", urlcred.Quote(strings.Join(rawStray, " "))), "pip would ignore it silently; put one requirement or option group per line", nil)
 	}
 	for i := range opts {
 		opts[i].raw = "${...}"
@@ -291,7 +291,7 @@ func (p *fileParser) parseLine(ctx context.Context, path, file string, constrain
 	for _, o := range opts {
 		switch o.name {
 		case "editable":
-			return fail(fmt.Sprintf("editable requirement %q", o.raw), "editable installs need a build; this action installs wheels only: list the package by name, or build a wheel and reference it", nil)
+			return fail(fmt.Sprintf("editable requirement %s", urlcred.Quote(o.raw)), "editable installs need a build; this action installs wheels only: list the package by name, or build a wheel and reference it", nil)
 		case "config-settings":
 			return fail(o.flag+" is for building from source", "this action installs wheels only: remove it", nil)
 		case "all-releases", "only-final":
@@ -521,15 +521,15 @@ func isPinned(r pep508.Requirement) bool {
 func parseHash(value, shown string) (Hash, error) {
 	algo, digest, ok := strings.Cut(value, ":")
 	if !ok {
-		return Hash{}, fmt.Errorf("--hash %q must be a hash name followed by a value, like --hash=sha256:<hex digest>", shown)
+		return Hash{}, fmt.Errorf("--hash %s must be a hash name followed by a value, like --hash=sha256:<hex digest>", urlcred.Quote(shown))
 	}
 	size := map[string]int{"sha256": 32, "sha384": 48, "sha512": 64}[algo]
 	if size == 0 {
-		return Hash{}, fmt.Errorf("--hash %q: the allowed hash algorithms are sha256, sha384, sha512", shown)
+		return Hash{}, fmt.Errorf("--hash %s: the allowed hash algorithms are sha256, sha384, sha512", urlcred.Quote(shown))
 	}
 	b, err := hex.DecodeString(digest)
 	if err != nil || len(b) != size {
-		return Hash{}, fmt.Errorf("--hash %q: a %s digest is %d hexadecimal digits", shown, algo, 2*size)
+		return Hash{}, fmt.Errorf("--hash %s: a %s digest is %d hexadecimal digits", urlcred.Quote(shown), algo, 2*size)
 	}
 	return Hash{Algorithm: algo, Digest: strings.ToLower(digest)}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
@@ -44,7 +43,7 @@ func (p *fileParser) requirementLine(pos Pos, l logicalLine, args string, opts [
 	if err != nil {
 		var le *lineError
 		if errors.As(err, &le) {
-			return fail(strings.ReplaceAll(le.msg, reqRef, strconv.Quote(pystr.TrimSpace(rawArgs))), le.hint, le.err)
+			return fail(strings.ReplaceAll(le.msg, reqRef, urlcred.Quote(pystr.TrimSpace(rawArgs))), le.hint, le.err)
 		}
 		return fail(err.Error(), "", err)
 	}
