@@ -112,7 +112,7 @@ func (c *config) validate() error {
 			}
 		}
 	}
-	for _, name := range c.buckets {
+	for _, name := range append(append([]string(nil), c.buckets...), c.foreign...) {
 		if !validBucketName(name) {
 			return fmt.Errorf("bucket name %q is invalid: 3-63 lower-case letters, digits and '-', starting and ending with a letter or digit", name)
 		}
@@ -168,6 +168,11 @@ func (e *Emulator) open() error {
 		if _, ok := e.st.Buckets[name]; !ok {
 			e.st.Buckets[name] = newBucket(name, now)
 		}
+	}
+	for _, name := range cfg.foreign {
+		b := newBucket(name, now)
+		b.Foreign = true
+		e.st.Buckets[name] = b
 	}
 	return e.saveLocked()
 }

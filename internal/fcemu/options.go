@@ -19,6 +19,7 @@ type config struct {
 	pendingPolls int
 	oidc         []OIDCProvider
 	buckets      []string
+	foreign      []string
 	limits       Limits
 	addr         string
 }
@@ -102,6 +103,13 @@ func WithOIDCProvider(p OIDCProvider) Option {
 
 // WithBucket creates an OSS bucket in the account (when it does not exist yet).
 func WithBucket(name string) Option { return func(c *config) { c.buckets = append(c.buckets, name) } }
+
+// WithForeignBucket makes name a bucket of another account: its name is taken
+// (PutBucket answers 409 BucketAlreadyExists) and the account cannot use it (403
+// AccessDenied), as with a Lithops default bucket name someone else got first.
+func WithForeignBucket(name string) Option {
+	return func(c *config) { c.foreign = append(c.foreign, name) }
+}
 
 // WithLimits replaces the size limits (tests use small ones to exercise EntityTooLarge).
 func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
