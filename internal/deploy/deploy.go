@@ -31,6 +31,8 @@ type Result struct {
 type Deployer struct {
 	api     fcruntime.API
 	fns     Functions // retrying
+	svc     *fc2      // FC 2.0 only
+	retry   RetryPolicy
 	up      *Uploader
 	http    *http.Client
 	tmpDir  string
@@ -40,6 +42,19 @@ type Deployer struct {
 
 // API is the FC API the deployer uses.
 func (d *Deployer) API() fcruntime.API { return d.api }
+
+// CheckService makes sure a deployment with role and internet access leaves the FC 2.0
+// service as it is: an existing service that differs is a *ServiceMismatchError (unless
+// WithServiceUpdate allows changing it); a missing one is fine, since deploying creates
+// it. It changes nothing; on FC 3.0 it does nothing.
+func (d *Deployer) CheckService(ctx context.Context, role string, internet bool) error {
+	if d.svc == nil {
+		return nil
+	}
+	return retry(ctx, d.retry, d.log, "look up FC 2.0 service "+d.svc.service, func() error {
+		return d.svc.checkService(ctx, role, internet)
+	})
+}
 
 // Functions gives direct access to the functions, with retries but without roll back
 // (verify invokes through it and manages its own temporary function).
@@ -167,10 +182,13 @@ func changes(live Function, want Spec, checksum string) string {
 // functions passed their smoke test, or Abort it to put everything back.
 type Release struct {
 	Functions []Result
-	d         *Deployer
-	pkg       Package
-	code      *Code // where the package was uploaded; nil when no function needed it
-	j         *journal
+	// Replaced lists the objects Commit wrote over different content: Lithops clients
+	// that read the old one keep it in their cache.
+	Replaced []string
+	d        *Deployer
+	pkg      Package
+	code     *Code // where the package was uploaded; nil when no function needed it
+	j        *journal
 }
 
 // Code is where the package was uploaded (nil when every function was unchanged).
@@ -196,9 +214,12 @@ func (r *Release) Commit(ctx context.Context, objects ...Object) error {
 		return err
 	}
 	for _, o := range objects {
-		wrote, err := r.j.publish(ctx, o.Key, o.Body, "application/json")
+		wrote, replaced, err := r.j.publish(ctx, o.Key, o.Body, "application/json")
 		if err != nil {
 			return fmt.Errorf("publish oss://%s/%s: %w", r.d.up.bucket, o.Key, err)
+		}
+		if replaced {
+			r.Replaced = append(r.Replaced, o.Key)
 		}
 		if wrote {
 			r.d.log("published oss://%s/%s", r.d.up.bucket, o.Key)
