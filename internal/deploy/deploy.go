@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	fc "github.com/aliyun/fc-go-sdk"
+
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
@@ -54,6 +56,32 @@ func (d *Deployer) CheckService(ctx context.Context, role string, internet bool)
 	return retry(ctx, d.retry, d.log, "look up FC 2.0 service "+d.svc.service, func() error {
 		return d.svc.checkService(ctx, role, internet)
 	})
+}
+
+// Scratch is where a temporary function named name goes (verify's import check), and
+// how to remove what holds it once the function is deleted. On FC 3.0 functions stand
+// alone: the account's functions, nothing more to remove. On FC 2.0 a function lives in
+// a service, and `lithops clean` deletes the Lithops service after its lithops-worker-*
+// functions, which fails while any other function is in it: so the temporary function
+// gets a service of its own, named like it, created with it (role and internet access
+// of its spec) and deleted after it.
+func (d *Deployer) Scratch(name string) (Functions, func(context.Context) error) {
+	if d.svc == nil {
+		return d.fns, func(context.Context) error { return nil }
+	}
+	s := &fc2{t: d.svc.t, service: name, updateService: true, timeout: d.timeout, log: d.log}
+	remove := func(ctx context.Context) error {
+		return retry(ctx, d.retry, d.log, "delete FC 2.0 service "+name, func() error {
+			mctx, cancel := mutating(ctx, d.timeout.Call)
+			defer cancel()
+			_, _, err := s.t.do(mctx, "DeleteService", name, http.MethodDelete, fc.NewDeleteServiceInput(name), nil)
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			return err
+		})
+	}
+	return Retrying(s, d.retry, d.log), remove
 }
 
 // Functions gives direct access to the functions, with retries but without roll back

@@ -302,13 +302,26 @@ func (v *Env) Function(name string) (fcemu.FunctionInfo, bool) {
 	return v.Emu.Function(fcemu.APIFC3, "", name)
 }
 
-// NoSmokeFunctions fails the test when a temporary import check function
-// (lithops-smoke-*, made by internal/verify) is left behind.
+// SmokePrefix is verify.TempPrefix (deploytest cannot import verify, whose tests use it).
+const SmokePrefix = "lithops-fc-runtime-action-smoke-"
+
+// NoSmokeFunctions fails the test when a temporary import check function (SmokePrefix,
+// made by internal/verify), or its FC 2.0 service, is left behind, or when the Lithops
+// service holds anything but Lithops' worker functions (`lithops clean` deletes the
+// lithops-worker-* functions, then the service: any other function makes that fail).
 func (v *Env) NoSmokeFunctions(t testing.TB) {
 	t.Helper()
 	for _, fn := range v.Emu.Functions() {
-		if strings.HasPrefix(fn.Name, "lithops-smoke-") {
-			t.Errorf("temporary function %s was left behind", fn.Name)
+		if strings.HasPrefix(fn.Name, SmokePrefix) {
+			t.Errorf("temporary function %s (service %q) was left behind", fn.Name, fn.Service)
+		}
+		if fn.Service == Service && !strings.HasPrefix(fn.Name, "lithops-worker") {
+			t.Errorf("function %s is in the Lithops service %s: lithops clean could not delete the service", fn.Name, Service)
+		}
+	}
+	for _, s := range v.Emu.Services() {
+		if strings.HasPrefix(s.Name, SmokePrefix) {
+			t.Errorf("the import check's service %s was left behind", s.Name)
 		}
 	}
 }
