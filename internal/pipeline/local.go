@@ -49,9 +49,6 @@ func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, func() error,
 		// deployer's first readiness poll would otherwise cost a second per function.
 		fcemu.WithPendingPolls(0),
 	}
-	if cfg.StorageBucket != "" {
-		opts = append(opts, fcemu.WithBucket(cfg.StorageBucket))
-	}
 	emu, err := fcemu.New(opts...)
 	if err != nil {
 		return cfg, nil, fmt.Errorf("local emulator: %w", err)
