@@ -2,7 +2,9 @@ package lithops
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -163,6 +165,36 @@ func TestYAMLScalarRoundTrip(t *testing.T) {
 	for i, v := range values {
 		if got[i] == nil || *got[i] != v {
 			t.Errorf("yamlScalar(%q) = %s reads back as %v", v, yamlScalar(v), got[i])
+		}
+	}
+}
+
+// TestReadmeClientConfig: README's "Use the runtime from a Lithops client" shows the
+// configuration ClientConfig renders for the quick start's values, byte for byte.
+func TestReadmeClientConfig(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "### Use the runtime from a Lithops client\n")
+	if !ok {
+		t.Fatal(`README has no "### Use the runtime from a Lithops client" section`)
+	}
+	_, block, ok := strings.Cut(section, "```yaml\n")
+	block, _, ok2 := strings.Cut(block, "```\n")
+	if !ok || !ok2 {
+		t.Fatal("the section has no yaml block")
+	}
+	want := ClientConfig{API: fcruntime.FC3, Region: "cn-hangzhou", AccountID: "1234567890123456",
+		RoleARN: "acs:ram::1234567890123456:role/lithops-worker", Runtime: "my-runtime", Memory: []int{256}, Timeout: 300,
+		Bucket: "my-lithops-bucket"}.YAML()
+	if block != want {
+		t.Errorf("README's client configuration:\n%s\nClientConfig renders:\n%s", block, want)
+	}
+	// The quick start deploys those values.
+	for _, s := range []string{"runtime-name: my-runtime", "region: cn-hangzhou", "storage-bucket: my-lithops-bucket"} {
+		if !strings.Contains(string(readme), s) {
+			t.Errorf("the quick start no longer says %q: update the client configuration test", s)
 		}
 	}
 }
