@@ -22,6 +22,7 @@ import (
 // with httptest, or Start to listen on a loopback port; Close releases everything.
 type Emulator struct {
 	cfg      config
+	preMu    sync.Mutex // guards cfg.preinstalled, which SetPreinstalled replaces
 	faults   Faults
 	calls    callLog
 	sessions sessions
@@ -421,4 +422,31 @@ func (x *exchange) record(sw *statusWriter) {
 // internal reports a failure of the emulator itself (disk, encoding) in the service's shape.
 func (x *exchange) internal(err error) {
 	x.fail(errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err))
+}
+
+// SetPreinstalled replaces the folders of installed distributions that handlers of
+// runtime (e.g. "python3.10") see on sys.path after their code (see WithPreinstalled),
+// for invocations that start from now on.
+func (e *Emulator) SetPreinstalled(runtime string, dirs ...string) error {
+	if _, ok := fcruntime.ByName(runtime); !ok {
+		return fmt.Errorf("fcemu: preinstalled folder for %q: not a Python runtime of FC", runtime)
+	}
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			return fmt.Errorf("fcemu: preinstalled folder %s for %s is not a folder (%v)", d, runtime, err)
+		}
+	}
+	e.preMu.Lock()
+	defer e.preMu.Unlock()
+	if e.cfg.preinstalled == nil {
+		e.cfg.preinstalled = map[string][]string{}
+	}
+	e.cfg.preinstalled[runtime] = append([]string(nil), dirs...)
+	return nil
+}
+
+func (e *Emulator) preinstalledFor(runtime string) []string {
+	e.preMu.Lock()
+	defer e.preMu.Unlock()
+	return append([]string(nil), e.cfg.preinstalled[runtime]...)
 }

@@ -70,7 +70,9 @@ func WithPython(version, path string) Option {
 
 // WithPreinstalled adds a folder of installed distributions (a pip --target folder) that
 // handlers of runtime (e.g. "python3.10") see on sys.path after their code, standing in
-// for the modules FC preinstalls (oss2, requests, ...).
+// for the modules FC preinstalls (oss2, requests, ...: fcruntime.Preinstalled lists
+// them). Emulator.SetPreinstalled replaces them later (--local fills them once it knows
+// the package sources).
 func WithPreinstalled(runtime, dir string) Option {
 	return func(c *config) {
 		if c.preinstalled == nil {

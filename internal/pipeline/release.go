@@ -180,7 +180,7 @@ func (r *runner) prepare(ctx context.Context, d *deploy.Deployer, service string
 	p := r.plan
 	if p.Bucket.name != "" {
 		err := r.rep.Stage("storage bucket", func() error {
-			created, err := d.Uploader().EnsureBucket(ctx)
+			_, err := d.Uploader().EnsureBucket(ctx) // it logs a creation
 			var taken *deploy.BucketTakenError
 			switch {
 			case errors.As(err, &taken):
@@ -192,8 +192,6 @@ func (r *runner) prepare(ctx context.Context, d *deploy.Deployer, service string
 					Fix: "set storage-bucket to a bucket of your own account, and give your Lithops clients the same aliyun_oss.storage_bucket"}
 			case err != nil:
 				return fmt.Errorf("storage bucket %s: %w", p.Bucket.name, err)
-			case created:
-				r.logf("created the OSS bucket %s, where Lithops clients will find the runtime", p.Bucket.name)
 			}
 			return nil
 		})

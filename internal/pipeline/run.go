@@ -8,6 +8,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
@@ -25,6 +26,9 @@ type Env struct {
 	Deploy      []deploy.Option      // e.g. fast polls, or a lower inline limit
 	Build       []build.Option       // e.g. a lower budget, to match Deploy's inline limit
 	Verify      []verify.Option
+	// Emulator is the embedded emulator of --local (set by Execute): Run gives its
+	// runtime FC's preinstalled modules, so what works on FC works locally.
+	Emulator *fcemu.Emulator
 }
 
 type runner struct {
@@ -71,6 +75,11 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 	set, err := r.resolve(ctx)
 	if err != nil {
 		return out, err
+	}
+	if env.Emulator != nil && !cfg.DryRun {
+		if err := r.preinstall(ctx, env.Emulator); err != nil {
+			return out, err
+		}
 	}
 
 	var pkg *build.Result

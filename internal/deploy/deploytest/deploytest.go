@@ -75,13 +75,19 @@ type Env struct {
 }
 
 // Start runs an emulator (FC, OSS, STS) with the storage bucket, Python 3.10 (the test
-// is skipped, loudly, without it) and opts. The deployer signs with STS credentials, so
-// both the secret and the security token are exercised.
+// is skipped, loudly, without it), FC's preinstalled modules in every runtime (the
+// FIXTURE stand-ins of wheeltest.FCPreinstalled: requests, oss2, six) and opts. The
+// deployer signs with STS credentials, so both the secret and the security token are
+// exercised.
 func Start(t testing.TB, api fcruntime.API, opts ...fcemu.Option) *Env {
 	t.Helper()
 	py := wheeltest.Python(t, Python)
-	e, err := fcemu.New(append([]fcemu.Option{fcemu.WithAccessKey(KeyID, Secret), fcemu.WithRegion(Region),
-		fcemu.WithAccountID(Account), fcemu.WithBucket(Bucket), fcemu.WithPython(Python, py)}, opts...)...)
+	base := []fcemu.Option{fcemu.WithAccessKey(KeyID, Secret), fcemu.WithRegion(Region),
+		fcemu.WithAccountID(Account), fcemu.WithBucket(Bucket), fcemu.WithPython(Python, py)}
+	for _, rt := range fcruntime.All() {
+		base = append(base, fcemu.WithPreinstalled(rt.Name, wheeltest.PreinstalledDir(t, rt.Name)))
+	}
+	e, err := fcemu.New(append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("fcemu.New: %v", err)
 	}
