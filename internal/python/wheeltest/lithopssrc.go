@@ -1,8 +1,12 @@
 package wheeltest
 
 import (
+	"archive/tar"
+	"bytes"
+	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -51,4 +55,56 @@ func LithopsFiles(t testing.TB, tag, prefix string) []string {
 		t.Fatalf("git ls-tree %s %s in %s: %v", tag, prefix, dir, err)
 	}
 	return strings.Fields(string(out))
+}
+
+var installRequiresRE = regexp.MustCompile(`(?s)install_requires\s*=\s*\[(.*?)\]`)
+var quotedRE = regexp.MustCompile(`['"]([^'"]+)['"]`)
+
+// LithopsFromSource returns a lithops wheel built from Lithops' own source at tag (see
+// LithopsSource): every file under lithops/, the version of lithops/version.py, and
+// setup.py's install_requires as Requires-Dist. It is the real Lithops code, packed by
+// this package rather than by Lithops' release process.
+func LithopsFromSource(t testing.TB, tag string) Wheel {
+	t.Helper()
+	dir := LithopsSource(t, tag)
+	out, err := exec.Command("git", "-C", dir, "archive", "--format=tar", tag, "lithops", "setup.py").Output()
+	if err != nil {
+		t.Fatalf("git archive %s in %s: %v", tag, dir, err)
+	}
+	files := map[string][]byte{}
+	var setup []byte
+	tr := tar.NewReader(bytes.NewReader(out))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("git archive %s: %v", tag, err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name == "setup.py" {
+			setup = data
+			continue
+		}
+		files[h.Name] = data
+	}
+	m := regexp.MustCompile(`__version__\s*=\s*['"]([^'"]+)['"]`).FindSubmatch(files["lithops/version.py"])
+	if m == nil {
+		t.Fatalf("lithops/version.py at %s has no __version__", tag)
+	}
+	var requires []string
+	if r := installRequiresRE.FindSubmatch(setup); r != nil {
+		for _, q := range quotedRE.FindAllSubmatch(r[1], -1) {
+			requires = append(requires, string(q[1]))
+		}
+	}
+	return Wheel{Name: "lithops", Version: string(m[1]), Files: files,
+		Metadata: Metadata{Summary: "Lithops " + tag + " from its own source, packed by wheeltest (not a release wheel)", RequiresPython: ">=3.6", RequiresDist: requires}}
 }
