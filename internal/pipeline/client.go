@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -131,15 +130,9 @@ func staleCacheWarning(files []string) report.Annotation {
 			"On every such machine delete " + strings.Join(files, " and ")}
 }
 
-// errServiceMismatch turns the deployer's refusal into an input error that says how to
+// serviceError turns the deployer's refusal into an input error that says how to
 // proceed.
 func serviceError(err error, service string) error {
 	return &inputs.Error{Input: "update-service", Problem: err.Error(),
 		Fix: fmt.Sprintf("set role-arn to the service's role (when that role may read and write the storage bucket), or set service to a service of its own for this runtime (it is created), or set update-service: true to change %s for every function in it", service)}
-}
-
-// isInputError reports whether err is (or holds) an input error.
-func isInputError(err error) bool {
-	var ie *inputs.Error
-	return errors.As(err, &ie)
 }
