@@ -81,6 +81,9 @@ type Input struct {
 	// version (Result.LithopsVersion is the wheel's own spelling, the one Lithops uses).
 	LithopsVersion string
 	OutDir         string // runtime.zip and pylock.toml are written here
+	// NoLithops assembles Wheels alone, without lithops and its entry point: a plain set
+	// of installed distributions (FC's preinstalled modules, for the emulator).
+	NoLithops bool
 }
 
 // Distribution is one distribution's share of the package.
@@ -251,7 +254,7 @@ func (a *assembler) run(ctx context.Context) (*Result, error) {
 
 // selectDists applies `exclude` and refuses two wheels of one distribution.
 func (a *assembler) selectDists() error {
-	if a.in.Lithops.Path == "" {
+	if a.in.Lithops.Path == "" && !a.in.NoLithops {
 		return errors.New("no lithops wheel given")
 	}
 	exclude := map[string]bool{}
@@ -263,8 +266,17 @@ func (a *assembler) selectDists() error {
 		exclude[k] = true
 	}
 	all := append([]Wheel{a.in.Lithops}, a.in.Wheels...)
+	if a.in.NoLithops {
+		if a.in.Lithops.Path != "" {
+			return errors.New("Input.NoLithops is set, and a lithops wheel is given")
+		}
+		all[0] = Wheel{Name: "lithops"} // a placeholder, skipped below
+	}
 	seen := map[string]bool{}
 	for i, w := range all {
+		if i == 0 && a.in.NoLithops {
+			continue
+		}
 		k := pep508.NormalizeName(w.Name)
 		if k == "" {
 			return fmt.Errorf("wheel %s has no distribution name", w.Path)
@@ -350,6 +362,9 @@ var versionAssign = regexp.MustCompile(`(?m)^__version__\s*=\s*['"]([^'"]+)['"]`
 // string Lithops compares between client and runtime).
 func (a *assembler) lithopsVersion() (string, error) {
 	d := a.lithops
+	if d == nil {
+		return "", nil // NoLithops
+	}
 	for i := range d.m.Entries {
 		e := &d.m.Entries[i]
 		if dst, _ := dest(e.Name); dst != "lithops/version.py" {
@@ -452,11 +467,13 @@ func (a *assembler) plan() ([]item, error) {
 			return nil, err
 		}
 	}
-	if entryPoint == nil {
+	if entryPoint == nil && a.lithops != nil {
 		return nil, fmt.Errorf("wheel %s has no %s: this lithops has no aliyun_fc backend", a.lithops.w.Filename, EntryPointSource)
 	}
-	if err := add(*entryPoint); err != nil {
-		return nil, err
+	if entryPoint != nil {
+		if err := add(*entryPoint); err != nil {
+			return nil, err
+		}
 	}
 	for _, f := range a.in.Files {
 		if p := checkPath(f.Path); p != "" || strings.HasSuffix(f.Path, "/") {

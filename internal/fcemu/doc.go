@@ -65,6 +65,10 @@
 //   - OSS: buckets exist only when created (WithBucket, CreateBucket, PutBucket); no ACLs
 //     beyond FC's temporary bucket; ListParts, copies and ListBuckets answer 501
 //     NotImplemented. Multipart uploads in progress and STS sessions are not persisted.
+//     PutBucket of a bucket the account owns answers 200 and changes nothing (OSS's
+//     PutBucket page); of FC's temporary bucket or a WithForeignBucket name, 409
+//     BucketAlreadyExists. GetBucketInfo (GET /?bucketInfo) answers name, Location
+//     oss-<region>, endpoints, CreationDate, ACL private, StorageClass Standard.
 //   - STS AssumeRoleWithOIDC takes RS256 tokens (HS256 is refused as STS does) and
 //     answers 401 AuthenticationFail.OIDCToken.AudienceNotMatchError / .Expired /
 //     .IssuerNotMatch / .InvalidSignature / .Invalid, 401 AuthenticationFail.NoPermission

@@ -22,6 +22,7 @@ import (
 // with httptest, or Start to listen on a loopback port; Close releases everything.
 type Emulator struct {
 	cfg      config
+	preMu    sync.Mutex // guards cfg.preinstalled, which SetPreinstalled replaces
 	faults   Faults
 	calls    callLog
 	sessions sessions
@@ -112,7 +113,7 @@ func (c *config) validate() error {
 			}
 		}
 	}
-	for _, name := range c.buckets {
+	for _, name := range append(append([]string(nil), c.buckets...), c.foreign...) {
 		if !validBucketName(name) {
 			return fmt.Errorf("bucket name %q is invalid: 3-63 lower-case letters, digits and '-', starting and ending with a letter or digit", name)
 		}
@@ -168,6 +169,11 @@ func (e *Emulator) open() error {
 		if _, ok := e.st.Buckets[name]; !ok {
 			e.st.Buckets[name] = newBucket(name, now)
 		}
+	}
+	for _, name := range cfg.foreign {
+		b := newBucket(name, now)
+		b.Foreign = true
+		e.st.Buckets[name] = b
 	}
 	return e.saveLocked()
 }
@@ -416,4 +422,31 @@ func (x *exchange) record(sw *statusWriter) {
 // internal reports a failure of the emulator itself (disk, encoding) in the service's shape.
 func (x *exchange) internal(err error) {
 	x.fail(errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err))
+}
+
+// SetPreinstalled replaces the folders of installed distributions that handlers of
+// runtime (e.g. "python3.10") see on sys.path after their code (see WithPreinstalled),
+// for invocations that start from now on.
+func (e *Emulator) SetPreinstalled(runtime string, dirs ...string) error {
+	if _, ok := fcruntime.ByName(runtime); !ok {
+		return fmt.Errorf("fcemu: preinstalled folder for %q: not a Python runtime of FC", runtime)
+	}
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			return fmt.Errorf("fcemu: preinstalled folder %s for %s is not a folder (%v)", d, runtime, err)
+		}
+	}
+	e.preMu.Lock()
+	defer e.preMu.Unlock()
+	if e.cfg.preinstalled == nil {
+		e.cfg.preinstalled = map[string][]string{}
+	}
+	e.cfg.preinstalled[runtime] = append([]string(nil), dirs...)
+	return nil
+}
+
+func (e *Emulator) preinstalledFor(runtime string) []string {
+	e.preMu.Lock()
+	defer e.preMu.Unlock()
+	return append([]string(nil), e.cfg.preinstalled[runtime]...)
 }

@@ -166,7 +166,7 @@ func (e *Emulator) prepareInvocation(x *exchange, t invokeTarget) (invocationJob
 		},
 		Env:          e.handlerEnv(t, codeDir, creds),
 		Timeout:      time.Duration(t.fn.Timeout) * time.Second,
-		Preinstalled: e.cfg.preinstalled[t.fn.Runtime],
+		Preinstalled: e.preinstalledFor(t.fn.Runtime),
 	}
 	return job, nil
 }
