@@ -346,49 +346,19 @@ func (a *assembler) loadManifests(ctx context.Context) error {
 
 var versionAssign = regexp.MustCompile(`(?m)^__version__\s*=\s*['"]([^'"]+)['"]`)
 
-// lithopsVersion reads __version__ from the lithops wheel's lithops/version.py (the
-// string Lithops compares between client and runtime).
+// lithopsVersion reads the lithops wheel's __version__ and checks it against
+// Input.LithopsVersion.
 func (a *assembler) lithopsVersion() (string, error) {
 	d := a.lithops
-	for i := range d.m.Entries {
-		e := &d.m.Entries[i]
-		if dst, _ := dest(e.Name); dst != "lithops/version.py" {
-			continue
-		}
-		src, err := readEntry(d.file, e, 1<<20)
-		if err != nil {
-			return "", fmt.Errorf("wheel %s: %s: %w", d.w.Filename, e.Name, err)
-		}
-		m := versionAssign.FindSubmatch(src)
-		if m == nil {
-			return "", fmt.Errorf("wheel %s: lithops/version.py has no __version__ = \"...\" line", d.w.Filename)
-		}
-		v := string(m[1])
-		if a.in.LithopsVersion != "" && !sameVersion(v, a.in.LithopsVersion) {
-			return "", fmt.Errorf("the lithops wheel %s has __version__ %q but lithops-version is %q; they must be equal (Lithops refuses a runtime whose version differs from the client's)",
-				d.w.Filename, v, a.in.LithopsVersion)
-		}
-		return v, nil
+	v, err := LithopsVersion(d.file, d.m)
+	if err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("wheel %s has no lithops/version.py: it is not a lithops wheel", d.w.Filename)
-}
-
-// readEntry inflates one (small) entry of a verified wheel.
-func readEntry(f *os.File, e *Entry, limit int64) ([]byte, error) {
-	if int64(e.Size) > limit {
-		return nil, fmt.Errorf("%d bytes, more than %d", e.Size, limit)
+	if a.in.LithopsVersion != "" && !sameVersion(v, a.in.LithopsVersion) {
+		return "", fmt.Errorf("the lithops wheel %s has __version__ %q but lithops-version is %q; they must be equal (Lithops refuses a runtime whose version differs from the client's)",
+			d.w.Filename, v, a.in.LithopsVersion)
 	}
-	var r io.Reader = io.NewSectionReader(f, e.Offset, int64(e.CompressedSize))
-	if e.Method == zip.Deflate {
-		fr := flate.NewReader(r)
-		defer fr.Close()
-		r = fr
-	}
-	b, err := io.ReadAll(io.LimitReader(r, int64(e.Size)))
-	if err == nil && crc32.ChecksumIEEE(b) != e.CRC32 {
-		err = errors.New("CRC-32 mismatch: the wheel changed since it was inspected")
-	}
-	return b, err
+	return v, nil
 }
 
 // plan maps every kept entry to its place in the zip, adds entry_point.py, the rewritten
@@ -419,37 +389,23 @@ func (a *assembler) plan() ([]item, error) {
 	var entryPoint *item
 	for _, d := range a.dists {
 		d.stat = &Distribution{Name: d.m.Name, Version: d.m.Version, Filename: d.w.Filename, Tag: d.w.Tag, TopLevel: d.m.TopLevel}
-		var rows [][]string
-		for i := range d.m.Entries {
-			e := &d.m.Entries[i]
-			dst, err := dest(e.Name)
-			if err != nil {
-				return nil, fmt.Errorf("wheel %s: %s: %w", d.w.Filename, e.Name, err)
-			}
-			if dst == "" || dst == d.m.DistInfo+"/RECORD" || dst == d.m.DistInfo+"/RECORD.jws" || dst == d.m.DistInfo+"/RECORD.p7s" {
-				continue // dropped, or regenerated below (a signature would no longer match)
-			}
-			if p := checkPath(dst); p != "" {
-				return nil, fmt.Errorf("wheel %s: %s installs to %q: %s", d.w.Filename, e.Name, dst, p)
-			}
-			it := item{dest: dst, d: d, e: e, exec: e.Exec}
+		files, err := d.m.Installed()
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			it := item{dest: f.Path, d: d, e: f.Entry, data: f.Data, exec: f.Mode()&0o111 != 0}
 			if err := add(it); err != nil {
 				return nil, err
 			}
-			rows = append(rows, []string{dst, e.Hash, strconv.FormatUint(e.Size, 10)})
-			if d == a.lithops && dst == EntryPointSource {
+			if d == a.lithops && f.Path == EntryPointSource {
 				ep := it
 				ep.dest = "entry_point.py"
 				entryPoint = &ep
 			}
-			if strings.HasSuffix(dst, "-nspkg.pth") && !strings.Contains(dst, "/") {
-				a.warn("%s relies on %s, but .pth files only work in site-packages, not on FC's code path: its namespace package may not import", d.m.Name, dst)
+			if strings.HasSuffix(f.Path, "-nspkg.pth") && !strings.Contains(f.Path, "/") {
+				a.warn("%s relies on %s, but .pth files only work in site-packages, not on FC's code path: its namespace package may not import", d.m.Name, f.Path)
 			}
-		}
-		record := d.m.DistInfo + "/RECORD"
-		rows = append(rows, []string{record, "", ""})
-		if err := add(item{dest: record, d: d, data: recordFile(rows)}); err != nil {
-			return nil, err
 		}
 	}
 	if entryPoint == nil {
@@ -543,7 +499,7 @@ func (a *assembler) checkELF(items []item) error {
 		if it.d != nil {
 			dist, version = it.d.m.Name, it.d.m.Version
 		}
-		for _, p := range info.problems(a.in.Target.Glibc) {
+		for _, p := range info.Problems(a.in.Target.Glibc) {
 			vs = append(vs, ELFViolation{Distribution: dist, Version: version, File: it.dest, Problem: p})
 		}
 	}
