@@ -303,45 +303,19 @@ func (a *assembler) selectDists() error {
 	return nil
 }
 
-// loadManifests inspects wheels that come without a manifest (in parallel), opens every
-// wheel and checks the manifest belongs to the file and the distribution.
+// loadManifests loads every wheel (in parallel): its manifest, inspecting it when it
+// came without one, and its open file.
 func (a *assembler) loadManifests(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, d := range a.dists {
-		if d.m != nil {
-			continue
-		}
 		g.Go(func() error {
-			m, err := Inspect(gctx, d.w.Path, WithFilename(d.w.Filename), WithLimits(a.cfg.limits))
-			d.m = m
+			var err error
+			d.file, d.m, err = Load(gctx, d.w, WithLimits(a.cfg.limits))
 			return err
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	for _, d := range a.dists {
-		f, err := os.Open(d.w.Path)
-		if err != nil {
-			return fmt.Errorf("wheel of %s: %w", d.w.Name, err)
-		}
-		d.file = f
-		st, err := f.Stat()
-		if err != nil {
-			return fmt.Errorf("wheel of %s: %w", d.w.Name, err)
-		}
-		switch {
-		case d.m.Format != manifestFormat:
-			return fmt.Errorf("wheel %s: manifest format %d, want %d: inspect the wheel again", d.w.Filename, d.m.Format, manifestFormat)
-		case st.Size() != d.m.Size || d.w.SHA256 != "" && !strings.EqualFold(d.w.SHA256, d.m.SHA256):
-			return fmt.Errorf("wheel %s: its manifest describes another file (sha256 %s, %d bytes; the wheel is %s, %d bytes): inspect the wheel again",
-				d.w.Filename, d.m.SHA256, d.m.Size, d.w.SHA256, st.Size())
-		case pep508.NormalizeName(d.m.Name) != d.key || !sameVersion(d.m.Version, d.w.Version):
-			return fmt.Errorf("wheel %s holds %s %s, but the resolver chose %s %s", d.w.Filename, d.m.Name, d.m.Version, d.w.Name, d.w.Version)
-		}
-	}
-	return nil
+	return g.Wait()
 }
 
 var versionAssign = regexp.MustCompile(`(?m)^__version__\s*=\s*['"]([^'"]+)['"]`)

@@ -3,18 +3,63 @@ package build
 import (
 	"archive/zip"
 	"compress/flate"
+	"context"
 	"errors"
 	"fmt"
 	"hash"
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 )
 
 // This file is what other installers (internal/image's site-packages layer) share with
 // Assemble: the files a verified wheel installs and a way to read them.
+
+// Load opens the wheel w and returns its manifest: w.Manifest, else Inspect's (opts
+// apply then). It checks the manifest describes this file (size, and sha256 when w has
+// one) and the distribution the resolver chose, so raw copies cannot take bytes from
+// another file. The caller closes the file.
+func Load(ctx context.Context, w Wheel, opts ...InspectOption) (*os.File, *Manifest, error) {
+	if w.Filename == "" {
+		w.Filename = filepath.Base(w.Path)
+	}
+	m := w.Manifest
+	if m == nil {
+		var err error
+		if m, err = Inspect(ctx, w.Path, append([]InspectOption{WithFilename(w.Filename)}, opts...)...); err != nil {
+			return nil, nil, err
+		}
+	}
+	f, err := os.Open(w.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wheel of %s: %w", w.Name, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("wheel of %s: %w", w.Name, err)
+	}
+	switch {
+	case m.Format != manifestFormat:
+		err = fmt.Errorf("wheel %s: manifest format %d, want %d: inspect the wheel again", w.Filename, m.Format, manifestFormat)
+	case st.Size() != m.Size || w.SHA256 != "" && !strings.EqualFold(w.SHA256, m.SHA256):
+		err = fmt.Errorf("wheel %s: its manifest describes another file (sha256 %s, %d bytes; the wheel is %s, %d bytes): inspect the wheel again",
+			w.Filename, m.SHA256, m.Size, w.SHA256, st.Size())
+	case pep508.NormalizeName(m.Name) != pep508.NormalizeName(w.Name) || !sameVersion(m.Version, w.Version):
+		err = fmt.Errorf("wheel %s holds %s %s, but the resolver chose %s %s", w.Filename, m.Name, m.Version, w.Name, w.Version)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, m, nil
+}
 
 // InstalledFile is one file a verified wheel installs, at its path below the install
 // root (the zip root for Assemble, site-packages for an image): a wheel entry, or the
