@@ -45,6 +45,8 @@ type Emulator struct {
 	srv      *http.Server
 	closeErr error
 	closed   bool
+
+	containers containers // custom-container pulls and running instances (container.go)
 }
 
 var accountIDPattern = regexp.MustCompile(`^[0-9]{1,32}$`)
@@ -229,6 +231,7 @@ func (e *Emulator) Close() error {
 	e.async.close()
 	e.stopBG()
 	e.async.wait(context.Background())
+	e.containers.stopAll()
 	if err := e.removeOwnCache(); err != nil {
 		errs = append(errs, err)
 	}

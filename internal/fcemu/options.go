@@ -2,6 +2,8 @@ package fcemu
 
 import (
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
 )
 
 // Option configures an Emulator.
@@ -22,6 +24,7 @@ type config struct {
 	foreign      []string
 	limits       Limits
 	addr         string
+	registries   authn.Keychain // credentials for custom-container image pulls
 }
 
 // Limits are the size limits the emulator enforces. The defaults are FC's and OSS's.
