@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/lithops-fc/runtime-action/internal/credentials"
+	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 )
@@ -21,12 +22,13 @@ func Execute(ctx context.Context, cfg inputs.Config, env Env) int {
 		return Fail(rep, err)
 	}
 	if cfg.Local {
-		var closeEmu func() error
+		var emu *fcemu.Emulator
 		var err error
-		if cfg, closeEmu, err = Local(ctx, cfg); err != nil {
+		if cfg, emu, err = Local(ctx, cfg); err != nil {
 			return Fail(rep, err)
 		}
-		defer closeEmu()
+		defer emu.Close()
+		env.Emulator = emu
 		// The emulator's secret is new each run: masked like any other.
 		if err := rep.Mask(cfg.Secrets()...); err != nil {
 			return Fail(rep, err)

@@ -191,6 +191,6 @@ func failureSummary(rep *report.Reporter, what, stage string, err error) string 
 	}
 	md.Heading(3, "Why")
 	// Sanitized here, with words and lines cut: the summary itself is not cut.
-	md.CodeBlock(rep.Sanitize(err.Error()))
+	md.CodeBlock("", rep.Sanitize(err.Error()))
 	return md.String()
 }

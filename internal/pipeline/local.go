@@ -21,9 +21,9 @@ const (
 )
 
 // Local starts the embedded FC emulator (state under .lithops-runtime/emulator in the
-// workspace, so consecutive runs see one account) and points cfg at it. The returned
-// stop function closes it.
-func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, func() error, error) {
+// workspace, so consecutive runs see one account) and points cfg at it. The caller
+// closes the emulator; Run fills its runtime's preinstalled modules (Env.Emulator).
+func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, *fcemu.Emulator, error) {
 	if cfg.OIDCRoleARN != "" || cfg.OIDCProviderARN != "" {
 		return cfg, nil, &inputs.Error{Input: "oidc-role-arn", Problem: "GitHub OIDC cannot be used with --local", Fix: "drop the oidc-* inputs; --local uses the emulator's own account"}
 	}
@@ -49,9 +49,6 @@ func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, func() error,
 		// deployer's first readiness poll would otherwise cost a second per function.
 		fcemu.WithPendingPolls(0),
 	}
-	if cfg.StorageBucket != "" {
-		opts = append(opts, fcemu.WithBucket(cfg.StorageBucket))
-	}
 	emu, err := fcemu.New(opts...)
 	if err != nil {
 		return cfg, nil, fmt.Errorf("local emulator: %w", err)
@@ -64,5 +61,5 @@ func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, func() error,
 		return cfg, nil, fmt.Errorf("local emulator: %w", err)
 	}
 	cfg.Endpoint, cfg.OSSEndpoint = url, url
-	return cfg, emu.Close, nil
+	return cfg, emu, nil
 }

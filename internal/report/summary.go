@@ -61,23 +61,6 @@ func (m *Markdown) Paragraph(text string) *Markdown {
 	return m
 }
 
-// CodeBlock adds text as a fenced code block, its fence longer than any run of
-// backticks in it.
-func (m *Markdown) CodeBlock(text string) *Markdown {
-	longest, run := 0, 0
-	for _, r := range text {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", max(3, longest+1))
-	fmt.Fprintf(&m.b, "%s\n%s\n%s\n\n", fence, strings.TrimRight(text, "\n"), fence)
-	return m
-}
-
 // Table adds a table.
 func (m *Markdown) Table(t Table) *Markdown {
 	m.b.WriteString(t.Markdown() + "\n")
@@ -203,3 +186,23 @@ func escapeHTML(s string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// CodeBlock adds text as a fenced code block (lang may be ""), fenced with more
+// backticks than any run inside text, so text cannot end it.
+func (m *Markdown) CodeBlock(lang, text string) *Markdown {
+	fence, run := 3, 0
+	for _, c := range text {
+		if c == '`' {
+			run++
+			fence = max(fence, run+1)
+		} else {
+			run = 0
+		}
+	}
+	f := strings.Repeat("`", fence)
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	fmt.Fprintf(&m.b, "%s%s\n%s%s\n\n", f, oneLine(lang), text, f)
+	return m
+}

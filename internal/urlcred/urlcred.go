@@ -33,6 +33,8 @@ func Redact(s string) string {
 	s = redactQuery(s)
 	if start, end, ok := userinfo(s, urlStart(s), urlStart(s) == 0); ok {
 		s = s[:start] + "***" + s[end:]
+	} else if from := urlStart(s); from > 0 && cutShort(s[from:]) {
+		s = s[:from] + "***"
 	}
 	return s
 }
@@ -130,8 +132,24 @@ func redactToken(tok string, slashes int) string {
 	tok = redactQuery(tok) // first, as in Redact
 	if start, end, ok := userinfo(tok, slashes+2, false); ok {
 		tok = tok[:start] + "****" + tok[end:]
+	} else if cutShort(tok[slashes+2:]) {
+		tok = tok[:slashes+2] + "****"
 	}
 	return tok
+}
+
+// cutShort reports whether what follows a URL's "//" looks like user information whose
+// "@" and host were cut off (a parser quoting "https://user:pa" of
+// "https://user:pa#ss@host"): no "@", and an authority whose ":" is followed by no port.
+func cutShort(rest string) bool {
+	if strings.IndexByte(rest, '@') >= 0 {
+		return false
+	}
+	auth := rest
+	if i := strings.IndexAny(rest, "/?#\\"); i >= 0 {
+		auth = rest[:i]
+	}
+	return strings.Contains(auth, ":") && !strings.HasPrefix(auth, "[") && !plainHost(auth)
 }
 
 // ErrAmbiguous is a URL whose user information holds a character that ends it early

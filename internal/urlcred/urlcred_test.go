@@ -187,3 +187,23 @@ func TestRedactQuery(t *testing.T) {
 		t.Errorf("the signature survives a word of many URLs")
 	}
 }
+
+// TestCutShort: a parser that quotes the part of a URL before its "#" or "/" shows a
+// user and the start of a password with no "@" after them: that is hidden too.
+func TestCutShort(t *testing.T) {
+	tests := map[string]string{
+		`failed to parse Location header: parse "http://__token__:pypi-/SeKr3t++": invalid port`: `failed to parse Location header: parse "http://****": invalid port`,
+		"https://pypi.example.com:8443/simple":                                                   "https://pypi.example.com:8443/simple",
+		"http://localhost:8080/x":                                                                "http://localhost:8080/x",
+		"http://[::1]:8080/x":                                                                    "http://[::1]:8080/x",
+		"see https://host.example/a:b for more":                                                  "see https://host.example/a:b for more",
+	}
+	for in, want := range tests {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Redact("https://user:pa"); got != "https://***" {
+		t.Errorf("Redact = %q", got)
+	}
+}
