@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,8 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
+	"github.com/lithops-fc/runtime-action/internal/workspace"
 )
 
 // Python is the workflow's Python version and where it was found.
@@ -159,12 +162,12 @@ func readToolVersions(ws string) (Python, bool, error) {
 }
 
 func scanVersionFile(ws, name string, pick func([]string) (string, bool)) (Python, bool, error) {
-	data, err := os.ReadFile(filepath.Join(ws, name))
+	data, err := readWorkspaceFile(ws, name)
 	if errors.Is(err, os.ErrNotExist) {
 		return Python{}, false, nil
 	}
 	if err != nil {
-		return Python{}, false, &Error{Input: "python-version", File: name, Problem: "cannot read the file: " + err.Error(), Fix: "fix its permissions or set python-version"}
+		return Python{}, false, &Error{Input: "python-version", File: name, Problem: "cannot read the file: " + err.Error(), Fix: "fix it, or set python-version"}
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
@@ -184,7 +187,7 @@ func scanVersionFile(ws, name string, pick func([]string) (string, bool)) (Pytho
 		}
 		return Python{}, false, &Error{
 			Input: "python-version", File: name, Line: n,
-			Problem: fmt.Sprintf("%q is not a CPython version FC can run", w),
+			Problem: fmt.Sprintf("%s is not a CPython version FC can run", urlcred.Quote(w)),
 			Fix:     "write a version such as 3.10 or 3.10.14 there, or set the python-version input",
 		}
 	}
@@ -199,12 +202,12 @@ func scanVersionFile(ws, name string, pick func([]string) (string, bool)) (Pytho
 // offered Python it allows.
 func readPyproject(ws string, offered []fcruntime.Runtime) (Python, bool, error) {
 	const name = SourcePyproject
-	data, err := os.ReadFile(filepath.Join(ws, name))
+	data, err := readWorkspaceFile(ws, name)
 	if errors.Is(err, os.ErrNotExist) {
 		return Python{}, false, nil
 	}
 	if err != nil {
-		return Python{}, false, &Error{Input: "python-version", File: name, Problem: "cannot read the file: " + err.Error(), Fix: "fix its permissions or set python-version"}
+		return Python{}, false, &Error{Input: "python-version", File: name, Problem: "cannot read the file: " + err.Error(), Fix: "fix it, or set python-version"}
 	}
 	// Decoded loosely, so that valid TOML of the wrong shape gets its own message.
 	var doc map[string]any
@@ -306,4 +309,26 @@ func keyLine(data []byte, table, key string) int {
 		}
 	}
 	return 0
+}
+
+// maxVersionFile bounds the version files read from the workspace; real ones are small.
+const maxVersionFile = 1 << 20
+
+// readWorkspaceFile reads a file of the workspace's root that the repository provides
+// (.python-version, a symbolic link, say): confined to the workspace (see package
+// workspace) and bounded.
+func readWorkspaceFile(ws, name string) ([]byte, error) {
+	f, err := workspace.New(ws).Open(filepath.Join(ws, name))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxVersionFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxVersionFile {
+		return nil, fmt.Errorf("larger than %d KiB", maxVersionFile>>10)
+	}
+	return data, nil
 }

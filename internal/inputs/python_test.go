@@ -209,3 +209,27 @@ func TestPythonRuntimeNamesInputAndSource(t *testing.T) {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
 	}
 }
+
+// TestVersionFilesConfined: .python-version and the other version files are read only
+// from the workspace: a symbolic link to /proc/self/environ is an error that shows none
+// of it.
+func TestVersionFilesConfined(t *testing.T) {
+	for _, name := range []string{".python-version", ".tool-versions", "pyproject.toml"} {
+		t.Run(name, func(t *testing.T) {
+			ws := t.TempDir()
+			if err := os.Symlink("/proc/self/environ", filepath.Join(ws, name)); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{"GITHUB_WORKSPACE": ws, "INPUT_DRY-RUN": "true"}
+			getenv := func(k string) string { return env[k] }
+			cfg, err := inputs.Load(nil, getenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = inputs.DetectPython(cfg, getenv, fcruntime.Offered(fcruntime.FC3))
+			if err == nil || !strings.Contains(err.Error(), "outside the workspace") || strings.Contains(err.Error(), "PATH=") {
+				t.Errorf("error %v", err)
+			}
+		})
+	}
+}
