@@ -104,7 +104,7 @@ func (t Target) Manylinux() string {
 func (t Target) String() string {
 	s := "Python " + t.Python + " on glibc " + t.Glibc.String()
 	if t.FCRuntime != "" {
-		s += " (FC runtime " + t.FCRuntime + ")"
+		s += ", FC runtime " + t.FCRuntime
 	}
 	return s
 }
