@@ -251,14 +251,7 @@ func anyMarker(markers []string, env pep508.Env) bool {
 
 // sameVersion compares two versions as PEP 440 does ("3.7" is "3.7.0"), or as
 // strings when one does not parse.
-func sameVersion(a, b string) bool {
-	va, errA := pep440.Parse(a)
-	vb, errB := pep440.Parse(b)
-	if errA != nil || errB != nil {
-		return a == b
-	}
-	return va.Equal(vb)
-}
+func sameVersion(a, b string) bool { return compareVersions(a, b) == 0 }
 
 func short(sha string) string {
 	if len(sha) > 12 {

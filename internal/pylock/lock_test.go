@@ -459,3 +459,22 @@ func TestShapeProblem(t *testing.T) {
 		t.Errorf("Parse: %v", err)
 	}
 }
+
+// TestParseEarlierLocks: a lock written before the format moved here (the build
+// package's golden, from main's writer) still reads: the live runtime's lock a change
+// report compares against may be one. It records no origin, so Check refuses it for a
+// run with requirements.
+func TestParseEarlierLocks(t *testing.T) {
+	l, err := ReadFile(context.Background(), filepath.Join("..", "build", "testdata", "pylock.golden.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range l.Packages {
+		names = append(names, p.Name+"=="+p.Version)
+	}
+	if got := strings.Join(names, " "); got != "demo-pkg==1.0.post1 lithops==3.7.0 local-only==2.0 quoted==0.1" ||
+		l.Origin != nil || !cmp.Equal(l.Excluded, []string{"left-out"}) || l.Package("local-only").Wheel.Path == "" {
+		t.Errorf("read %s, origin %+v, excluded %v", got, l.Origin, l.Excluded)
+	}
+}
