@@ -15,11 +15,13 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/tomlshape"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
-// maxSize bounds a lock file; one with a thousand packages is about 300 KB.
-const maxSize = 16 << 20
+// maxSize bounds a lock file (and so the decoder's time: BenchmarkParseWorstShape); one
+// with a thousand packages is about 400 KB.
+const maxSize = 2 << 20
 
 // Error is a problem in a lock file. It renders as "pylock.toml:12: <what is wrong>
 // (<what to do>)"; Line is 0 when no line can be named.
@@ -83,7 +85,7 @@ func Parse(name string, data []byte) (*Lock, error) {
 	if !utf8.Valid(data) {
 		return nil, fail(0, "the lock file is not UTF-8 text", "", nil)
 	}
-	if line, msg := shapeProblem(data); msg != "" {
+	if line, msg := tomlshape.Check(data); msg != "" {
 		return nil, fail(line, msg, "a pylock.toml nests at most a few levels", nil)
 	}
 	var doc map[string]any
@@ -104,85 +106,6 @@ func Parse(name string, data []byte) (*Lock, error) {
 	}
 	l.Path = name
 	return l, nil
-}
-
-// maxDepth bounds the nesting of arrays and tables and the parts of a dotted key. The
-// TOML decoder's time grows with the square of these (16 KB of dotted key take it
-// seconds), and a lock of this action nests four levels at most.
-const maxDepth = 32
-
-// shapeProblem scans TOML text, outside strings and comments, for brackets and braces
-// nested deeper than maxDepth or a dotted key of more than maxDepth parts; it returns
-// the line and what is wrong, or "".
-func shapeProblem(data []byte) (int, string) {
-	const (
-		normal = iota
-		comment
-		basic     // "..."
-		literal   // '...'
-		mlBasic   // """..."""
-		mlLiteral // '''...'''
-	)
-	state, depth, dots, line := normal, 0, 0, 1
-	at := func(i int, s string) bool { return i+len(s) <= len(data) && string(data[i:i+len(s)]) == s }
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if c == '\n' {
-			line++
-		}
-		switch state {
-		case comment:
-			if c == '\n' {
-				state = normal
-			}
-		case basic, mlBasic:
-			switch {
-			case c == '\\':
-				if i+1 < len(data) && data[i+1] == '\n' {
-					line++
-				}
-				i++
-			case state == basic && (c == '"' || c == '\n'):
-				state = normal
-			case state == mlBasic && at(i, `"""`):
-				state, i = normal, i+2
-			}
-		case literal:
-			if c == '\'' || c == '\n' {
-				state = normal
-			}
-		case mlLiteral:
-			if at(i, "'''") {
-				state, i = normal, i+2
-			}
-		default:
-			switch c {
-			case '#':
-				state = comment
-			case '"':
-				if state = basic; at(i, `"""`) {
-					state, i = mlBasic, i+2
-				}
-			case '\'':
-				if state = literal; at(i, "'''") {
-					state, i = mlLiteral, i+2
-				}
-			case '[', '{':
-				if depth, dots = depth+1, 0; depth > maxDepth {
-					return line, fmt.Sprintf("arrays or tables nested more than %d levels deep", maxDepth)
-				}
-			case ']', '}':
-				depth, dots = max(depth-1, 0), 0
-			case '=', ',', '\n':
-				dots = 0
-			case '.':
-				if dots++; dots >= maxDepth {
-					return line, fmt.Sprintf("a dotted key of more than %d parts", maxDepth)
-				}
-			}
-		}
-	}
-	return 0, ""
 }
 
 // decode converts the TOML document into a Lock, checking the types of the keys this
