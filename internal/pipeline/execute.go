@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 
+	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 )
 
@@ -15,12 +16,15 @@ func Execute(ctx context.Context, cfg inputs.Config, env Env) int {
 		return Fail(rep, err)
 	}
 	if cfg.Local {
-		var closeEmu func() error
+		var emu *fcemu.Emulator
 		var err error
-		if cfg, closeEmu, err = Local(ctx, cfg); err != nil {
+		if cfg, emu, err = Local(ctx, cfg); err != nil {
 			return Fail(rep, err)
 		}
-		defer closeEmu()
+		defer emu.Close()
+		if !cfg.DryRun {
+			env.Preflight = localPython(emu, env.Getenv)
+		}
 		// The emulator's secret is new each run: masked like any other.
 		if err := rep.Mask(cfg.Secrets()...); err != nil {
 			return Fail(rep, err)

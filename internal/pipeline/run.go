@@ -25,6 +25,9 @@ type Env struct {
 	Deploy      []deploy.Option      // e.g. fast polls, or a lower inline limit
 	Build       []build.Option       // e.g. a lower budget, to match Deploy's inline limit
 	Verify      []verify.Option
+	// Preflight, when set, checks the plan before anything is resolved or deployed
+	// (--local: the emulator has the plan's CPython).
+	Preflight func(*Plan) error
 }
 
 type runner struct {
@@ -54,6 +57,9 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 		r.logf("%s → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
 		if p.Python.Notice != "" {
 			r.rep.Annotate(report.Annotation{Level: report.LevelNotice, File: p.Python.File, Line: p.Python.Line, Title: "Python version", Message: p.Python.Notice})
+		}
+		if env.Preflight != nil {
+			return env.Preflight(p)
 		}
 		return nil
 	})
