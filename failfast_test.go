@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,5 +54,43 @@ func TestLocalWithoutPython(t *testing.T) {
 	defer emu.Close()
 	if fns := emu.Functions(); len(fns) != 0 {
 		t.Errorf("functions deployed before failing: %+v", fns)
+	}
+}
+
+// TestDeployUnreachableEndpoint: an endpoint that refuses connections is retried for a
+// bounded time only, and the first retry line says what is retried and for how long.
+func TestDeployUnreachableEndpoint(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + l.Addr().String()
+	l.Close() // nothing listens there now: connection refused
+	ws := exampleWorkspace(t)
+	s := runStep(t, ws, map[string]string{
+		"REGION": "cn-hangzhou", "ACCOUNT-ID": "1234567890123456", "ROLE-ARN": "acs:ram::1234567890123456:role/x",
+		"ACCESS-KEY-ID": "LTAItest", "ACCESS-KEY-SECRET": keySecret, "ENDPOINT": endpoint,
+	}, nil, exampleArgs...)
+	if s.code == 0 {
+		t.Fatalf("deploy to %s passed", endpoint)
+	}
+	var retries []string
+	errLine := ""
+	for _, l := range strings.Split(s.stdout, "\n") {
+		switch {
+		case strings.Contains(l, "retrying in"):
+			retries = append(retries, l)
+		case strings.HasPrefix(l, "::error") && errLine == "":
+			errLine = l
+		}
+	}
+	if len(retries) == 0 || !strings.Contains(retries[0], "connection refused") || !strings.Contains(retries[0], "within 10s (no answer from the endpoint)") {
+		t.Errorf("first retry line does not say what is retried and for how long: %q", retries)
+	}
+	if len(retries) >= 7 {
+		t.Errorf("%d retries of an endpoint that never answered", len(retries))
+	}
+	if !strings.Contains(errLine, "connection refused") || !strings.Contains(errLine, "gave up after") {
+		t.Errorf("error %q does not say the endpoint refused and retries stopped", errLine)
 	}
 }
