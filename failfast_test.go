@@ -84,7 +84,7 @@ func TestDeployUnreachableEndpoint(t *testing.T) {
 			errLine = l
 		}
 	}
-	if len(retries) == 0 || !strings.Contains(retries[0], "connection refused") || !strings.Contains(retries[0], "within 10s (no answer from the endpoint)") {
+	if len(retries) == 0 || !strings.Contains(retries[0], "connection refused") || !strings.Contains(retries[0], "within 10s (an endpoint that cannot be connected to)") {
 		t.Errorf("first retry line does not say what is retried and for how long: %q", retries)
 	}
 	if len(retries) >= 7 {

@@ -14,10 +14,11 @@ import (
 
 // RetryPolicy bounds the retries of one call: Attempts tries in all, waiting about Base,
 // then twice as long after each failure (with jitter), never more than Max. Budget bounds
-// the whole call (attempts and waits) while FC answers with a retryable error;
-// Unreachable bounds it while no answer comes at all (connection refused or reset,
-// timeouts), which is rarely transient and most often a wrong endpoint. A retry whose
-// wait would end past the budget is not made. Zero budgets bound nothing but Attempts.
+// the time spent retrying, from the first failure (so a long upload that fails late is
+// still retried); Unreachable bounds it instead while the endpoint cannot be connected
+// to at all (connection refused, no route), which is rarely transient and most often a
+// wrong endpoint. A retry whose wait would end past the budget is not made. Zero budgets
+// bound nothing but Attempts.
 type RetryPolicy struct {
 	Attempts    int
 	Base        time.Duration
@@ -32,7 +33,8 @@ type RetryPolicy struct {
 
 // DefaultRetry waits about 1+2+4+8+16+20 s over at most 8 attempts within a minute: long
 // enough for FC's throttling and for a new function to accept invocations (412), short
-// enough not to hold a failing job. An endpoint that never answers is given up after 10 s.
+// enough not to hold a failing job. An endpoint that cannot be connected to is given up
+// after 10 s.
 var DefaultRetry = RetryPolicy{Attempts: 8, Base: time.Second, Max: 20 * time.Second,
 	Budget: time.Minute, Unreachable: 10 * time.Second}
 
@@ -85,10 +87,11 @@ func Retryable(err error) bool {
 	return errors.As(err, &ue) || errors.As(err, &ne)
 }
 
-// answered reports whether FC answered (with an error) rather than not at all.
-func answered(err error) bool {
+// unreachable reports whether err is a failure to connect: no request reached FC.
+func unreachable(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae)
+	var oe *net.OpError
+	return !errors.As(err, &ae) && errors.As(err, &oe) && oe.Op == "dial"
 }
 
 // retry runs call until it succeeds, fails for good, or the policy's attempts or budget
@@ -105,6 +108,7 @@ func retry(ctx context.Context, p RetryPolicy, log Logf, what string, call func(
 	}
 	attempts := max(p.Attempts, 1)
 	start := now()
+	var failed time.Time // when the first attempt failed: the budgets count from there
 	for n := 1; ; n++ {
 		err := call()
 		if err == nil || !Retryable(err) {
@@ -113,21 +117,24 @@ func retry(ctx context.Context, p RetryPolicy, log Logf, what string, call func(
 			}
 			return err
 		}
-		budget, kind := p.Budget, "retryable FC errors (throttling, 5xx, not ready yet)"
-		if !answered(err) {
-			budget, kind = p.Unreachable, "no answer from the endpoint"
+		if n == 1 {
+			failed = now()
+		}
+		budget, kind := p.Budget, "retryable errors: throttling, 5xx, not ready yet, dropped connections"
+		if unreachable(err) {
+			budget, kind = p.Unreachable, "an endpoint that cannot be connected to"
 		}
 		d := p.backoff(n)
-		spent := now().Sub(start)
+		spent := now().Sub(failed)
 		if n >= attempts || (budget > 0 && spent+d > budget) {
 			if n == 1 {
 				return err
 			}
 			limit := fmt.Sprintf("%d attempts", attempts)
 			if budget > 0 {
-				limit += fmt.Sprintf(" or %s for %s", roundS(budget), kind)
+				limit += fmt.Sprintf(" or %s of retries for %s", roundS(budget), kind)
 			}
-			return fmt.Errorf("%w (gave up after %d attempts in %s; at most %s)", err, n, roundS(spent), limit)
+			return fmt.Errorf("%w (gave up after %d attempts in %s; at most %s)", err, n, roundS(now().Sub(start)), limit)
 		}
 		if n == 1 {
 			limit := fmt.Sprintf("up to %d attempts", attempts)
@@ -136,7 +143,7 @@ func retry(ctx context.Context, p RetryPolicy, log Logf, what string, call func(
 			}
 			log("%s: %v; retrying in %s, %s", what, err, d.Round(time.Millisecond), limit)
 		} else {
-			log("%s: %v; retrying in %s (attempt %d of %d, %s spent)", what, err, d.Round(time.Millisecond), n+1, attempts, roundS(spent))
+			log("%s: %v; retrying in %s (attempt %d of %d, %s spent retrying)", what, err, d.Round(time.Millisecond), n+1, attempts, roundS(spent))
 		}
 		if err := wait(ctx, d); err != nil {
 			return err

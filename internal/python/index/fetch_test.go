@@ -236,7 +236,7 @@ func TestRetryBudget(t *testing.T) {
 	if n := fi.total(); n < 3 || n > 6 {
 		t.Errorf("%d requests in %s, want 3 to 6 within the budget", n, took)
 	}
-	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("gave up after %d attempts in ", fi.total())) {
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("gave up after %d attempts, ", fi.total())) {
 		t.Errorf("error %v does not say how many attempts were made", err)
 	}
 	mu.Lock()

@@ -14,8 +14,8 @@ type Retry struct {
 	Retries   int           // extra attempts after the first; 0 disables retries
 	BaseDelay time.Duration // the first back-off; it doubles on every retry, with jitter
 	MaxDelay  time.Duration // cap of one back-off, also of an honoured Retry-After
-	// Budget bounds a request with its retries: no retry is made whose wait would end
-	// later than Budget after the first attempt began (0: only Retries bounds them).
+	// Budget bounds the retries of a request: no retry is made whose wait would end later
+	// than Budget after the first attempt failed (0: only Retries bounds them).
 	Budget time.Duration
 }
 
