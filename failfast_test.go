@@ -69,7 +69,7 @@ func TestDeployUnreachableEndpoint(t *testing.T) {
 	ws := exampleWorkspace(t)
 	s := runStep(t, ws, map[string]string{
 		"REGION": "cn-hangzhou", "ACCOUNT-ID": "1234567890123456", "ROLE-ARN": "acs:ram::1234567890123456:role/x",
-		"ACCESS-KEY-ID": "LTAItest", "ACCESS-KEY-SECRET": keySecret, "ENDPOINT": endpoint,
+		"ACCESS-KEY-ID": "LTAItest", "ACCESS-KEY-SECRET": keySecret, "ENDPOINT": endpoint, "OSS-ENDPOINT": endpoint,
 	}, nil, exampleArgs...)
 	if s.code == 0 {
 		t.Fatalf("deploy to %s passed", endpoint)

@@ -533,7 +533,8 @@ func TestBadInputs(t *testing.T) {
 func TestCancelDuringResolve(t *testing.T) {
 	wheeltest.Python(t, "3.12") // the first --local run smoke-tests with it
 	ws := newWorkspace(t, map[string]string{"requirements.txt": "lithops==3.7.0\nfc-demo\n"})
-	pipelinetest.Wheelhouse(t, filepath.Join(ws, "wheels"), append(pipelinetest.Runtime("3.7.0"), userModule)...)
+	// FC's preinstalled requests (which the worker imports) comes from find-links too.
+	pipelinetest.Wheelhouse(t, filepath.Join(ws, "wheels"), append(append(pipelinetest.Runtime("3.7.0"), userModule), wheeltest.FCPreinstalled("python3.12")...)...)
 	local := map[string]string{"requirements": "requirements.txt", "find-links": "wheels", "no-index": "true", "python-version": "3.12"}
 	first := runStep(t, ws, local, nil, "--local")
 	if first.code != 0 || first.out["deployed"] != "created" {

@@ -81,6 +81,9 @@ type Input struct {
 	// version (Result.LithopsVersion is the wheel's own spelling, the one Lithops uses).
 	LithopsVersion string
 	OutDir         string // runtime.zip and pylock.toml are written here
+	// NoLithops assembles Wheels alone, without lithops and its entry point: a plain set
+	// of installed distributions (FC's preinstalled modules, for the emulator).
+	NoLithops bool
 }
 
 // Distribution is one distribution's share of the package.
@@ -251,7 +254,7 @@ func (a *assembler) run(ctx context.Context) (*Result, error) {
 
 // selectDists applies `exclude` and refuses two wheels of one distribution.
 func (a *assembler) selectDists() error {
-	if a.in.Lithops.Path == "" {
+	if a.in.Lithops.Path == "" && !a.in.NoLithops {
 		return errors.New("no lithops wheel given")
 	}
 	exclude := map[string]bool{}
@@ -263,8 +266,17 @@ func (a *assembler) selectDists() error {
 		exclude[k] = true
 	}
 	all := append([]Wheel{a.in.Lithops}, a.in.Wheels...)
+	if a.in.NoLithops {
+		if a.in.Lithops.Path != "" {
+			return errors.New("Input.NoLithops is set, and a lithops wheel is given")
+		}
+		all[0] = Wheel{Name: "lithops"} // a placeholder, skipped below
+	}
 	seen := map[string]bool{}
 	for i, w := range all {
+		if i == 0 && a.in.NoLithops {
+			continue
+		}
 		k := pep508.NormalizeName(w.Name)
 		if k == "" {
 			return fmt.Errorf("wheel %s has no distribution name", w.Path)
@@ -303,92 +315,39 @@ func (a *assembler) selectDists() error {
 	return nil
 }
 
-// loadManifests inspects wheels that come without a manifest (in parallel), opens every
-// wheel and checks the manifest belongs to the file and the distribution.
+// loadManifests loads every wheel (in parallel): its manifest, inspecting it when it
+// came without one, and its open file.
 func (a *assembler) loadManifests(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, d := range a.dists {
-		if d.m != nil {
-			continue
-		}
 		g.Go(func() error {
-			m, err := Inspect(gctx, d.w.Path, WithFilename(d.w.Filename), WithLimits(a.cfg.limits))
-			d.m = m
+			var err error
+			d.file, d.m, err = Load(gctx, d.w, WithLimits(a.cfg.limits))
 			return err
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	for _, d := range a.dists {
-		f, err := os.Open(d.w.Path)
-		if err != nil {
-			return fmt.Errorf("wheel of %s: %w", d.w.Name, err)
-		}
-		d.file = f
-		st, err := f.Stat()
-		if err != nil {
-			return fmt.Errorf("wheel of %s: %w", d.w.Name, err)
-		}
-		switch {
-		case d.m.Format != manifestFormat:
-			return fmt.Errorf("wheel %s: manifest format %d, want %d: inspect the wheel again", d.w.Filename, d.m.Format, manifestFormat)
-		case st.Size() != d.m.Size || d.w.SHA256 != "" && !strings.EqualFold(d.w.SHA256, d.m.SHA256):
-			return fmt.Errorf("wheel %s: its manifest describes another file (sha256 %s, %d bytes; the wheel is %s, %d bytes): inspect the wheel again",
-				d.w.Filename, d.m.SHA256, d.m.Size, d.w.SHA256, st.Size())
-		case pep508.NormalizeName(d.m.Name) != d.key || !sameVersion(d.m.Version, d.w.Version):
-			return fmt.Errorf("wheel %s holds %s %s, but the resolver chose %s %s", d.w.Filename, d.m.Name, d.m.Version, d.w.Name, d.w.Version)
-		}
-	}
-	return nil
+	return g.Wait()
 }
 
 var versionAssign = regexp.MustCompile(`(?m)^__version__\s*=\s*['"]([^'"]+)['"]`)
 
-// lithopsVersion reads __version__ from the lithops wheel's lithops/version.py (the
-// string Lithops compares between client and runtime).
+// lithopsVersion reads the lithops wheel's __version__ and checks it against
+// Input.LithopsVersion.
 func (a *assembler) lithopsVersion() (string, error) {
 	d := a.lithops
-	for i := range d.m.Entries {
-		e := &d.m.Entries[i]
-		if dst, _ := dest(e.Name); dst != "lithops/version.py" {
-			continue
-		}
-		src, err := readEntry(d.file, e, 1<<20)
-		if err != nil {
-			return "", fmt.Errorf("wheel %s: %s: %w", d.w.Filename, e.Name, err)
-		}
-		m := versionAssign.FindSubmatch(src)
-		if m == nil {
-			return "", fmt.Errorf("wheel %s: lithops/version.py has no __version__ = \"...\" line", d.w.Filename)
-		}
-		v := string(m[1])
-		if a.in.LithopsVersion != "" && !sameVersion(v, a.in.LithopsVersion) {
-			return "", fmt.Errorf("the lithops wheel %s has __version__ %q but lithops-version is %q; they must be equal (Lithops refuses a runtime whose version differs from the client's)",
-				d.w.Filename, v, a.in.LithopsVersion)
-		}
-		return v, nil
+	if d == nil {
+		return "", nil // NoLithops
 	}
-	return "", fmt.Errorf("wheel %s has no lithops/version.py: it is not a lithops wheel", d.w.Filename)
-}
-
-// readEntry inflates one (small) entry of a verified wheel.
-func readEntry(f *os.File, e *Entry, limit int64) ([]byte, error) {
-	if int64(e.Size) > limit {
-		return nil, fmt.Errorf("%d bytes, more than %d", e.Size, limit)
+	v, err := LithopsVersion(d.file, d.m)
+	if err != nil {
+		return "", err
 	}
-	var r io.Reader = io.NewSectionReader(f, e.Offset, int64(e.CompressedSize))
-	if e.Method == zip.Deflate {
-		fr := flate.NewReader(r)
-		defer fr.Close()
-		r = fr
+	if a.in.LithopsVersion != "" && !sameVersion(v, a.in.LithopsVersion) {
+		return "", fmt.Errorf("the lithops wheel %s has __version__ %q but lithops-version is %q; they must be equal (Lithops refuses a runtime whose version differs from the client's)",
+			d.w.Filename, v, a.in.LithopsVersion)
 	}
-	b, err := io.ReadAll(io.LimitReader(r, int64(e.Size)))
-	if err == nil && crc32.ChecksumIEEE(b) != e.CRC32 {
-		err = errors.New("CRC-32 mismatch: the wheel changed since it was inspected")
-	}
-	return b, err
+	return v, nil
 }
 
 // plan maps every kept entry to its place in the zip, adds entry_point.py, the rewritten
@@ -419,44 +378,32 @@ func (a *assembler) plan() ([]item, error) {
 	var entryPoint *item
 	for _, d := range a.dists {
 		d.stat = &Distribution{Name: d.m.Name, Version: d.m.Version, Filename: d.w.Filename, Tag: d.w.Tag, TopLevel: d.m.TopLevel}
-		var rows [][]string
-		for i := range d.m.Entries {
-			e := &d.m.Entries[i]
-			dst, err := dest(e.Name)
-			if err != nil {
-				return nil, fmt.Errorf("wheel %s: %s: %w", d.w.Filename, e.Name, err)
-			}
-			if dst == "" || dst == d.m.DistInfo+"/RECORD" || dst == d.m.DistInfo+"/RECORD.jws" || dst == d.m.DistInfo+"/RECORD.p7s" {
-				continue // dropped, or regenerated below (a signature would no longer match)
-			}
-			if p := checkPath(dst); p != "" {
-				return nil, fmt.Errorf("wheel %s: %s installs to %q: %s", d.w.Filename, e.Name, dst, p)
-			}
-			it := item{dest: dst, d: d, e: e, exec: e.Exec}
+		files, err := d.m.Installed()
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			it := item{dest: f.Path, d: d, e: f.Entry, data: f.Data, exec: f.Mode()&0o111 != 0}
 			if err := add(it); err != nil {
 				return nil, err
 			}
-			rows = append(rows, []string{dst, e.Hash, strconv.FormatUint(e.Size, 10)})
-			if d == a.lithops && dst == EntryPointSource {
+			if d == a.lithops && f.Path == EntryPointSource {
 				ep := it
 				ep.dest = "entry_point.py"
 				entryPoint = &ep
 			}
-			if strings.HasSuffix(dst, "-nspkg.pth") && !strings.Contains(dst, "/") {
-				a.warn("%s relies on %s, but .pth files only work in site-packages, not on FC's code path: its namespace package may not import", d.m.Name, dst)
+			if strings.HasSuffix(f.Path, "-nspkg.pth") && !strings.Contains(f.Path, "/") {
+				a.warn("%s relies on %s, but .pth files only work in site-packages, not on FC's code path: its namespace package may not import", d.m.Name, f.Path)
 			}
 		}
-		record := d.m.DistInfo + "/RECORD"
-		rows = append(rows, []string{record, "", ""})
-		if err := add(item{dest: record, d: d, data: recordFile(rows)}); err != nil {
-			return nil, err
-		}
 	}
-	if entryPoint == nil {
+	if entryPoint == nil && a.lithops != nil {
 		return nil, fmt.Errorf("wheel %s has no %s: this lithops has no aliyun_fc backend", a.lithops.w.Filename, EntryPointSource)
 	}
-	if err := add(*entryPoint); err != nil {
-		return nil, err
+	if entryPoint != nil {
+		if err := add(*entryPoint); err != nil {
+			return nil, err
+		}
 	}
 	for _, f := range a.in.Files {
 		if p := checkPath(f.Path); p != "" || strings.HasSuffix(f.Path, "/") {
@@ -543,7 +490,7 @@ func (a *assembler) checkELF(items []item) error {
 		if it.d != nil {
 			dist, version = it.d.m.Name, it.d.m.Version
 		}
-		for _, p := range info.problems(a.in.Target.Glibc) {
+		for _, p := range info.Problems(a.in.Target.Glibc) {
 			vs = append(vs, ELFViolation{Distribution: dist, Version: version, File: it.dest, Problem: p})
 		}
 	}

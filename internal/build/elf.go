@@ -131,8 +131,9 @@ func glibcLess(a, b fcruntime.Glibc) bool {
 	return a.Major < b.Major || a.Major == b.Major && a.Minor < b.Minor
 }
 
-// problems lists why the ELF file cannot load on an x86_64 target with glibc limit.
-func (e *ELFInfo) problems(limit fcruntime.Glibc) []string {
+// Problems lists why the ELF file cannot load on an x86_64 target with glibc limit (none:
+// it can). Assemble and internal/image check every ELF file they ship with it.
+func (e *ELFInfo) Problems(limit fcruntime.Glibc) []string {
 	if e.Invalid != "" {
 		return []string{"unreadable ELF file: " + e.Invalid}
 	}

@@ -69,7 +69,7 @@ func TestReadELF(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			probs := readELF(bytes.NewReader(tt.elf)).problems(tt.limit)
+			probs := readELF(bytes.NewReader(tt.elf)).Problems(tt.limit)
 			if len(tt.want) == 0 && len(probs) > 0 {
 				t.Errorf("problems %v, want none", probs)
 			}

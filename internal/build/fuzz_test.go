@@ -37,6 +37,6 @@ func FuzzReadELF(f *testing.F) {
 	f.Add(gcc(f, srcOld, "-shared", "-fPIC", "-s"))
 	f.Add(gcc(f, srcGlibc234, "-shared", "-fPIC", "-s"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		readELF(bytes.NewReader(data)).problems(fcruntime.Glibc{Major: 2, Minor: 28})
+		readELF(bytes.NewReader(data)).Problems(fcruntime.Glibc{Major: 2, Minor: 28})
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
@@ -77,9 +78,10 @@ type runtimeMeta struct {
 // importScript imports every module named in argv[2] (JSON list) from the unpacked
 // runtime in argv[1], then calls entry_point.main as FC does and prints its answer.
 // -S keeps the interpreter's own site-packages out: only the zip and the standard
-// library are importable, as on FC minus its preinstalled packages.
+// library are importable, then argv[3]: FC's preinstalled packages.
 const importScript = `import importlib, json, sys, types
 sys.path.insert(0, sys.argv[1])
+sys.path.append(sys.argv[3])
 failed = []
 for m in json.loads(sys.argv[2]):
     try:
@@ -93,13 +95,19 @@ ctx = types.SimpleNamespace(request_id="smoke-1")
 print(json.dumps(entry_point.main(b'{"get_metadata": true, "log_level": 20}', ctx)))
 `
 
-// runRuntime unpacks zipPath and runs importScript with python over modules.
+// runRuntime unpacks zipPath and runs importScript with python over modules, with FC's
+// preinstalled modules (the FIXTURE stand-ins) after the code, as on FC.
 func runRuntime(t *testing.T, python, zipPath string, modules []string) runtimeMeta {
 	t.Helper()
 	dir := t.TempDir()
 	wheeltest.Extract(t, zipPath, dir)
 	mods, _ := json.Marshal(modules)
-	cmd := exec.Command(python, "-I", "-S", "-c", importScript, dir, string(mods))
+	v, _ := exec.Command(python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])").Output()
+	rt := "python" + strings.TrimSpace(string(v))
+	if rt == "python3.6" {
+		rt = "python3"
+	}
+	cmd := exec.Command(python, "-I", "-S", "-c", importScript, dir, string(mods), wheeltest.PreinstalledDir(t, rt))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -196,3 +196,21 @@ func (r *resolver) oidc(ctx context.Context, req Request) (Credentials, error) {
 	c.Source = "OIDC role " + req.OIDCRoleARN
 	return c, nil
 }
+
+// Known says, without any call, what Resolve would take the credentials from: the key id
+// ("" for OIDC or when there are none) and whether they are temporary (OIDC, or a
+// security token beside the keys). It follows Resolve's order of sources.
+func Known(req Request, getenv func(string) string) (keyID string, temporary bool) {
+	if req.OIDCRoleARN != "" || req.OIDCProviderARN != "" {
+		return "", true
+	}
+	if req.AccessKeyID != "" {
+		return req.AccessKeyID, req.SecurityToken != ""
+	}
+	for _, s := range envSources {
+		if id := getenv(s.id); id != "" || getenv(s.secret) != "" {
+			return id, getenv(s.token) != ""
+		}
+	}
+	return "", false
+}

@@ -358,3 +358,36 @@ func TestResolveOIDCHonoursTimeoutAndCancellation(t *testing.T) {
 		t.Errorf("cancelled context: error %v", err)
 	}
 }
+
+func TestKnown(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	tests := []struct {
+		name      string
+		req       credentials.Request
+		env       map[string]string
+		id        string
+		temporary bool
+	}{
+		{"none", credentials.Request{}, nil, "", false},
+		{"OIDC", credentials.Request{OIDCRoleARN: "acs:ram::1:role/r", OIDCProviderARN: "acs:ram::1:oidc-provider/p", AccessKeyID: "LTAIx"}, nil, "", true},
+		{"inputs", credentials.Request{AccessKeyID: "LTAIin", AccessKeySecret: "s"}, map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIenv"}, "LTAIin", false},
+		{"inputs with token", credentials.Request{AccessKeyID: "STS.in", AccessKeySecret: "s", SecurityToken: "t"}, nil, "STS.in", true},
+		{"environment", credentials.Request{}, map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIenv", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s"}, "LTAIenv", false},
+		{"environment STS", credentials.Request{}, map[string]string{"ALICLOUD_ACCESS_KEY": "STS.x", "ALICLOUD_SECRET_KEY": "s", "ALICLOUD_SECURITY_TOKEN": "t"}, "STS.x", true},
+	}
+	for _, tt := range tests {
+		env = tt.env
+		id, tmp := credentials.Known(tt.req, getenv)
+		if id != tt.id || tmp != tt.temporary {
+			t.Errorf("%s: Known = %q, %v; want %q, %v", tt.name, id, tmp, tt.id, tt.temporary)
+		}
+		// Known agrees with Resolve about the key id whenever Resolve needs no network.
+		if tt.req.OIDCRoleARN == "" && tt.id != "" {
+			c, err := credentials.Resolve(context.Background(), tt.req, credentials.WithGetenv(getenv))
+			if err != nil || c.AccessKeyID != id || (c.SecurityToken != "") != tmp {
+				t.Errorf("%s: Resolve = %v, %v; Known said %q, temporary %v", tt.name, c, err, id, tmp)
+			}
+		}
+	}
+}

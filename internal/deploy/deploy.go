@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	fc "github.com/aliyun/fc-go-sdk"
+
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
@@ -31,6 +33,8 @@ type Result struct {
 type Deployer struct {
 	api     fcruntime.API
 	fns     Functions // retrying
+	svc     *fc2      // FC 2.0 only
+	retry   RetryPolicy
 	up      *Uploader
 	http    *http.Client
 	tmpDir  string
@@ -40,6 +44,45 @@ type Deployer struct {
 
 // API is the FC API the deployer uses.
 func (d *Deployer) API() fcruntime.API { return d.api }
+
+// CheckService makes sure a deployment with role and internet access leaves the FC 2.0
+// service as it is: an existing service that differs is a *ServiceMismatchError (unless
+// WithServiceUpdate allows changing it); a missing one is fine, since deploying creates
+// it. It changes nothing; on FC 3.0 it does nothing.
+func (d *Deployer) CheckService(ctx context.Context, role string, internet bool) error {
+	if d.svc == nil {
+		return nil
+	}
+	return retry(ctx, d.retry, d.log, "look up FC 2.0 service "+d.svc.service, func() error {
+		return d.svc.checkService(ctx, role, internet)
+	})
+}
+
+// Scratch is where a temporary function named name goes (verify's import check), and
+// how to remove what holds it once the function is deleted. On FC 3.0 functions stand
+// alone: the account's functions, nothing more to remove. On FC 2.0 a function lives in
+// a service, and `lithops clean` deletes the Lithops service after its lithops-worker-*
+// functions, which fails while any other function is in it: so the temporary function
+// gets a service of its own, named like it, created with it (role and internet access
+// of its spec) and deleted after it.
+func (d *Deployer) Scratch(name string) (Functions, func(context.Context) error) {
+	if d.svc == nil {
+		return d.fns, func(context.Context) error { return nil }
+	}
+	s := &fc2{t: d.svc.t, service: name, updateService: true, timeout: d.timeout, log: d.log}
+	remove := func(ctx context.Context) error {
+		return retry(ctx, d.retry, d.log, "delete FC 2.0 service "+name, func() error {
+			mctx, cancel := mutating(ctx, d.timeout.Call)
+			defer cancel()
+			_, _, err := s.t.do(mctx, "DeleteService", name, http.MethodDelete, fc.NewDeleteServiceInput(name), nil)
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			return err
+		})
+	}
+	return Retrying(s, d.retry, d.log), remove
+}
 
 // Functions gives direct access to the functions, with retries but without roll back
 // (verify invokes through it and manages its own temporary function).
@@ -167,10 +210,13 @@ func changes(live Function, want Spec, checksum string) string {
 // functions passed their smoke test, or Abort it to put everything back.
 type Release struct {
 	Functions []Result
-	d         *Deployer
-	pkg       Package
-	code      *Code // where the package was uploaded; nil when no function needed it
-	j         *journal
+	// Replaced lists the objects Commit wrote over different content: Lithops clients
+	// that read the old one keep it in their cache.
+	Replaced []string
+	d        *Deployer
+	pkg      Package
+	code     *Code // where the package was uploaded; nil when no function needed it
+	j        *journal
 }
 
 // Code is where the package was uploaded (nil when every function was unchanged).
@@ -196,9 +242,12 @@ func (r *Release) Commit(ctx context.Context, objects ...Object) error {
 		return err
 	}
 	for _, o := range objects {
-		wrote, err := r.j.publish(ctx, o.Key, o.Body, "application/json")
+		wrote, replaced, err := r.j.publish(ctx, o.Key, o.Body, "application/json")
 		if err != nil {
 			return fmt.Errorf("publish oss://%s/%s: %w", r.d.up.bucket, o.Key, err)
+		}
+		if replaced {
+			r.Replaced = append(r.Replaced, o.Key)
 		}
 		if wrote {
 			r.d.log("published oss://%s/%s", r.d.up.bucket, o.Key)

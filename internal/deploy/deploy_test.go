@@ -712,7 +712,8 @@ func TestRoleChangeRolledBack(t *testing.T) {
 	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
 		ctx := context.Background()
 		v := deploytest.Start(t, api)
-		d := v.Deployer(t, true)
+		// On FC 2.0 the role is the shared service's: changed only when allowed.
+		d := v.Deployer(t, true, deploy.WithServiceUpdate(true))
 		pkg := deploytest.Package(t, deploytest.Lithops(api), nil, nil)
 		spec := deploytest.Spec("lithops-worker-role", 256)
 		rel, err := d.Deploy(ctx, pkg, []deploy.Spec{spec})
@@ -823,5 +824,112 @@ func TestTempBucketTokenIncomplete(t *testing.T) {
 				t.Errorf("%d OSS writes with an incomplete token", n)
 			}
 		})
+	}
+}
+
+// TestServiceUsedAsItIs: an existing FC 2.0 service is used as it is. One whose role or
+// internet access differs from the deployment's is reported by CheckService and refused
+// by Deploy before anything changes (the service is shared by all its functions); with
+// WithServiceUpdate it is updated. A missing service is created, as Lithops does.
+func TestServiceUsedAsItIs(t *testing.T) {
+	ctx := context.Background()
+	v := deploytest.Start(t, fcruntime.FC2)
+	pkg := deploytest.Package(t, deploytest.Lithops(fcruntime.FC2), nil, nil)
+	spec := deploytest.Spec("lithops-worker-svc", 256)
+	d := v.Deployer(t, true)
+	if err := d.CheckService(ctx, spec.Role, true); err != nil {
+		t.Fatalf("CheckService of a missing service: %v", err)
+	}
+	rel, err := d.Deploy(ctx, pkg, []deploy.Spec{spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel.Commit(ctx)
+	if v.Count(fcemu.OpCreateService) != 1 {
+		t.Errorf("%d CreateService calls, want 1", v.Count(fcemu.OpCreateService))
+	}
+	if err := d.CheckService(ctx, spec.Role, true); err != nil {
+		t.Errorf("CheckService of a matching service: %v", err)
+	}
+
+	other := spec
+	other.Role = "acs:ram::1234567890123456:role/other-role"
+	for _, tt := range []struct {
+		role     string
+		internet bool
+		want     []string
+	}{
+		{other.Role, true, []string{"service lithops_ltai", "its role is " + spec.Role, "the role-arn input is " + other.Role}},
+		{spec.Role, false, []string{"its internet access is true"}},
+	} {
+		err := d.CheckService(ctx, tt.role, tt.internet)
+		var m *deploy.ServiceMismatchError
+		if !errors.As(err, &m) {
+			t.Fatalf("CheckService(%s, %t) = %v, want a *ServiceMismatchError", tt.role, tt.internet, err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q does not say %q", err, w)
+			}
+		}
+	}
+	v.Emu.ResetCalls()
+	if _, err := d.Deploy(ctx, pkg, []deploy.Spec{other}); !errors.As(err, new(*deploy.ServiceMismatchError)) {
+		t.Errorf("Deploy with another role: %v, want a *ServiceMismatchError", err)
+	}
+	if n := fcWrites(v); n != 0 {
+		t.Errorf("a refused deploy made %d writes: %+v", n, v.Emu.Calls())
+	}
+	if live := v.ReadWithSDK(t, spec.Name); live.Role != spec.Role {
+		t.Errorf("the service's role changed to %s", live.Role)
+	}
+
+	allowed := v.Deployer(t, true, deploy.WithServiceUpdate(true))
+	if err := allowed.CheckService(ctx, other.Role, true); err != nil {
+		t.Errorf("CheckService with WithServiceUpdate: %v", err)
+	}
+	rel, err = allowed.Deploy(ctx, pkg, []deploy.Spec{other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel.Commit(ctx)
+	if n := v.Count(fcemu.OpUpdateService); n != 1 {
+		t.Errorf("%d UpdateService calls with WithServiceUpdate, want 1", n)
+	}
+	if live := v.ReadWithSDK(t, spec.Name); live.Role != other.Role {
+		t.Errorf("role %s, want %s", live.Role, other.Role)
+	}
+}
+
+// TestEnsureBucket: a missing storage bucket is created (GetBucketInfo, then PutBucket),
+// an existing one is left alone, a name another account holds is a *BucketTakenError.
+func TestEnsureBucket(t *testing.T) {
+	ctx := context.Background()
+	v := deploytest.Start(t, fcruntime.FC3, fcemu.WithForeignBucket("someone-elses"))
+	tg := v.Target(false)
+	tg.Bucket = "lithops-cn-hangzhou-new"
+	d, err := deploy.New(tg, deploy.WithRetry(deploytest.FastRetry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := d.Uploader().EnsureBucket(ctx)
+	if err != nil || !created {
+		t.Fatalf("EnsureBucket of a missing bucket = %v, %v", created, err)
+	}
+	if !v.Emu.HasBucket(tg.Bucket) {
+		t.Fatalf("bucket %s not created", tg.Bucket)
+	}
+	v.Emu.ResetCalls()
+	if created, err := d.Uploader().EnsureBucket(ctx); err != nil || created {
+		t.Errorf("EnsureBucket of an existing bucket = %v, %v", created, err)
+	}
+	if n := v.Count(fcemu.OpPutBucket); n != 0 {
+		t.Errorf("%d PutBucket calls for an existing bucket", n)
+	}
+	tg.Bucket = "someone-elses"
+	d, _ = deploy.New(tg, deploy.WithRetry(deploytest.FastRetry))
+	_, err = d.Uploader().EnsureBucket(ctx)
+	if !errors.As(err, new(*deploy.BucketTakenError)) || !strings.Contains(err.Error(), "someone-elses is taken by another") {
+		t.Errorf("EnsureBucket of another account's bucket: %v", err)
 	}
 }

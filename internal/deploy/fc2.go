@@ -131,14 +131,71 @@ func (t *fc2Transport) tempBucketToken(ctx context.Context) (fc.GetTempBucketTok
 }
 
 // fc2 deploys to one FC 2.0 service. The service carries the role and internet access of
-// its functions, so Put keeps it in line with the spec (creating it when missing, as
-// Lithops does) and Get reports them from it.
+// its functions and is shared by every function in it: Put creates it when missing (as
+// Lithops does) and otherwise uses it as it is; it changes an existing service's role or
+// internet access only when updateService allows it (else a *ServiceMismatchError). Get
+// reports role and internet access from the service.
 type fc2 struct {
-	t       *fc2Transport
-	service string
-	timeout Timeouts
-	log     Logf
-	mu      sync.Mutex // one service check at a time
+	t             *fc2Transport
+	service       string
+	updateService bool
+	timeout       Timeouts
+	log           Logf
+	mu            sync.Mutex // one service check at a time
+}
+
+// ServiceMismatchError is an existing FC 2.0 service whose role or internet access is
+// not what the functions are to run with. The service is shared by every function in it,
+// so it is not changed without leave.
+type ServiceMismatchError struct {
+	Service                string
+	Role, WantRole         string
+	Internet, WantInternet bool
+}
+
+func (e *ServiceMismatchError) Error() string {
+	var diffs []string
+	if e.Role != e.WantRole {
+		diffs = append(diffs, fmt.Sprintf("its role is %s, the role-arn input is %s", or(e.Role, "(none)"), e.WantRole))
+	}
+	if e.Internet != e.WantInternet {
+		diffs = append(diffs, fmt.Sprintf("its internet access is %t, Lithops' workers need %t", e.Internet, e.WantInternet))
+	}
+	return fmt.Sprintf("the FC 2.0 service %s exists and differs from this deployment: %s. The service's role and internet access apply to every function in it, so the action leaves it as it is", e.Service, strings.Join(diffs, "; "))
+}
+
+// serviceMismatch describes how svc's role or internet access differs from the wanted
+// ones; nil when they agree.
+func serviceMismatch(name string, svc fc.GetServiceOutput, role string, internet bool) *ServiceMismatchError {
+	e := &ServiceMismatchError{Service: name, Role: tea.StringValue(svc.Role), WantRole: role,
+		Internet: internetAccess(svc.InternetAccess), WantInternet: internet}
+	if e.Role == e.WantRole && e.Internet == e.WantInternet {
+		return nil
+	}
+	return e
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// checkService compares an existing service with role and internet access; a missing
+// service is fine (Put creates it). It changes nothing.
+func (c *fc2) checkService(ctx context.Context, role string, internet bool) error {
+	svc, err := c.getService(ctx)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if m := serviceMismatch(c.service, svc, role, internet); m != nil && !c.updateService {
+		return m
+	}
+	return nil
 }
 
 func (c *fc2) Get(ctx context.Context, name string) (Function, error) {
@@ -190,7 +247,8 @@ func (c *fc2) getService(ctx context.Context) (fc.GetServiceOutput, error) {
 	return out, nil
 }
 
-// ensureService makes the service exist with role and internet access.
+// ensureService makes the service exist: created with role and internet access when
+// missing; an existing one that differs is updated only with updateService.
 func (c *fc2) ensureService(ctx context.Context, role string, internet bool) (fc.GetServiceOutput, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -211,8 +269,12 @@ func (c *fc2) ensureService(ctx context.Context, role string, internet bool) (fc
 	if err != nil {
 		return svc, err
 	}
-	if tea.StringValue(svc.Role) == role && internetAccess(svc.InternetAccess) == internet {
+	m := serviceMismatch(c.service, svc, role, internet)
+	if m == nil {
 		return svc, nil
+	}
+	if !c.updateService {
+		return svc, m
 	}
 	in := fc.NewUpdateServiceInput(c.service).WithRole(role).WithInternetAccess(internet)
 	mctx, cancel := mutating(ctx, c.timeout.Call)

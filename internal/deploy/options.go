@@ -91,16 +91,17 @@ func DefaultOSSEndpoint(region string) string { return "https://oss-" + region +
 type Option func(*options)
 
 type options struct {
-	log      Logf
-	retry    RetryPolicy
-	timeouts Timeouts
-	inline   int64
-	partSize int64
-	parallel int
-	tmpDir   string
-	http     *http.Client
-	poll     time.Duration
-	progress time.Duration
+	log       Logf
+	retry     RetryPolicy
+	timeouts  Timeouts
+	inline    int64
+	partSize  int64
+	parallel  int
+	tmpDir    string
+	http      *http.Client
+	poll      time.Duration
+	progress  time.Duration
+	updateSvc bool
 }
 
 // WithLog sets where progress lines go (default: nowhere).
@@ -135,6 +136,11 @@ func WithPollInterval(d time.Duration) Option { return func(o *options) { o.poll
 
 // WithProgressEvery sets how often a long upload prints its progress (default 5 s).
 func WithProgressEvery(d time.Duration) Option { return func(o *options) { o.progress = d } }
+
+// WithServiceUpdate lets the FC 2.0 deployer change an existing service's role and
+// internet access to the spec's (default: it refuses, with a *ServiceMismatchError, since
+// the change applies to every function in the service).
+func WithServiceUpdate(allow bool) Option { return func(o *options) { o.updateSvc = allow } }
 
 // New returns a deployer for t. It makes no call: the first one is the deployment's.
 func New(t Target, opts ...Option) (*Deployer, error) {
@@ -179,9 +185,11 @@ func New(t Target, opts ...Option) (*Deployer, error) {
 	red := redactor{t.Credentials.AccessKeySecret, t.Credentials.SecurityToken}
 	tr := &fc2Transport{base: u.Scheme + "://" + u.Host, account: t.AccountID, creds: t.Credentials, client: o.http, redact: red}
 	var core Functions
+	var svc *fc2
 	switch t.API {
 	case fcruntime.FC2:
-		core = &fc2{t: tr, service: t.Service, timeout: o.timeouts, log: o.log}
+		svc = &fc2{t: tr, service: t.Service, updateService: o.updateSvc, timeout: o.timeouts, log: o.log}
+		core = svc
 	default:
 		cfg := &openapi.Config{
 			AccessKeyId: tea.String(t.Credentials.AccessKeyID), AccessKeySecret: tea.String(t.Credentials.AccessKeySecret),
@@ -200,6 +208,6 @@ func New(t Target, opts ...Option) (*Deployer, error) {
 	up := &Uploader{bucket: t.Bucket, ossEndpoint: t.OSSEndpoint, region: t.Region, account: t.AccountID, creds: t.Credentials,
 		fc2: tr, inline: o.inline, partSize: o.partSize, parallel: max(o.parallel, 1), retry: o.retry, progress: o.progress,
 		timeout: o.timeouts, log: o.log, redact: red}
-	return &Deployer{api: t.API, fns: Retrying(core, o.retry, o.log), up: up, http: o.http,
+	return &Deployer{api: t.API, fns: Retrying(core, o.retry, o.log), svc: svc, retry: o.retry, up: up, http: o.http,
 		tmpDir: o.tmpDir, timeout: o.timeouts, log: o.log}, nil
 }

@@ -115,20 +115,20 @@ func (j *journal) keepCode(ctx context.Context, f Function) (string, error) {
 }
 
 // publish writes an object unless it already holds body (a rerun of an unchanged
-// runtime writes nothing); it reports whether it wrote.
-func (j *journal) publish(ctx context.Context, key string, body []byte, contentType string) (bool, error) {
+// runtime writes nothing); it reports whether it wrote, and whether over other content.
+func (j *journal) publish(ctx context.Context, key string, body []byte, contentType string) (wrote, replaced bool, err error) {
 	c := &change{key: key, body: body}
 	old, err := j.up.GetObject(ctx, key)
 	switch {
 	case err == nil && bytes.Equal(old, body):
-		return false, nil
+		return false, false, nil
 	case err == nil:
 		c.old, c.hadOld = old, true
 	case !errors.Is(err, ErrNotFound):
-		return false, err
+		return false, false, err
 	}
 	j.add(c)
-	return true, j.up.PutObject(ctx, key, body, contentType)
+	return true, c.hadOld, j.up.PutObject(ctx, key, body, contentType)
 }
 
 // undo reverts the recorded changes, newest first, and says what it did. keepObjects

@@ -9,8 +9,9 @@ import (
 
 // Spec is the configuration of one function, as Lithops sets it (DESIGN section 4):
 // runtime, handler entry_point.main, memory, timeout, the RAM role it runs as and
-// internet access. On FC 2.0 the role and internet access belong to the service; the
-// FC 2.0 deployer keeps the service in line with the spec.
+// internet access. On FC 2.0 the role and internet access belong to the service, shared
+// by its functions: the FC 2.0 deployer creates a missing service with them and refuses
+// to change an existing one unless told to (WithServiceUpdate).
 type Spec struct {
 	Name           string
 	Runtime        string // e.g. "python3.10"

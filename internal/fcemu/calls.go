@@ -43,6 +43,7 @@ const (
 // OSS, STS and code download operations.
 const (
 	OpPutBucket               Op = "PutBucket"
+	OpGetBucketInfo           Op = "GetBucketInfo"
 	OpListObjects             Op = "ListObjects"
 	OpPutObject               Op = "PutObject"
 	OpGetObject               Op = "GetObject"

@@ -62,9 +62,19 @@
 //     and the code folder is writable (bytecode is not written).
 //   - A runtime without a local interpreter, or a non-Python runtime, is created but its
 //     invocation answers 500 InternalServerError naming what to install.
+//   - FC 3.0 custom-container functions (runtime custom-container): customContainerConfig
+//     is validated, the image pulled from its registry while the function is Pending
+//     (Failed when the pull fails; resolvedImageUri once Active), and invocations go
+//     over HTTP (POST /invoke) to the image's server, run from its unpacked layers with
+//     the local CPython of the image's Python, the port remapped to a free loopback one.
+//     container.go says exactly what is emulated and what is faked.
 //   - OSS: buckets exist only when created (WithBucket, CreateBucket, PutBucket); no ACLs
 //     beyond FC's temporary bucket; ListParts, copies and ListBuckets answer 501
 //     NotImplemented. Multipart uploads in progress and STS sessions are not persisted.
+//     PutBucket of a bucket the account owns answers 200 and changes nothing (OSS's
+//     PutBucket page); of FC's temporary bucket or a WithForeignBucket name, 409
+//     BucketAlreadyExists. GetBucketInfo (GET /?bucketInfo) answers name, Location
+//     oss-<region>, endpoints, CreationDate, ACL private, StorageClass Standard.
 //   - STS AssumeRoleWithOIDC takes RS256 tokens (HS256 is refused as STS does) and
 //     answers 401 AuthenticationFail.OIDCToken.AudienceNotMatchError / .Expired /
 //     .IssuerNotMatch / .InvalidSignature / .Invalid, 401 AuthenticationFail.NoPermission

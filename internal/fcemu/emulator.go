@@ -22,6 +22,7 @@ import (
 // with httptest, or Start to listen on a loopback port; Close releases everything.
 type Emulator struct {
 	cfg      config
+	preMu    sync.Mutex // guards cfg.preinstalled, which SetPreinstalled replaces
 	faults   Faults
 	calls    callLog
 	sessions sessions
@@ -44,6 +45,8 @@ type Emulator struct {
 	srv      *http.Server
 	closeErr error
 	closed   bool
+
+	containers containers // custom-container pulls and running instances (container.go)
 }
 
 var accountIDPattern = regexp.MustCompile(`^[0-9]{1,32}$`)
@@ -112,7 +115,7 @@ func (c *config) validate() error {
 			}
 		}
 	}
-	for _, name := range c.buckets {
+	for _, name := range append(append([]string(nil), c.buckets...), c.foreign...) {
 		if !validBucketName(name) {
 			return fmt.Errorf("bucket name %q is invalid: 3-63 lower-case letters, digits and '-', starting and ending with a letter or digit", name)
 		}
@@ -169,6 +172,11 @@ func (e *Emulator) open() error {
 			e.st.Buckets[name] = newBucket(name, now)
 		}
 	}
+	for _, name := range cfg.foreign {
+		b := newBucket(name, now)
+		b.Foreign = true
+		e.st.Buckets[name] = b
+	}
 	return e.saveLocked()
 }
 
@@ -223,6 +231,7 @@ func (e *Emulator) Close() error {
 	e.async.close()
 	e.stopBG()
 	e.async.wait(context.Background())
+	e.containers.stopAll()
 	if err := e.removeOwnCache(); err != nil {
 		errs = append(errs, err)
 	}
@@ -416,4 +425,31 @@ func (x *exchange) record(sw *statusWriter) {
 // internal reports a failure of the emulator itself (disk, encoding) in the service's shape.
 func (x *exchange) internal(err error) {
 	x.fail(errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err))
+}
+
+// SetPreinstalled replaces the folders of installed distributions that handlers of
+// runtime (e.g. "python3.10") see on sys.path after their code (see WithPreinstalled),
+// for invocations that start from now on.
+func (e *Emulator) SetPreinstalled(runtime string, dirs ...string) error {
+	if _, ok := fcruntime.ByName(runtime); !ok {
+		return fmt.Errorf("fcemu: preinstalled folder for %q: not a Python runtime of FC", runtime)
+	}
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			return fmt.Errorf("fcemu: preinstalled folder %s for %s is not a folder (%v)", d, runtime, err)
+		}
+	}
+	e.preMu.Lock()
+	defer e.preMu.Unlock()
+	if e.cfg.preinstalled == nil {
+		e.cfg.preinstalled = map[string][]string{}
+	}
+	e.cfg.preinstalled[runtime] = append([]string(nil), dirs...)
+	return nil
+}
+
+func (e *Emulator) preinstalledFor(runtime string) []string {
+	e.preMu.Lock()
+	defer e.preMu.Unlock()
+	return append([]string(nil), e.cfg.preinstalled[runtime]...)
 }

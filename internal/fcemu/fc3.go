@@ -155,12 +155,14 @@ func (e *Emulator) fc3Create(x *exchange) {
 		x.fail(errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists", fn.Name))
 		return
 	}
-	ref, apiErr := e.loadCodeLocked(spec)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
+	if fn.Runtime != containerRuntime {
+		ref, apiErr := e.loadCodeLocked(spec)
+		if apiErr != nil {
+			x.fail(apiErr)
+			return
+		}
+		fn.Code = ref
 	}
-	fn.Code = ref
 	e.startTransition(fn, true)
 	e.st.Functions[fn.Name] = fn
 	if err := e.saveLocked(); err != nil {
@@ -241,6 +243,7 @@ func (e *Emulator) fc3Delete(x *exchange, name string) {
 		return
 	}
 	delete(e.st.Functions, name)
+	e.containers.stop(name)
 	if err := e.saveLocked(); err != nil {
 		x.internal(err)
 		return
@@ -323,7 +326,8 @@ func (e *Emulator) startTransition(fn *function, create bool) {
 		fn.LastUpdateStatus, fn.LastUpdateStatusReason, fn.LastUpdateStatusReasonCode = "InProgress", "Function updating", "Updating"
 	}
 	e.applyHold(fn)
-	if fn.Polls == 0 {
+	e.startPull(fn)
+	if fn.Polls == 0 && e.pullDone(fn) {
 		finishTransition(fn)
 	}
 }
@@ -348,6 +352,9 @@ func (e *Emulator) pollLocked(fn *function) {
 	e.applyHold(fn)
 	if fn.Polls > 0 {
 		fn.Polls--
+		return
+	}
+	if !e.pullDone(fn) { // a custom-container function stays Pending while its image is pulled
 		return
 	}
 	finishTransition(fn)

@@ -108,8 +108,7 @@ func checkName(kind, name string, max int) *apiError {
 }
 
 // codeRuntimes are FC's runtimes that run a code package (custom containers take an
-// image instead, which the emulator does not emulate). Only the Python ones can be
-// invoked here.
+// image instead: container.go). Only the Python ones can be invoked here.
 var codeRuntimes = func() map[string]bool {
 	m := map[string]bool{}
 	for _, rt := range fcruntime.All() {
@@ -122,8 +121,8 @@ var codeRuntimes = func() map[string]bool {
 }()
 
 func checkRuntime(rt string) *apiError {
-	if rt == "custom-container" {
-		return invalidArg("runtime custom-container is not emulated by fcemu; use a code package runtime")
+	if rt == containerRuntime {
+		return nil // configureContainer checks the rest
 	}
 	if !codeRuntimes[rt] {
 		var known []string
@@ -212,11 +211,12 @@ type functionAPI struct {
 	memorySize, timeout int32                             // defaults on create
 	fields              func(*function, fields) *apiError // the API's own fields, after the common ones
 	checksumHeader      bool                              // X-Fc-Code-Checksum gives the code checksum (FC 2.0)
+	containers          bool                              // custom-container functions are emulated (FC 3.0)
 }
 
 var (
 	fc2Functions = functionAPI{memorySize: 128, timeout: 60, fields: configureFC2, checksumHeader: true}
-	fc3Functions = functionAPI{memorySize: 512, timeout: 3, fields: configureFC3}
+	fc3Functions = functionAPI{memorySize: 512, timeout: 3, fields: configureFC3, containers: true}
 )
 
 // decodeCreate decodes a CreateFunction body: the new function, with the API's defaults
@@ -241,8 +241,8 @@ func (x *exchange) decodeCreate(api functionAPI, resourcePrefix string) (*functi
 	now := x.e.now()
 	fn := &function{Name: *name, ID: randomUUID(), MemorySize: api.memorySize, Timeout: api.timeout, Created: now, Modified: now, ETag: newETag()}
 	spec, apiErr := x.configureFunction(api, fn, f, true)
-	if apiErr != nil {
-		return nil, codeSpec{}, apiErr
+	if apiErr != nil || spec == nil { // nil: a custom-container function, which has no code
+		return fn, codeSpec{}, apiErr
 	}
 	return fn, *spec, nil
 }
@@ -278,6 +278,9 @@ func (x *exchange) configureFunction(api functionAPI, fn *function, f fields, cr
 		return nil, invalidArg("runtime and handler are required")
 	}
 	if apiErr := api.fields(fn, f); apiErr != nil {
+		return nil, apiErr
+	}
+	if isContainer, apiErr := configureContainer(api, fn, f); isContainer || apiErr != nil {
 		return nil, apiErr
 	}
 	if !f.given("code") {

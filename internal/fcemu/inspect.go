@@ -193,3 +193,12 @@ func (e *Emulator) CreateBucket(name string) error {
 	}
 	return e.saveLocked()
 }
+
+// HasBucket reports whether the account has the bucket (FC's temporary bucket and other
+// accounts' buckets are not the account's).
+func (e *Emulator) HasBucket(name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b, ok := e.st.Buckets[name]
+	return ok && !b.System && !b.Foreign
+}

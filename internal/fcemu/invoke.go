@@ -50,9 +50,10 @@ type invokeTarget struct {
 
 // invocationJob is everything a run needs, gathered before the answer is started.
 type invocationJob struct {
-	target  invokeTarget
-	req     pyrun.Request
-	failure string // an injected handler failure: do not run
+	target    invokeTarget
+	req       pyrun.Request
+	failure   string        // an injected handler failure: do not run
+	container *containerJob // a custom-container function: sent to its image's server
 }
 
 // outcome is how an invocation ended, as FC reports it.
@@ -127,6 +128,9 @@ func (e *Emulator) prepareInvocation(x *exchange, t invokeTarget) (invocationJob
 		job.failure = msg
 		return job, nil
 	}
+	if t.fn.Runtime == containerRuntime {
+		return e.prepareContainer(x, t)
+	}
 	rt, ok := fcruntime.ByName(t.fn.Runtime)
 	if !ok {
 		return job, errf(http.StatusInternalServerError, "InternalServerError", "fcemu runs only Python functions; runtime %s cannot be invoked here", t.fn.Runtime)
@@ -166,7 +170,7 @@ func (e *Emulator) prepareInvocation(x *exchange, t invokeTarget) (invocationJob
 		},
 		Env:          e.handlerEnv(t, codeDir, creds),
 		Timeout:      time.Duration(t.fn.Timeout) * time.Second,
-		Preinstalled: e.cfg.preinstalled[t.fn.Runtime],
+		Preinstalled: e.preinstalledFor(t.fn.Runtime),
 	}
 	return job, nil
 }
@@ -211,6 +215,9 @@ func (e *Emulator) run(ctx context.Context, job invocationJob, requestID string)
 	if job.failure != "" {
 		body, _ := json.Marshal(map[string]any{"errorMessage": job.failure, "errorType": "InjectedFault", "stackTrace": []any{}})
 		return outcome{body: body, errorType: "UnhandledInvocationError", log: []byte(start + end)}
+	}
+	if job.container != nil {
+		return e.runContainer(ctx, job, start, end)
 	}
 	res, err := e.runner.Run(ctx, job.req)
 	out := outcome{duration: res.Duration, maxRSS: res.MaxRSS}

@@ -2,6 +2,8 @@ package fcemu
 
 import (
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
 )
 
 // Option configures an Emulator.
@@ -19,8 +21,10 @@ type config struct {
 	pendingPolls int
 	oidc         []OIDCProvider
 	buckets      []string
+	foreign      []string
 	limits       Limits
 	addr         string
+	registries   authn.Keychain // credentials for custom-container image pulls
 }
 
 // Limits are the size limits the emulator enforces. The defaults are FC's and OSS's.
@@ -69,7 +73,9 @@ func WithPython(version, path string) Option {
 
 // WithPreinstalled adds a folder of installed distributions (a pip --target folder) that
 // handlers of runtime (e.g. "python3.10") see on sys.path after their code, standing in
-// for the modules FC preinstalls (oss2, requests, ...).
+// for the modules FC preinstalls (oss2, requests, ...: fcruntime.Preinstalled lists
+// them). Emulator.SetPreinstalled replaces them later (--local fills them once it knows
+// the package sources).
 func WithPreinstalled(runtime, dir string) Option {
 	return func(c *config) {
 		if c.preinstalled == nil {
@@ -102,6 +108,13 @@ func WithOIDCProvider(p OIDCProvider) Option {
 
 // WithBucket creates an OSS bucket in the account (when it does not exist yet).
 func WithBucket(name string) Option { return func(c *config) { c.buckets = append(c.buckets, name) } }
+
+// WithForeignBucket makes name a bucket of another account: its name is taken
+// (PutBucket answers 409 BucketAlreadyExists) and the account cannot use it (403
+// AccessDenied), as with a Lithops default bucket name someone else got first.
+func WithForeignBucket(name string) Option {
+	return func(c *config) { c.foreign = append(c.foreign, name) }
+}
 
 // WithLimits replaces the size limits (tests use small ones to exercise EntityTooLarge).
 func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }

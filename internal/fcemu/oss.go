@@ -84,6 +84,8 @@ func ossOperation(r *http.Request, bucketName, key string) Op {
 	switch {
 	case key == "" && m == http.MethodPut && !other():
 		return OpPutBucket
+	case key == "" && m == http.MethodGet && q.Has("bucketInfo") && !other("bucketInfo"):
+		return OpGetBucketInfo
 	case key == "" && m == http.MethodGet && !other():
 		return OpListObjects
 	case key == "":
@@ -138,6 +140,8 @@ func (e *Emulator) serveOSS(x *exchange) {
 	switch op {
 	case OpPutBucket:
 		e.ossPutBucket(x, bucketName)
+	case OpGetBucketInfo:
+		e.ossGetBucketInfo(x, bucketName)
 	case OpListObjects:
 		e.ossList(x, bucketName)
 	case OpPutObject:
@@ -172,9 +176,16 @@ func (e *Emulator) bucketLocked(x *exchange, name, key string) (*bucket, *apiErr
 	if b.System {
 		return nil, errf(http.StatusForbidden, "AccessDenied", "You have no right to access this bucket: it belongs to Function Compute.")
 	}
+	if b.Foreign {
+		return nil, errf(http.StatusForbidden, "AccessDenied", "You have no right to access this bucket: it belongs to another account.")
+	}
 	return b, nil
 }
 
+// ossPutBucket creates a bucket. As OSS documents it (PutBucket), a bucket the account
+// already owns answers 200 and stays as it is (no ACL or storage class is changed here,
+// since the emulator keeps neither); a name another account holds (WithForeignBucket,
+// FC's temporary bucket) is 409 BucketAlreadyExists.
 func (e *Emulator) ossPutBucket(x *exchange, name string) {
 	if !validBucketName(name) {
 		x.fail(errf(http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid."))
@@ -186,8 +197,13 @@ func (e *Emulator) ossPutBucket(x *exchange, name string) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, ok := e.st.Buckets[name]; ok {
-		x.fail(errf(http.StatusConflict, "BucketAlreadyExists", "The requested bucket name is not available."))
+	if b, ok := e.st.Buckets[name]; ok {
+		if b.System || b.Foreign {
+			x.fail(errf(http.StatusConflict, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."))
+			return
+		}
+		x.ossHeaders()
+		x.w.WriteHeader(http.StatusOK)
 		return
 	}
 	e.st.Buckets[name] = newBucket(name, e.now())
@@ -197,6 +213,42 @@ func (e *Emulator) ossPutBucket(x *exchange, name string) {
 	}
 	x.ossHeaders()
 	x.w.WriteHeader(http.StatusOK)
+}
+
+// ossGetBucketInfo answers GetBucketInfo (GET /?bucketInfo) for a bucket of the account:
+// its name, region, endpoints, creation date, ACL and storage class.
+func (e *Emulator) ossGetBucketInfo(x *exchange, name string) {
+	e.mu.Lock()
+	b, apiErr := e.bucketLocked(x, name, "")
+	var created time.Time
+	if apiErr == nil {
+		created = b.Created
+	}
+	e.mu.Unlock()
+	if apiErr != nil {
+		x.fail(apiErr)
+		return
+	}
+	type owner struct {
+		ID          string `xml:"ID"`
+		DisplayName string `xml:"DisplayName"`
+	}
+	type info struct {
+		XMLName          xml.Name `xml:"BucketInfo"`
+		Name             string   `xml:"Bucket>Name"`
+		Location         string   `xml:"Bucket>Location"`
+		CreationDate     string   `xml:"Bucket>CreationDate"`
+		ExtranetEndpoint string   `xml:"Bucket>ExtranetEndpoint"`
+		IntranetEndpoint string   `xml:"Bucket>IntranetEndpoint"`
+		ACL              string   `xml:"Bucket>AccessControlList>Grant"`
+		StorageClass     string   `xml:"Bucket>StorageClass"`
+		Redundancy       string   `xml:"Bucket>DataRedundancyType"`
+		Owner            owner    `xml:"Bucket>Owner"`
+	}
+	region := e.cfg.region
+	x.ossXML(info{Name: name, Location: "oss-" + region, CreationDate: created.UTC().Format("2006-01-02T15:04:05.000Z"),
+		ExtranetEndpoint: "oss-" + region + ".aliyuncs.com", IntranetEndpoint: "oss-" + region + "-internal.aliyuncs.com",
+		ACL: "private", StorageClass: "Standard", Redundancy: "LRS", Owner: owner{ID: e.cfg.accountID, DisplayName: e.cfg.accountID}})
 }
 
 func (x *exchange) ossHeaders() {

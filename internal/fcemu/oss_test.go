@@ -352,3 +352,61 @@ func TestFunctionCodeFromOSS(t *testing.T) {
 		t.Errorf("invoke FC 3.0 function from the temporary bucket: %v %s", err, a.body)
 	}
 }
+
+// TestOSSBuckets creates buckets and reads their information through the OSS SDK, signed
+// V1 and V4 (as Lithops 3.7 finds its bucket: GetBucketInfo, then PutBucket when it is
+// missing): PutBucket of a bucket the account owns answers 200 and changes nothing, of a
+// name another account holds 409 BucketAlreadyExists; GetBucketInfo of a missing bucket
+// is 404 NoSuchBucket, of another account's 403; a wrong secret is refused on both.
+func TestOSSBuckets(t *testing.T) {
+	for _, v4 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "V1", true: "V4"}[v4], func(t *testing.T) {
+			_, base := start(t, WithForeignBucket("taken-bucket"))
+			client := func(secret string) *oss.Client {
+				opts := []oss.ClientOption{}
+				if v4 {
+					opts = append(opts, oss.AuthVersion(oss.AuthV4), oss.Region(testRegion))
+				}
+				return ossClient(t, base, testKeyID, secret, opts...)
+			}
+			c := client(testSecret)
+			_, err := c.GetBucketInfo("new-bucket")
+			if status, code := ossCode(err); status != 404 || code != "NoSuchBucket" {
+				t.Errorf("GetBucketInfo of a missing bucket: %d %s (%v)", status, code, err)
+			}
+			if err := c.CreateBucket("new-bucket"); err != nil {
+				t.Fatalf("CreateBucket: %v", err)
+			}
+			b, _ := c.Bucket("new-bucket")
+			if err := b.PutObject("k", strings.NewReader("v")); err != nil {
+				t.Fatal(err)
+			}
+			info, err := c.GetBucketInfo("new-bucket")
+			if err != nil || info.BucketInfo.Name != "new-bucket" || info.BucketInfo.Location != "oss-"+testRegion || info.BucketInfo.CreationDate.IsZero() {
+				t.Errorf("GetBucketInfo = %+v, %v", info.BucketInfo, err)
+			}
+			if err := c.CreateBucket("new-bucket"); err != nil {
+				t.Errorf("CreateBucket of a bucket the account owns: %v (OSS answers 200)", err)
+			}
+			if got := readObject(t, b, "k"); string(got) != "v" {
+				t.Errorf("the object did not survive a second CreateBucket: %q", got)
+			}
+			err = c.CreateBucket("taken-bucket")
+			if status, code := ossCode(err); status != 409 || code != "BucketAlreadyExists" {
+				t.Errorf("CreateBucket of another account's name: %d %s (%v)", status, code, err)
+			}
+			_, err = c.GetBucketInfo("taken-bucket")
+			if status, code := ossCode(err); status != 403 || code != "AccessDenied" {
+				t.Errorf("GetBucketInfo of another account's bucket: %d %s (%v)", status, code, err)
+			}
+			for name, call := range map[string]func(*oss.Client) error{
+				"GetBucketInfo": func(c *oss.Client) error { _, err := c.GetBucketInfo("new-bucket"); return err },
+				"CreateBucket":  func(c *oss.Client) error { return c.CreateBucket("other-bucket") },
+			} {
+				if status, code := ossCode(call(client("wrong"))); status != 403 || code != "SignatureDoesNotMatch" {
+					t.Errorf("%s with a wrong secret: %d %s", name, status, code)
+				}
+			}
+		})
+	}
+}

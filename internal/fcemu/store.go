@@ -74,7 +74,8 @@ type codeRef struct {
 type bucket struct {
 	Name    string             `json:"name"`
 	Created time.Time          `json:"created"`
-	System  bool               `json:"system,omitempty"` // FC's temporary code bucket: not the account's
+	System  bool               `json:"system,omitempty"`  // FC's temporary code bucket: not the account's
+	Foreign bool               `json:"foreign,omitempty"` // another account's (WithForeignBucket): its name is taken
 	Objects map[string]*object `json:"objects"`
 }
 

@@ -35,9 +35,15 @@ type Config struct {
 	OIDCProviderARN string `input:"oidc-provider-arn" usage:"ARN of the RAM OIDC identity provider that trusts GitHub"`
 	OIDCAudience    string `input:"oidc-audience" default:"sts.aliyuncs.com" usage:"Audience requested for the GitHub OIDC token"`
 
-	RoleARN       string `input:"role-arn" usage:"RAM role the function runs as (Lithops' role_arn); required to deploy"`
-	Service       string `input:"service" usage:"FC 2.0 service; empty uses Lithops' default (lithops_ + first 4 characters of the key id)"`
-	StorageBucket string `input:"storage-bucket" usage:"Lithops OSS bucket: large packages are uploaded and runtime metadata published there"`
+	RoleARN string `input:"role-arn" usage:"RAM role the function runs as (Lithops' role_arn); required to deploy"`
+	Service string `input:"service" usage:"FC 2.0 service; empty uses Lithops' default (lithops_ + first 4 characters of the key id)"`
+	// UpdateService lets an FC 2.0 deploy change an existing service's role and internet
+	// access (shared by every function in it); without it a difference is an error.
+	UpdateService bool   `input:"update-service" default:"false" usage:"FC 2.0: allow changing an existing service's role and internet access to role-arn's (they apply to every function in the service)"`
+	StorageBucket string `input:"storage-bucket" usage:"Lithops OSS bucket (the client's aliyun_oss.storage_bucket), created when missing; empty uses Lithops' default bucket for the key. The runtime metadata is published there and large packages uploaded"`
+	// PublishMetadata false deploys without publishing the runtime metadata: a client
+	// then finds none and redeploys the runtime itself over the action's functions.
+	PublishMetadata bool `input:"publish-metadata" default:"true" usage:"Publish the runtime metadata where Lithops clients look; false leaves clients to redeploy (and replace) the functions themselves"`
 
 	// IndexURL empty means PyPI, unless the requirements file sets --index-url.
 	IndexURL       string   `input:"index-url" usage:"Package index (PEP 503/691); empty means PyPI"`

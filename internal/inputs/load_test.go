@@ -177,14 +177,15 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := inputs.Config{
-		RuntimeMemory:  []int{256},
-		RuntimeTimeout: 300,
-		OIDCAudience:   "sts.aliyuncs.com",
-		Smoke:          inputs.SmokeImports,
-		DryRun:         true,
-		OutputDir:      filepath.Join(ws, ".lithops-runtime"),
-		CacheDir:       filepath.Join(ws, ".lithops-runtime", "cache"),
-		Workspace:      ws,
+		RuntimeMemory:   []int{256},
+		RuntimeTimeout:  300,
+		OIDCAudience:    "sts.aliyuncs.com",
+		PublishMetadata: true,
+		Smoke:           inputs.SmokeImports,
+		DryRun:          true,
+		OutputDir:       filepath.Join(ws, ".lithops-runtime"),
+		CacheDir:        filepath.Join(ws, ".lithops-runtime", "cache"),
+		Workspace:       ws,
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -266,7 +267,9 @@ func TestLoadParsesEveryInput(t *testing.T) {
 		"oidc-audience":     "sts.cn-hangzhou.aliyuncs.com",
 		"role-arn":          "acs:ram::1234567890123456:role/lithops",
 		"service":           "lithops_ltai",
+		"update-service":    "true",
 		"storage-bucket":    "my-bucket",
+		"publish-metadata":  "true",
 		"index-url":         "https://__token__:pw@pypi.example.com/simple",
 		"extra-index-url":   "https://pypi.org/simple",
 		"find-links":        "wheels https://example.com/wheels/",

@@ -81,7 +81,9 @@ func validate(raw map[string]rawValue, ws string) (Config, error) {
 	c.OIDCAudience = v.match("oidc-audience", audienceRE, "is not an audience", "use one of the client ids of the OIDC provider, e.g. sts.aliyuncs.com")
 	c.RoleARN = v.match("role-arn", roleARNRE, "is not a RAM role ARN", "use acs:ram::<account-id>:role/<role-name>")
 	c.Service = v.match("service", serviceRE, "is not a valid FC service name", "use 1 to 128 letters, digits, _ or -, not starting with a digit or -")
+	c.UpdateService = v.boolean("update-service")
 	c.StorageBucket = v.match("storage-bucket", bucketRE, "is not a valid OSS bucket name", "use 3 to 63 lower-case letters, digits or -, starting and ending with a letter or digit")
+	c.PublishMetadata = v.boolean("publish-metadata")
 	c.IndexURL = v.indexURL("index-url", v.get("index-url"))
 	for _, u := range splitList(v.get("extra-index-url"), false) {
 		c.ExtraIndexURLs = append(c.ExtraIndexURLs, v.indexURL("extra-index-url", u))

@@ -12,6 +12,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/deploy"
 	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
+	"github.com/lithops-fc/runtime-action/internal/verify"
 )
 
 // TestCancelDuringDeployAndSmoke cancels a run that replaces a live runtime while it
@@ -52,7 +53,7 @@ func TestCancelDuringDeployAndSmoke(t *testing.T) {
 		{
 			name: "import check", tg: fc3, slow: fcemu.OpInvokeFunction, stage: "smoke: imports",
 			cancelOn: func(r *http.Request, _ string) bool {
-				return r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/functions/lithops-smoke-") && strings.HasSuffix(r.URL.Path, "/invocations")
+				return r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/functions/"+verify.TempPrefix) && strings.HasSuffix(r.URL.Path, "/invocations")
 			},
 		},
 		{

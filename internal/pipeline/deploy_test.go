@@ -143,7 +143,10 @@ func TestDeployThroughOSS(t *testing.T) {
 			a := newAction(t, tt.tg, v, "fc-demo\n", demo("1.0.0"))
 			a.throughOSS()
 			if !tt.bucket {
+				// Without a storage bucket (temporary keys, so none by default) nothing can be
+				// published: only the explicit switch allows that.
 				delete(a.inputs, "storage-bucket")
+				a.inputs["publish-metadata"] = "false"
 			}
 			r := a.mustRun()
 			if r.out["deployed"] != "created" {

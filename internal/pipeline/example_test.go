@@ -17,10 +17,17 @@ var update = flag.Bool("update", false, "rewrite examples/local/wheelhouse from 
 const exampleVersion = "3.7.0"
 
 // exampleWheels are the wheels of examples/local/wheelhouse: the FIXTURE lithops and
-// worker modules, and a tiny user package, so the README's first command runs with no
-// network. They are generated, never edited by hand.
+// worker modules, stand-ins for FC's preinstalled requests and oss2 at python3.12's
+// versions (--local installs them in the emulator's runtime, not in the zip), and a tiny
+// user package, so the README's first command runs with no network. They are
+// generated, never edited by hand.
 func exampleWheels() []wheeltest.Wheel {
 	ws := append([]wheeltest.Wheel{wheeltest.Lithops(exampleVersion)}, wheeltest.Workers(exampleVersion)...)
+	for _, w := range wheeltest.FCPreinstalled("python3.12") {
+		if w.Name != "six" { // a worker module already
+			ws = append(ws, w)
+		}
+	}
 	return append(ws, wheeltest.Wheel{
 		Name:    "fc-demo",
 		Version: "1.0.0",

@@ -22,9 +22,7 @@ func Execute(ctx context.Context, cfg inputs.Config, env Env) int {
 			return Fail(rep, err)
 		}
 		defer emu.Close()
-		if !cfg.DryRun {
-			env.Preflight = localPython(emu, env.Getenv)
-		}
+		env.Emulator = emu
 		// The emulator's secret is new each run: masked like any other.
 		if err := rep.Mask(cfg.Secrets()...); err != nil {
 			return Fail(rep, err)

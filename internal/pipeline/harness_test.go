@@ -82,6 +82,7 @@ type action struct {
 	v      *deploytest.Env
 	ws     string
 	inputs map[string]string
+	args   []string          // command-line flags (--local)
 	env    map[string]string // more environment variables
 	pEnv   pipeline.Env      // seams (Deploy, Build, Credentials, Verify); Getenv and Report are set per run
 	// secrets no output, log or summary may contain.
@@ -158,7 +159,7 @@ func (a *action) run(ctx context.Context) result {
 	env.Getenv, env.Report = getenv, rep
 
 	var r result
-	cfg, err := inputs.Load(nil, getenv)
+	cfg, err := inputs.Load(a.args, getenv)
 	if err != nil {
 		r.code = pipeline.Fail(rep, err)
 	} else {

@@ -22,7 +22,8 @@ const (
 
 // Local starts the embedded FC emulator (state under .lithops-runtime/emulator in the
 // workspace, so consecutive runs see one account) and points cfg at it. The caller
-// closes the returned emulator.
+// closes the emulator; Run fills its runtime's preinstalled modules (Env.Emulator) and
+// checks it has the plan's CPython (localPython).
 func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, *fcemu.Emulator, error) {
 	if cfg.OIDCRoleARN != "" || cfg.OIDCProviderARN != "" {
 		return cfg, nil, &inputs.Error{Input: "oidc-role-arn", Problem: "GitHub OIDC cannot be used with --local", Fix: "drop the oidc-* inputs; --local uses the emulator's own account"}
@@ -48,9 +49,6 @@ func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, *fcemu.Emulat
 		// Functions are ready at once: a local run has nothing to wait for, and the
 		// deployer's first readiness poll would otherwise cost a second per function.
 		fcemu.WithPendingPolls(0),
-	}
-	if cfg.StorageBucket != "" {
-		opts = append(opts, fcemu.WithBucket(cfg.StorageBucket))
 	}
 	emu, err := fcemu.New(opts...)
 	if err != nil {

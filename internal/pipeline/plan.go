@@ -31,6 +31,7 @@ type Plan struct {
 	RuntimeName string
 	Functions   []Function // one per runtime-memory size, in input order
 	Sources     Sources
+	Bucket      bucketPlan // where the runtime metadata is published
 }
 
 // Function is one FC function of the runtime: one per memory size.
@@ -77,10 +78,10 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 	if p.Lithops, err = lithops.New(version); err != nil {
 		return nil, &inputs.Error{Input: "lithops-version", Problem: err.Error(), Fix: "use Lithops " + lithops.MinVersion + " or later"}
 	}
-	p.API = cfg.FCAPI
-	if p.API == "" {
-		p.API = p.Lithops.API()
+	if err := checkAPI(cfg, p.Lithops); err != nil {
+		return nil, err
 	}
+	p.API = p.Lithops.API()
 
 	if p.Python, err = inputs.DetectPython(cfg, getenv, fcruntime.Offered(p.API)); err != nil {
 		return nil, err
@@ -110,6 +111,12 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 		p.Functions = append(p.Functions, Function{MemoryMB: mem, Name: name})
 	}
 	p.Sources = p.sources()
+	keyID, temporary := knownCredentials(cfg, getenv)
+	if p.Bucket, err = decideBucket(cfg, p.Lithops, keyID, temporary); err != nil {
+		return nil, err
+	}
+	// The deployer uploads large packages to the storage bucket and publishes there.
+	p.Config.StorageBucket = p.Bucket.name
 	return p, nil
 }
 

@@ -24,6 +24,7 @@ type released struct {
 	service   string
 	functions []report.Function
 	smoke     string
+	stale     []string // cached metadata files client machines must delete
 }
 
 // release puts pkg live on FC and proves it runs: the import check on a temporary
@@ -59,11 +60,17 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 		}
 	}
 
-	d, err := deploy.New(deploy.TargetFrom(p.Config, p.API, creds, out.service), append([]deploy.Option{deploy.WithLog(r.logf)}, r.env.Deploy...)...)
+	d, err := deploy.New(deploy.TargetFrom(p.Config, p.API, creds, out.service),
+		append([]deploy.Option{deploy.WithLog(r.logf), deploy.WithServiceUpdate(p.Config.UpdateService)}, r.env.Deploy...)...)
 	if err != nil {
 		return nil, err
 	}
-	v := verify.New(d.Functions(), d.Uploader(), append([]verify.Option{verify.WithLog(r.logf)}, r.env.Verify...)...)
+	// Before FC is touched: the bucket clients read exists (created as Lithops creates
+	// it), and an FC 2.0 service shared with other functions is not to be changed.
+	if err := r.prepare(ctx, d, out.service); err != nil {
+		return nil, err
+	}
+	v := verify.New(d.Functions(), d.Uploader(), append([]verify.Option{verify.WithLog(r.logf), verify.WithScratch(d.Scratch)}, r.env.Verify...)...)
 	specs := make([]deploy.Spec, len(p.Functions))
 	for i, fn := range p.Functions {
 		specs[i] = deploy.WorkerSpec(fn.Name, p.Runtime.Name, fn.MemoryMB, p.Config.RuntimeTimeout, p.Config.RoleARN)
@@ -111,7 +118,7 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 	err = r.rep.Stage("verify", func() error {
 		// The metadata answer is what Lithops clients read, so it is taken whenever it
 		// is published, even with smoke: none.
-		if p.Config.Smoke == inputs.SmokeNone && p.Config.StorageBucket == "" {
+		if p.Config.Smoke == inputs.SmokeNone && !p.Bucket.publish {
 			return nil
 		}
 		want := verify.Expect{Python: p.Runtime.Python, Lithops: pkg.LithopsVersion}
@@ -121,7 +128,7 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 			if err != nil {
 				return err
 			}
-			if p.Config.StorageBucket != "" {
+			if p.Bucket.publish {
 				key, err := p.Lithops.RuntimeKey(p.Config.Region, out.service, fn.Spec.Name)
 				if err != nil {
 					return err
@@ -144,11 +151,16 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 		out.smoke = "skipped (smoke: none)"
 	}
 
+	codeChanged, replaced := map[string]bool{}, map[string]bool{}
+	for _, k := range rel.Replaced {
+		replaced[k] = true
+	}
 	for _, fn := range rel.Functions {
 		key, err := p.Lithops.RuntimeKey(p.Config.Region, out.service, fn.Spec.Name)
 		if err != nil {
 			return nil, err
 		}
+		codeChanged[fn.Spec.Name] = fn.Outcome == deploy.Updated && !fn.ConfigOnly
 		out.functions = append(out.functions, report.Function{
 			Memory:     fn.Spec.MemoryMB,
 			Name:       fn.Spec.Name,
@@ -157,7 +169,46 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 			Deployed:   report.Deployed(fn.Outcome),
 		})
 	}
+	out.stale = staleCaches(out.functions, codeChanged, replaced)
 	return out, nil
+}
+
+// prepare checks and readies what the deployment relies on, before FC is touched: the
+// storage bucket (created when missing, as Lithops' client creates it) and, on FC 2.0,
+// an existing service that must not change under the other functions in it.
+func (r *runner) prepare(ctx context.Context, d *deploy.Deployer, service string) error {
+	p := r.plan
+	if p.Bucket.name != "" {
+		err := r.rep.Stage("storage bucket", func() error {
+			_, err := d.Uploader().EnsureBucket(ctx) // it logs a creation
+			var taken *deploy.BucketTakenError
+			switch {
+			case errors.As(err, &taken):
+				problem := err.Error()
+				if p.Bucket.dflt {
+					problem += fmt.Sprintf(" (it is Lithops %s's default name for this key, so the clients' default bucket is unusable too)", p.Lithops.Version())
+				}
+				return &inputs.Error{Input: "storage-bucket", Problem: problem,
+					Fix: "set storage-bucket to a bucket of your own account, and give your Lithops clients the same aliyun_oss.storage_bucket"}
+			case err != nil:
+				return fmt.Errorf("storage bucket %s: %w", p.Bucket.name, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if p.API != fcruntime.FC2 {
+		return nil
+	}
+	return r.rep.Stage("FC 2.0 service", func() error {
+		err := d.CheckService(ctx, p.Config.RoleARN, true)
+		if errors.As(err, new(*deploy.ServiceMismatchError)) {
+			return serviceError(err, service)
+		}
+		return err
+	})
 }
 
 // liveState reports whether every function exists with pkg's code and its spec's

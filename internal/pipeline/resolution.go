@@ -101,17 +101,8 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 
 	set := &resolution{why: map[string]string{}}
 	err = r.rep.Stage("fetch", func() error {
-		manifests := build.ManifestCache{Dir: filepath.Join(p.Config.CacheDir, "manifests")}
 		fetch := func(ctx context.Context, f index.File, name, version, tag string, hashes []string) (build.Wheel, error) {
-			d, err := client.Download(ctx, f, hashes)
-			if err != nil {
-				return build.Wheel{}, err
-			}
-			m, err := manifests.Inspect(ctx, d.Path, d.SHA256, build.WithFilename(f.Filename))
-			if err != nil {
-				return build.Wheel{}, err
-			}
-			return build.Wheel{Name: name, Version: version, Path: d.Path, Filename: f.Filename, URL: f.URL, Index: f.Index, SHA256: d.SHA256, Tag: tag, Manifest: m}, nil
+			return r.fetchWheel(ctx, client, f, name, version, tag, hashes)
 		}
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(fetchWorkers)
@@ -268,4 +259,18 @@ func chain(links []resolve.Link) string {
 		parts[i] = l.String()
 	}
 	return strings.Join(parts, " → ")
+}
+
+// fetchWheel downloads one wheel into the cache (hash-checked) and inspects it once.
+func (r *runner) fetchWheel(ctx context.Context, client *index.Client, f index.File, name, version, tag string, hashes []string) (build.Wheel, error) {
+	d, err := client.Download(ctx, f, hashes)
+	if err != nil {
+		return build.Wheel{}, err
+	}
+	manifests := build.ManifestCache{Dir: filepath.Join(r.plan.Config.CacheDir, "manifests")}
+	m, err := manifests.Inspect(ctx, d.Path, d.SHA256, build.WithFilename(f.Filename))
+	if err != nil {
+		return build.Wheel{}, err
+	}
+	return build.Wheel{Name: name, Version: version, Path: d.Path, Filename: f.Filename, URL: f.URL, Index: f.Index, SHA256: d.SHA256, Tag: tag, Manifest: m}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
@@ -25,9 +26,10 @@ type Env struct {
 	Deploy      []deploy.Option      // e.g. fast polls, or a lower inline limit
 	Build       []build.Option       // e.g. a lower budget, to match Deploy's inline limit
 	Verify      []verify.Option
-	// Preflight, when set, checks the plan before anything is resolved or deployed
-	// (--local: the emulator has the plan's CPython).
-	Preflight func(*Plan) error
+	// Emulator is the embedded emulator of --local (set by Execute): Run checks it has
+	// the plan's CPython and gives its runtime FC's preinstalled modules, so what works
+	// on FC works locally.
+	Emulator *fcemu.Emulator
 }
 
 type runner struct {
@@ -58,8 +60,16 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 		if p.Python.Notice != "" {
 			r.rep.Annotate(report.Annotation{Level: report.LevelNotice, File: p.Python.File, Line: p.Python.Line, Title: "Python version", Message: p.Python.Notice})
 		}
-		if env.Preflight != nil {
-			return env.Preflight(p)
+		var names []string
+		for _, fn := range p.Functions {
+			names = append(names, fn.Name)
+		}
+		for _, a := range p.bucketNotices(names) {
+			r.rep.Annotate(a)
+		}
+		if env.Emulator != nil && !cfg.DryRun {
+			// --local: a missing CPython is found here, before anything is resolved or deployed.
+			return localPython(env.Emulator, env.Getenv)(p)
 		}
 		return nil
 	})
@@ -70,6 +80,11 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 	set, err := r.resolve(ctx)
 	if err != nil {
 		return out, err
+	}
+	if env.Emulator != nil && !cfg.DryRun {
+		if err := r.preinstall(ctx, env.Emulator); err != nil {
+			return out, err
+		}
 	}
 
 	var pkg *build.Result
@@ -109,7 +124,8 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 		for _, fn := range r.plan.Functions {
 			out.Functions = append(out.Functions, report.Function{Memory: fn.MemoryMB, Name: fn.Name, RuntimeKey: r.dryRunKey(fn.Name), Deployed: report.DeployedDryRun})
 		}
-		return out, r.finish(out, set, pkg)
+		out.ClientConfig = r.plan.clientConfig(cfg.Service).YAML()
+		return out, r.finish(out, set, pkg, nil)
 	}
 	rel, err := r.release(ctx, pkg, in, set.modules(pkg))
 	if err != nil {
@@ -120,7 +136,11 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (report.Outputs, error
 	out.FunctionARN, out.RuntimeKey = rel.functions[0].ARN, rel.functions[0].RuntimeKey
 	out.Deployed = overall(rel.functions)
 	out.SmokeResult = rel.smoke
-	return out, r.finish(out, set, pkg)
+	out.ClientConfig = r.plan.clientConfig(rel.service).YAML()
+	if len(rel.stale) > 0 {
+		r.rep.Annotate(staleCacheWarning(rel.stale))
+	}
+	return out, r.finish(out, set, pkg, rel.stale)
 }
 
 // rename recomputes the function names for the Lithops version the wheel reports.
@@ -131,6 +151,9 @@ func (p *Plan) rename(version string) error {
 	l, err := lithops.New(version)
 	if err != nil {
 		return fmt.Errorf("lithops wheel version %s: %w", version, err)
+	}
+	if l.API() != p.API {
+		return fmt.Errorf("the lithops wheel says it is version %s, which deploys through FC %s, not FC %s as %s does", version, l.API(), p.API, p.Lithops.Version())
 	}
 	p.Lithops = l
 	for i := range p.Functions {
@@ -189,12 +212,13 @@ func overall(fns []report.Function) report.Deployed {
 	return d
 }
 
-// finish sets the outputs and writes the job summary.
-func (r *runner) finish(out report.Outputs, set *resolution, pkg *build.Result) error {
+// finish sets the outputs and writes the job summary. stale lists the cached metadata
+// files client machines must delete.
+func (r *runner) finish(out report.Outputs, set *resolution, pkg *build.Result, stale []string) error {
 	if err := r.rep.SetOutputs(out); err != nil {
 		return err
 	}
-	return r.rep.AddSummary(summary(r.plan, out, set, pkg))
+	return r.rep.AddSummary(summary(r.plan, out, set, pkg, stale))
 }
 
 func size(n int64) string {

@@ -3,13 +3,14 @@ package pipeline
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/report"
 )
 
 // summary is the job summary: the target, the functions, and what went into the zip.
-func summary(p *Plan, out report.Outputs, set *resolution, pkg *build.Result) string {
+func summary(p *Plan, out report.Outputs, set *resolution, pkg *build.Result, stale []string) string {
 	var md report.Markdown
 	md.Heading(2, "Lithops runtime "+p.RuntimeName)
 	// Paragraphs are escaped text: facts that want code spans go in tables.
@@ -23,6 +24,7 @@ func summary(p *Plan, out report.Outputs, set *resolution, pkg *build.Result) st
 		fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.Memory), f.Name, string(f.Deployed), f.RuntimeKey})
 	}
 	md.Table(fns)
+	clientSection(&md, p, out, stale)
 
 	md.Table(report.Table{
 		Columns: []report.Column{{Title: "package", Code: true}, {Title: "size", Right: true}, {Title: "delivery"}, {Title: "sha256", Code: true}, {Title: "codeChecksum", Code: true}, {Title: "distributions", Right: true}, {Title: "entries", Right: true}},
@@ -37,4 +39,30 @@ func summary(p *Plan, out report.Outputs, set *resolution, pkg *build.Result) st
 		md.Paragraph(fmt.Sprintf("Resolved but left out (exclude): %v", pkg.Excluded))
 	}
 	return md.String()
+}
+
+// clientSection says how a Lithops client uses the runtime: which clients may, where the
+// metadata is, the configuration that matches this run, and which cached files client
+// machines must drop.
+func clientSection(md *report.Markdown, p *Plan, out report.Outputs, stale []string) {
+	md.Heading(3, "Use it from a Lithops client")
+	md.Paragraph("Clients that can use this runtime: " + p.Lithops.ClientRequirement(out.PythonVersion) +
+		"; Lithops refuses any other version or Python at run time.")
+	switch {
+	case !p.Bucket.publish:
+		md.Paragraph("The runtime metadata was not published (publish-metadata: false): a client finds no runtime and deploys its own, replacing these functions.")
+	case p.Bucket.name == "":
+		md.Paragraph("Storage bucket: not known in a dry run without storage-bucket (a deploy uses Lithops' default bucket for its key).")
+	case p.Bucket.dflt:
+		md.Paragraph("Runtime metadata published to " + p.Bucket.name + ", Lithops " + p.Lithops.Version() +
+			"'s default bucket for this access key: clients with another key must set it as storage_bucket, as below.")
+	default:
+		md.Paragraph("Runtime metadata published to the storage bucket " + p.Bucket.name + ".")
+	}
+	md.Paragraph("Lithops configuration (~/.lithops/config or LITHOPS_CONFIG_FILE), also in the client-config output:")
+	md.CodeBlock("yaml", out.ClientConfig)
+	if len(stale) > 0 {
+		md.Paragraph("This run changed the runtime: Lithops clients cache its metadata for good. On every machine that used it before, delete:")
+		md.CodeBlock("sh", "rm -f "+strings.Join(stale, " \\\n      ")+"\n")
+	}
 }

@@ -30,6 +30,7 @@ type Outputs struct {
 	LockPath       string     `output:"lock-path" usage:"Path of pylock.toml, the exact list of what went into the zip"`
 	Deployed       Deployed   `output:"deployed" usage:"What the deploy did: created, updated, unchanged or dry-run"`
 	SmokeResult    string     `output:"smoke-result" usage:"Result of the smoke invocation"`
+	ClientConfig   string     `output:"client-config" usage:"Lithops configuration (YAML) for a client of this runtime: backend, storage, bucket, runtime, runtime_memory, runtime_timeout, region"`
 }
 
 // Function is one deployed function, an element of the functions output.

@@ -339,3 +339,20 @@ func TestWriterIsSafeForConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeBlock: the fence is longer than any backtick run in the text, so the text
+// cannot close the block and turn into markdown.
+func TestCodeBlock(t *testing.T) {
+	for _, text := range []string{"a: 1\n", "x ``` y", "````\n**bold**"} {
+		var m report.Markdown
+		got := m.CodeBlock("yaml", text).String()
+		lines := strings.Split(strings.TrimRight(got, "\n"), "\n")
+		open, close := strings.TrimSuffix(lines[0], "yaml"), lines[len(lines)-1]
+		if open != close || strings.Trim(open, "`") != "" || len(open) < 3 {
+			t.Fatalf("CodeBlock(%q) = %q: fences %q and %q", text, got, open, close)
+		}
+		if inner := strings.Join(lines[1:len(lines)-1], "\n"); inner != strings.TrimSuffix(text, "\n") || strings.Contains(inner, open) {
+			t.Errorf("CodeBlock(%q) body %q, or it holds the fence %s", text, inner, open)
+		}
+	}
+}

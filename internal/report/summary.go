@@ -185,3 +185,23 @@ func escapeHTML(s string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// CodeBlock adds text as a fenced code block (lang may be ""), fenced with more
+// backticks than any run inside text, so text cannot end it.
+func (m *Markdown) CodeBlock(lang, text string) *Markdown {
+	fence, run := 3, 0
+	for _, c := range text {
+		if c == '`' {
+			run++
+			fence = max(fence, run+1)
+		} else {
+			run = 0
+		}
+	}
+	f := strings.Repeat("`", fence)
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	fmt.Fprintf(&m.b, "%s%s\n%s%s\n\n", f, oneLine(lang), text, f)
+	return m
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -64,7 +65,7 @@ func newFlow(t *testing.T, v *deploytest.Env, opts ...deploy.Option) *flow {
 		t.Fatal(err)
 	}
 	return &flow{t: t, v: v, d: d, lit: l,
-		ver: verify.New(d.Functions(), d.Uploader(), verify.WithLog(v.Log.Printf), verify.WithGrace(30*time.Second))}
+		ver: verify.New(d.Functions(), d.Uploader(), verify.WithLog(v.Log.Printf), verify.WithGrace(30*time.Second), verify.WithScratch(d.Scratch))}
 }
 
 func (f *flow) metaKey(name string) string {
@@ -291,7 +292,7 @@ func TestCancelledDuringSmoke(t *testing.T) {
 		}
 		// Cancelled while the import check's invocation runs (the metadata calls before it
 		// go through).
-		ctx := v.CancelOnRequest(t, "POST", "/lithops-smoke-")
+		ctx := v.CancelOnRequest(t, "POST", "/"+verify.TempPrefix)
 		_, err := f.run(ctx, newRuntime(t, api, slow), true, spec)
 		t.Logf("error: %v", err)
 		var rb *deploy.RollbackError
@@ -403,6 +404,49 @@ func TestImportCheckThroughOSS(t *testing.T) {
 		}
 		if n := v.Count(fcemu.OpDeleteObject); n != 1 {
 			t.Errorf("%d object deletions, want 1", n)
+		}
+		v.NoSmokeFunctions(t)
+	})
+}
+
+// TestImportCheckOutOfLithopsService: on FC 2.0 the import check's temporary function is
+// created in a service of its own, named like it, and both are gone afterwards; nothing
+// but Lithops' workers ever sits in the Lithops service (`lithops clean` deletes that
+// service after its lithops-worker-* functions). On FC 3.0 it stands alone.
+func TestImportCheckOutOfLithopsService(t *testing.T) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
+		v := deploytest.Start(t, api)
+		f := newFlow(t, v)
+		var created []string
+		var mu sync.Mutex
+		v.OnRequest(func(r *http.Request) {
+			if r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/functions") || strings.HasSuffix(r.URL.Path, "/services")) {
+				mu.Lock()
+				created = append(created, r.URL.Path)
+				mu.Unlock()
+			}
+		})
+		spec := deploytest.Spec("lithops-worker-scratch", 256)
+		if _, err := f.run(context.Background(), newRuntime(t, api), true, spec); err != nil {
+			t.Fatal(err)
+		}
+		var smokeCreates int
+		for _, c := range v.Emu.CallsOf(fcemu.OpCreateFunction) {
+			if !strings.Contains(c.Resource, verify.TempPrefix) {
+				continue
+			}
+			smokeCreates++
+			if api == fcruntime.FC2 && !strings.HasPrefix(c.Resource, verify.TempPrefix) {
+				t.Errorf("the import check's function was created as %s, not in a service of its own", c.Resource)
+			}
+		}
+		if smokeCreates != 1 {
+			t.Errorf("%d import check functions created, want 1 (requests: %v)", smokeCreates, created)
+		}
+		if api == fcruntime.FC2 {
+			if n := len(v.Emu.CallsOf(fcemu.OpDeleteService)); n != 1 {
+				t.Errorf("%d DeleteService calls, want 1 (the import check's service)", n)
+			}
 		}
 		v.NoSmokeFunctions(t)
 	})

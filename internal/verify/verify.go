@@ -37,11 +37,17 @@ type Logf func(format string, args ...any)
 
 // Verifier runs the smoke invocations.
 type Verifier struct {
-	fns   deploy.Functions
-	up    *deploy.Uploader
-	log   Logf
-	extra time.Duration
+	fns     deploy.Functions
+	up      *deploy.Uploader
+	log     Logf
+	extra   time.Duration
+	scratch Scratch
+	now     func() time.Time
 }
+
+// Scratch gives where a temporary function named name goes and what removes its holder
+// afterwards (deploy.Deployer.Scratch).
+type Scratch func(name string) (deploy.Functions, func(context.Context) error)
 
 // Option configures New.
 type Option func(*Verifier)
@@ -53,11 +59,16 @@ func WithLog(l Logf) Option { return func(v *Verifier) { v.log = l } }
 // of 412 (function not ready) included (default 3 min).
 func WithGrace(d time.Duration) Option { return func(v *Verifier) { v.extra = d } }
 
+// WithScratch puts the import check's temporary function where scratch says (default:
+// beside the runtime's functions, through New's fns). The pipeline passes
+// deploy.Deployer.Scratch, which keeps it out of Lithops' FC 2.0 service.
+func WithScratch(scratch Scratch) Option { return func(v *Verifier) { v.scratch = scratch } }
+
 // New returns a verifier that invokes through fns (deploy.Deployer.Functions: with
 // retries, so 412 PreconditionFailed while a function gets ready is retried, bounded)
 // and uploads the import check's package with up.
 func New(fns deploy.Functions, up *deploy.Uploader, opts ...Option) *Verifier {
-	v := &Verifier{fns: fns, up: up, log: func(string, ...any) {}, extra: 3 * time.Minute}
+	v := &Verifier{fns: fns, up: up, log: func(string, ...any) {}, extra: 3 * time.Minute, now: time.Now}
 	for _, o := range opts {
 		o(v)
 	}
@@ -175,19 +186,23 @@ type ImportReport struct {
 	Failures []ImportFailure
 }
 
-// Imports runs the import check: a temporary function (a unique name, the same
-// configuration as base, handler ImportHandler) is created from pkg (the runtime's zip
+// Imports runs the import check: a temporary function (TempName, the same
+// configuration as base, handler ImportHandler, where WithScratch says) is created from pkg (the runtime's zip
 // plus ImportFile), imports every module and reports each failure with its traceback.
 // The function, and the package object when this run uploaded it to the storage
 // bucket, are deleted afterwards whatever happens, also when ctx is cancelled.
 func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.Spec, modules []string) (ImportReport, error) {
-	name, err := TempName()
+	name, err := TempName(v.now())
 	if err != nil {
 		return ImportReport{}, err
 	}
 	rep := ImportReport{Function: name, Modules: len(modules)}
 	spec := base
 	spec.Name, spec.Handler = name, ImportHandler
+	fns, removeHolder := v.fns, func(context.Context) error { return nil }
+	if v.scratch != nil {
+		fns, removeHolder = v.scratch(name)
+	}
 
 	code, err := v.up.Upload(ctx, pkg)
 	if err != nil {
@@ -200,13 +215,17 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 	})
 	v.log("smoke: creating the temporary function %s to import %d modules", name, len(modules))
 	defer v.fresh(ctx, func(cctx context.Context) {
-		if err := v.fns.Delete(cctx, name); err != nil && !errors.Is(err, deploy.ErrNotFound) {
+		if err := fns.Delete(cctx, name); err != nil && !errors.Is(err, deploy.ErrNotFound) {
 			v.log("import check: could not delete the temporary function %s: %v", name, err)
+			return
+		}
+		if err := removeHolder(cctx); err != nil {
+			v.log("import check: could not delete the temporary function's service %s: %v", name, err)
 			return
 		}
 		v.log("smoke: deleted the temporary function %s", name)
 	})
-	if _, err := v.fns.Put(ctx, deploy.Put{Spec: spec, Code: &code, Create: true}); err != nil {
+	if _, err := fns.Put(ctx, deploy.Put{Spec: spec, Code: &code, Create: true}); err != nil {
 		return rep, fmt.Errorf("import check: create the temporary function %s: %w", name, err)
 	}
 	event, err := json.Marshal(map[string][]string{"modules": modules})
@@ -216,7 +235,7 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 	ictx, cancel := context.WithTimeout(ctx, time.Duration(spec.TimeoutSec)*time.Second+v.extra)
 	defer cancel()
 	v.log("smoke: importing %d modules in function %s", len(modules), name)
-	inv, err := v.fns.Invoke(ictx, name, event)
+	inv, err := fns.Invoke(ictx, name, event)
 	if err != nil {
 		return rep, fmt.Errorf("import check in function %s: %w", name, err)
 	}
@@ -268,12 +287,19 @@ func (v *Verifier) fresh(ctx context.Context, cleanup func(context.Context)) {
 	cleanup(cctx)
 }
 
-// TempName returns a new name for the import check's function: valid for FC (letters,
-// digits and -, starting with a letter, 26 characters) and unique per run.
-func TempName() (string, error) {
-	b := make([]byte, 6)
+// TempPrefix starts the name of every temporary function (and, on FC 2.0, its service)
+// the import check makes: it says what made it and why, and it is not Lithops'
+// lithops-worker- prefix, so `lithops runtime list` and `lithops clean` never take it
+// for a runtime.
+const TempPrefix = "lithops-fc-runtime-action-smoke-"
+
+// TempName returns a new name for the import check's function, made at now:
+// TempPrefix, the UTC time (a leftover shows when it was made) and 6 random hex digits;
+// 53 characters, valid for FC functions and services.
+func TempName(now time.Time) (string, error) {
+	b := make([]byte, 3)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("random name: %w", err)
 	}
-	return "lithops-smoke-" + hex.EncodeToString(b), nil
+	return TempPrefix + now.UTC().Format("20060102t150405") + "-" + hex.EncodeToString(b), nil
 }

@@ -11,8 +11,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 	"github.com/lithops-fc/runtime-action/internal/report"
 	"github.com/lithops-fc/runtime-action/internal/verify"
@@ -90,13 +92,19 @@ func TestMetadataVerdicts(t *testing.T) {
 func TestTempName(t *testing.T) {
 	valid := regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
 	seen := map[string]bool{}
+	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.FixedZone("x", 3600))
+	if deploytest.SmokePrefix != verify.TempPrefix {
+		t.Errorf("deploytest.SmokePrefix %q is not verify.TempPrefix %q", deploytest.SmokePrefix, verify.TempPrefix)
+	}
 	for range 100 {
-		n, err := verify.TempName()
+		n, err := verify.TempName(at)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !valid.MatchString(n) || !strings.HasPrefix(n, "lithops-smoke-") {
-			t.Fatalf("%q is not a valid FC function name with the lithops-smoke- prefix", n)
+		// Not Lithops' lithops-worker prefix: `lithops runtime list` would parse it as a
+		// runtime (and fail), `lithops clean` would delete it.
+		if !valid.MatchString(n) || !strings.HasPrefix(n, verify.TempPrefix+"20260304t040607-") || strings.HasPrefix(n, "lithops-worker") {
+			t.Fatalf("%q is not a valid FC function name with the prefix %s and the UTC time", n, verify.TempPrefix)
 		}
 		if seen[n] {
 			t.Fatalf("%q twice", n)

@@ -75,13 +75,19 @@ type Env struct {
 }
 
 // Start runs an emulator (FC, OSS, STS) with the storage bucket, Python 3.10 (the test
-// is skipped, loudly, without it) and opts. The deployer signs with STS credentials, so
-// both the secret and the security token are exercised.
+// is skipped, loudly, without it), FC's preinstalled modules in every runtime (the
+// FIXTURE stand-ins of wheeltest.FCPreinstalled: requests, oss2, six) and opts. The
+// deployer signs with STS credentials, so both the secret and the security token are
+// exercised.
 func Start(t testing.TB, api fcruntime.API, opts ...fcemu.Option) *Env {
 	t.Helper()
 	py := wheeltest.Python(t, Python)
-	e, err := fcemu.New(append([]fcemu.Option{fcemu.WithAccessKey(KeyID, Secret), fcemu.WithRegion(Region),
-		fcemu.WithAccountID(Account), fcemu.WithBucket(Bucket), fcemu.WithPython(Python, py)}, opts...)...)
+	base := []fcemu.Option{fcemu.WithAccessKey(KeyID, Secret), fcemu.WithRegion(Region),
+		fcemu.WithAccountID(Account), fcemu.WithBucket(Bucket), fcemu.WithPython(Python, py)}
+	for _, rt := range fcruntime.All() {
+		base = append(base, fcemu.WithPreinstalled(rt.Name, wheeltest.PreinstalledDir(t, rt.Name)))
+	}
+	e, err := fcemu.New(append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("fcemu.New: %v", err)
 	}
@@ -302,13 +308,26 @@ func (v *Env) Function(name string) (fcemu.FunctionInfo, bool) {
 	return v.Emu.Function(fcemu.APIFC3, "", name)
 }
 
-// NoSmokeFunctions fails the test when a temporary import check function
-// (lithops-smoke-*, made by internal/verify) is left behind.
+// SmokePrefix is verify.TempPrefix (deploytest cannot import verify, whose tests use it).
+const SmokePrefix = "lithops-fc-runtime-action-smoke-"
+
+// NoSmokeFunctions fails the test when a temporary import check function (SmokePrefix,
+// made by internal/verify), or its FC 2.0 service, is left behind, or when the Lithops
+// service holds anything but Lithops' worker functions (`lithops clean` deletes the
+// lithops-worker-* functions, then the service: any other function makes that fail).
 func (v *Env) NoSmokeFunctions(t testing.TB) {
 	t.Helper()
 	for _, fn := range v.Emu.Functions() {
-		if strings.HasPrefix(fn.Name, "lithops-smoke-") {
-			t.Errorf("temporary function %s was left behind", fn.Name)
+		if strings.HasPrefix(fn.Name, SmokePrefix) {
+			t.Errorf("temporary function %s (service %q) was left behind", fn.Name, fn.Service)
+		}
+		if fn.Service == Service && !strings.HasPrefix(fn.Name, "lithops-worker") {
+			t.Errorf("function %s is in the Lithops service %s: lithops clean could not delete the service", fn.Name, Service)
+		}
+	}
+	for _, s := range v.Emu.Services() {
+		if strings.HasPrefix(s.Name, SmokePrefix) {
+			t.Errorf("the import check's service %s was left behind", s.Name)
 		}
 	}
 }

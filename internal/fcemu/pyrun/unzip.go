@@ -89,3 +89,7 @@ func extractLink(f *zip.File, dest, target string) error {
 	}
 	return os.Symlink(to, target)
 }
+
+// Extract unpacks zipData into dest as FC unpacks a function's code (regular files and
+// links inside dest only), for folders the emulator puts on a handler's path.
+func Extract(zipData []byte, dest string) error { return extractZip(zipData, dest) }

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
 // This file holds FIXTURE distributions: stand-ins for lithops and its worker modules,
@@ -20,10 +22,16 @@ const fixtureNote = "# FIXTURE built by internal/python/wheeltest: a stand-in fo
 // Lithops returns the FIXTURE lithops distribution at version (e.g. "3.7.0"). Its METADATA
 // declares the real client-side requirements of that Lithops line (Click, PyYAML,
 // requests, paramiko, ...; plus the "aliyun" extra), which a runtime must NOT contain.
-// From 3.7 `import lithops` needs six, as the real 3.7 does through lithops.retries.
+//
+// Its entry point imports, by the time get_metadata answers, what the real one imports
+// from outside the lithops package (found by running the entry point of the 3.6.4 and
+// 3.7.0 sources): six (lithops.future, also lithops.retries from 3.7), cloudpickle,
+// pika, tblib, ps_mem, psutil, and requests (lithops.worker.jobrunner). Lithops ships
+// neither six (before 3.7) nor requests: on FC they are preinstalled (FCPreinstalled).
 func Lithops(version string) Wheel {
 	fc3 := atLeast(version, 3, 7)
-	init := fixtureNote + "from lithops.version import __version__  # noqa: F401\n"
+	init := fixtureNote + "from lithops.version import __version__  # noqa: F401\n" +
+		"from lithops import future  # noqa: F401  (FunctionExecutor's futures import six)\n"
 	if fc3 {
 		init += "from lithops import retries  # noqa: F401  (Lithops >= 3.7 imports six here)\n"
 	}
@@ -44,10 +52,16 @@ def setup_lithops_logger(log_level=logging.INFO):
 `),
 		"lithops/worker/__init__.py": []byte(fixtureNote + "from .handler import function_handler  # noqa: F401\n" +
 			"from .invoker import function_invoker  # noqa: F401\n"),
+		"lithops/future.py": []byte(fixtureNote + "from six import reraise  # noqa: F401\n"),
+		"lithops/worker/jobrunner.py": []byte(fixtureNote + `# The real job runner imports requests at import time (FC preinstalls it).
+import requests  # noqa: F401
+`),
 		"lithops/worker/handler.py": []byte(fixtureNote + `# The real handler needs these worker modules at import time.
 import cloudpickle  # noqa: F401
 import pika  # noqa: F401
 from tblib import pickling_support  # noqa: F401
+
+from lithops.worker import jobrunner  # noqa: F401
 
 
 def function_handler(payload):
@@ -222,4 +236,29 @@ func Workers(version string) []Wheel {
 		out = append(out, Worker(n))
 	}
 	return out
+}
+
+// FCPreinstalled returns FIXTURE stand-ins for what FC's Python runtime (e.g.
+// "python3.12") preinstalls and Lithops' worker imports: requests at the runtime's
+// documented version (fcruntime.Preinstalled; 2.27.1 where FC's page gives none), oss2
+// at its documented version requiring requests and six, and six. A test gives them to
+// the emulator (fcemu.WithPreinstalled), as FC has them, or serves them for --local.
+func FCPreinstalled(runtime string) []Wheel {
+	version := func(name, def string) string {
+		dists, _ := fcruntime.Preinstalled(runtime)
+		for _, d := range dists {
+			if d.Name == name {
+				return d.Version
+			}
+		}
+		return def
+	}
+	req := fixture("requests", version("requests", "2.27.1"), map[string]string{
+		"requests/__init__.py": "__version__ = '" + version("requests", "2.27.1") + "'\n\n\ndef get(url, **kw):\n    raise NotImplementedError('FIXTURE requests has no network')\n",
+	})
+	oss2 := fixture("oss2", version("oss2", "2.15.0"), map[string]string{
+		"oss2/__init__.py": "import requests  # noqa: F401\nimport six  # noqa: F401\n\n__version__ = '" + version("oss2", "2.15.0") + "'\n",
+	})
+	oss2.Metadata.RequiresDist = []string{"requests", "six"}
+	return []Wheel{oss2, req, Worker("six")}
 }

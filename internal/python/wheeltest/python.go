@@ -75,3 +75,14 @@ func Extract(t testing.TB, path, dir string) {
 		}
 	}
 }
+
+// PreinstalledDir unpacks FCPreinstalled(runtime) into a folder for the test, the way
+// FC has them installed, and returns it (for fcemu.WithPreinstalled or sys.path).
+func PreinstalledDir(t testing.TB, runtime string) string {
+	t.Helper()
+	wheels, dir := t.TempDir(), t.TempDir()
+	for _, w := range FCPreinstalled(runtime) {
+		Extract(t, w.MustWrite(t, wheels), dir)
+	}
+	return dir
+}

@@ -245,8 +245,17 @@ func TestLithopsFixtureRuns(t *testing.T) {
 			python := Python(t, tc.py)
 			dir := t.TempDir()
 			site := filepath.Join(dir, "site")
-			for _, w := range append(Workers(tc.lithops), Lithops(tc.lithops)) {
-				Extract(t, w.MustWrite(t, dir), site)
+			// FC's runtime has its preinstalled modules (requests, six...) on the path too.
+			runtime := "python" + tc.py
+			if tc.py == "3.6" {
+				runtime = "python3"
+			}
+			seen := map[string]bool{}
+			for _, w := range append(append(Workers(tc.lithops), Lithops(tc.lithops)), FCPreinstalled(runtime)...) {
+				if !seen[w.Name] {
+					seen[w.Name] = true
+					Extract(t, w.MustWrite(t, dir), site)
+				}
 			}
 			got := runMetadata(t, python, site, "lithops.serverless.backends.aliyun_fc.entry_point")
 			if got.PythonVersion != tc.py || got.LithopsVersion != tc.lithops {
