@@ -60,6 +60,10 @@ func Retryable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
+	var red *redactedError
+	if errors.As(err, &red) {
+		return red.retryable
+	}
 	var dnse *net.DNSError
 	var cve *tls.CertificateVerificationError
 	var uae x509.UnknownAuthorityError
@@ -89,10 +93,23 @@ func Retryable(err error) bool {
 
 // unreachable reports whether err is a failure to connect: no request reached FC.
 func unreachable(err error) bool {
+	var red *redactedError
+	if errors.As(err, &red) {
+		return red.dial
+	}
 	var ae *APIError
 	var oe *net.OpError
 	return !errors.As(err, &ae) && errors.As(err, &oe) && oe.Op == "dial"
 }
+
+// redactedError is a transport error whose text had to be redacted (so its chain is
+// not kept), with what Retryable and unreachable said of the original.
+type redactedError struct {
+	msg             string
+	retryable, dial bool
+}
+
+func (e *redactedError) Error() string { return e.msg }
 
 // retry runs call until it succeeds, fails for good, or the policy's attempts or budget
 // are spent. The first retry line says what is retried and for how long at most; the

@@ -122,3 +122,33 @@ func TestRetryStopsOnSuccess(t *testing.T) {
 		t.Fatalf("err %v after %d calls, want success on the third", err, calls)
 	}
 }
+
+// TestOSSTransportErrorsKeepTheirClass: OSS errors are rewritten to redact the request
+// URL, which cuts their chain; whether a retry may help, and whether the endpoint could
+// not be connected to, must survive that, or OSS calls would never be retried.
+func TestOSSTransportErrorsKeepTheirClass(t *testing.T) {
+	const secret = "SIGNATURE-0123456789"
+	dns := &url.Error{Op: "Get", URL: "https://b.oss.invalid/?Signature=" + secret, Err: &net.OpError{Op: "dial", Net: "tcp",
+		Err: &net.DNSError{Err: "no such host", Name: "b.oss.invalid", IsNotFound: true}}}
+	reset := &url.Error{Op: "Put", URL: "https://b.oss/?Signature=" + secret, Err: &net.OpError{Op: "read", Net: "tcp",
+		Err: os.NewSyscallError("read", syscall.ECONNRESET)}}
+	refusedSigned := refused().(*url.Error)
+	refusedSigned.URL += "?Signature=" + secret
+	for _, c := range []struct {
+		name             string
+		err              error
+		retry, reachable bool
+	}{
+		{"connection refused", refusedSigned, true, false},
+		{"connection reset", reset, true, true},
+		{"unknown host", dns, false, false},
+	} {
+		got := ossError(redactor{secret}, "GetBucketInfo", "b", c.err)
+		if strings.Contains(got.Error(), secret) {
+			t.Errorf("%s: %q shows the signature", c.name, got)
+		}
+		if Retryable(got) != c.retry || (c.retry && unreachable(got) == c.reachable) {
+			t.Errorf("%s: Retryable %v, unreachable %v; the original was %v, %v", c.name, Retryable(got), unreachable(got), Retryable(c.err), unreachable(c.err))
+		}
+	}
+}

@@ -196,7 +196,10 @@ func ossError(red redactor, op, resource string, err error) error {
 			return fmt.Errorf("OSS %s %s: %w", op, resource, c)
 		}
 	}
-	return fmt.Errorf("OSS %s %s: %s", op, resource, red.apply(err.Error()))
+	// The SDK's text quotes the request URL (signed queries): it is redacted, so the
+	// error chain is cut here; whether a retry may help is kept (see Retryable).
+	return &redactedError{msg: fmt.Sprintf("OSS %s %s: %s", op, resource, red.apply(err.Error())),
+		retryable: Retryable(err), dial: unreachable(err)}
 }
 
 func (u *Uploader) head(ctx context.Context, b *oss.Bucket, key string) (http.Header, error) {
@@ -445,4 +448,59 @@ func (r redactor) apply(s string) string {
 		}
 	}
 	return s
+}
+
+// Bucket is the storage bucket ("" when there is none).
+func (u *Uploader) Bucket() string { return u.bucket }
+
+// BucketTakenError is a storage bucket name that another account holds (OSS bucket names
+// are global): the action cannot publish there, and neither can a Lithops client.
+type BucketTakenError struct{ Bucket string }
+
+func (e *BucketTakenError) Error() string {
+	return fmt.Sprintf("the OSS bucket name %s is taken by another Alibaba Cloud account", e.Bucket)
+}
+
+// EnsureBucket makes the storage bucket exist, as Lithops 3.7's client does
+// (aliyun_oss create_bucket): GetBucketInfo, and PutBucket when OSS answers
+// NoSuchBucket. It reports whether it created the bucket. A name another account holds
+// is a *BucketTakenError.
+func (u *Uploader) EnsureBucket(ctx context.Context) (created bool, err error) {
+	if _, err := u.storage(); err != nil {
+		return false, err
+	}
+	var missing bool
+	err = u.try(ctx, "look up oss://"+u.bucket, u.timeout.Call, func(cctx context.Context) error {
+		_, err := u.client.GetBucketInfo(u.bucket, oss.WithContext(cctx))
+		var se oss.ServiceError
+		switch {
+		case errors.As(err, &se) && se.Code == "NoSuchBucket":
+			missing = true
+			return nil
+		case err != nil:
+			return u.ossError("GetBucketInfo", u.bucket, err)
+		}
+		return nil
+	})
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusForbidden && ae.Code == "AccessDenied" {
+		return false, fmt.Errorf("%w (or these credentials may not read it: oss:GetBucketInfo)", &BucketTakenError{Bucket: u.bucket})
+	}
+	if err != nil || !missing {
+		return false, err
+	}
+	err = u.try(ctx, "create oss://"+u.bucket, u.timeout.Call, func(cctx context.Context) error {
+		if err := u.client.CreateBucket(u.bucket, oss.WithContext(cctx)); err != nil {
+			return u.ossError("PutBucket", u.bucket, err)
+		}
+		return nil
+	})
+	if errors.As(err, &ae) && ae.Status == http.StatusConflict && ae.Code == "BucketAlreadyExists" {
+		return false, &BucketTakenError{Bucket: u.bucket}
+	}
+	if err != nil {
+		return false, err
+	}
+	u.log("created the OSS bucket %s", u.bucket)
+	return true, nil
 }
