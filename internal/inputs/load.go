@@ -75,7 +75,14 @@ func Load(args []string, getenv func(string) string, opts ...Option) (Config, er
 			return Config{}, fmt.Errorf("inputs: working directory: %w", err)
 		}
 	}
-	return validate(raw, ws)
+	c, err := validate(raw, ws)
+	if err != nil {
+		return c, err
+	}
+	if err := checkShared(c, getenv); err != nil {
+		return Config{}, err
+	}
+	return c, nil
 }
 
 // Errors returns the input errors inside err (one per bad input), for annotations.
