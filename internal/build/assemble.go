@@ -29,6 +29,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/atomicfile"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/pylock"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 )
 
@@ -84,6 +85,9 @@ type Input struct {
 	// NoLithops assembles Wheels alone, without lithops and its entry point: a plain set
 	// of installed distributions (FC's preinstalled modules, for the emulator).
 	NoLithops bool
+	// Origin, when set, is recorded in pylock.toml as what the lock was made from;
+	// Assemble fills in its Target.Glibc and Target.Lithops (from Target and the wheel).
+	Origin *pylock.Origin
 }
 
 // Distribution is one distribution's share of the package.
@@ -238,7 +242,10 @@ func (a *assembler) run(ctx context.Context) (*Result, error) {
 	if res.Delivery, err = a.cfg.budget.Delivery(res.Size, res.Distributions); err != nil {
 		return nil, err
 	}
-	lock := lockFile(a.cfg.createdBy, a.in.Target, a.dists, a.excluded)
+	lock, err := lockFile(a.cfg.createdBy, a.in.Target, a.in.Origin, version, a.dists, a.excluded)
+	if err != nil {
+		return nil, err
+	}
 	if err := atomicfile.WriteFile(filepath.Join(a.in.OutDir, LockName), lock); err != nil {
 		return nil, err
 	}

@@ -84,6 +84,15 @@ func WithRetry(attempts int, backoff time.Duration) Option {
 	return func(r *resolver) { r.attempts, r.backoff = max(attempts, 1), backoff }
 }
 
+// WithRetryBudget bounds one request with its retries, attempts and waits together
+// (default 30 seconds); 0 leaves only the attempts and the per-attempt timeout.
+func WithRetryBudget(d time.Duration) Option { return func(r *resolver) { r.budget = d } }
+
+// WithLog receives one line per retry; the first says what is retried and for how long.
+func WithLog(logf func(format string, args ...any)) Option {
+	return func(r *resolver) { r.logf = logf }
+}
+
 type resolver struct {
 	getenv      func(string) string
 	client      *http.Client
@@ -93,6 +102,8 @@ type resolver struct {
 	timeout     time.Duration
 	attempts    int
 	backoff     time.Duration
+	budget      time.Duration
+	logf        func(string, ...any)
 }
 
 func newResolver(opts []Option) *resolver {
@@ -104,6 +115,8 @@ func newResolver(opts []Option) *resolver {
 		timeout:     30 * time.Second,
 		attempts:    3,
 		backoff:     time.Second,
+		budget:      30 * time.Second,
+		logf:        func(string, ...any) {},
 	}
 	for _, o := range opts {
 		o(r)

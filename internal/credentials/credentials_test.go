@@ -179,6 +179,30 @@ func oidcSetup(t *testing.T, gh *fakeGitHub, sts *fakeSTS) (map[string]string, [
 
 var oidcReq = credentials.Request{OIDCRoleARN: roleARN, OIDCProviderARN: providerARN}
 
+// TestResolveOIDCRetryBudget: retries stop when the next wait would pass the budget,
+// however many attempts are left, and the first retry line says what is retried and for
+// how long.
+func TestResolveOIDCRetryBudget(t *testing.T) {
+	sts := &fakeSTS{t: t, statuses: []int{503, 503, 503, 503, 503, 503, 503, 503, 503, 503},
+		errBody: `{"RequestId":"req-9","Code":"ServiceUnavailable","Message":"busy"}`}
+	_, opts := oidcSetup(t, &fakeGitHub{}, sts)
+	var lines []string
+	opts = append(opts, credentials.WithRetry(10, 100*time.Millisecond), credentials.WithRetryBudget(250*time.Millisecond),
+		credentials.WithLog(func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }))
+	_, err := credentials.Resolve(context.Background(), oidcReq, opts...)
+	// Attempt 1 at 0, attempt 2 after 100 ms; the next wait (200 ms) would end past 250 ms.
+	if got := sts.calls.Load(); got != 2 {
+		t.Errorf("%d STS calls, want 2 within the 250ms budget", got)
+	}
+	if err == nil || !strings.Contains(err.Error(), "gave up after 2 attempts in ") || !strings.Contains(err.Error(), "at most 250ms") {
+		t.Errorf("error %v does not say the budget ran out", err)
+	}
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "STS AssumeRoleWithOIDC: ServiceUnavailable") ||
+		!strings.Contains(lines[0], "up to 10 attempts within 250ms") {
+		t.Errorf("retry lines %q: want one, naming the request and the budget", lines)
+	}
+}
+
 func TestResolveOIDC(t *testing.T) {
 	gh, sts := &fakeGitHub{}, &fakeSTS{t: t}
 	env, opts := oidcSetup(t, gh, sts)
@@ -256,7 +280,7 @@ func TestResolveOIDCSTSErrors(t *testing.T) {
 			statuses:  []int{503, 500, 502},
 			body:      `{"RequestId":"req-3","Code":"ServiceUnavailable","Message":"busy"}`,
 			wantCalls: 3,
-			want:      "STS AssumeRoleWithOIDC: ServiceUnavailable: busy (HTTP 502, request id req-3)",
+			want:      "STS AssumeRoleWithOIDC: ServiceUnavailable: busy (HTTP 502, request id req-3) (gave up after 3 attempts in ",
 		},
 		{
 			name:      "not JSON",
@@ -275,7 +299,8 @@ func TestResolveOIDCSTSErrors(t *testing.T) {
 			if !errors.As(err, &se) {
 				t.Fatalf("error %v is not an STSError", err)
 			}
-			if err.Error() != tt.want {
+			// Retried errors end with the attempts and the time they took (which varies).
+			if got := err.Error(); got != tt.want && !(strings.HasSuffix(tt.want, " in ") && strings.HasPrefix(got, tt.want)) {
 				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
 			}
 			if strings.Contains(err.Error(), jwt) || strings.Contains(err.Error(), requestTok) {

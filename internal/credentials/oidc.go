@@ -200,12 +200,25 @@ func (r *resolver) do(req *http.Request) (int, []byte, error) {
 	return resp.StatusCode, b, nil
 }
 
-// retry runs attempt until it succeeds, says the failure is final, or attempts run out.
+// retry runs attempt until it succeeds, says the failure is final, or the attempts or
+// the time budget run out (each attempt gets what is left of the budget at most). Each
+// retry is logged with the error, which names the request; the first also says for how
+// long retries go on; the final error says how many attempts were made.
 func (r *resolver) retry(ctx context.Context, attempt func(context.Context) (retry bool, err error)) error {
 	wait := r.backoff
+	start := time.Now()
 	var err error
 	for i := 0; i < r.attempts; i++ {
 		if i > 0 {
+			spent := time.Since(start)
+			if r.budget > 0 && spent+wait >= r.budget {
+				return fmt.Errorf("%w (gave up after %d attempts in %s; at most %s)", err, i, spent.Round(100*time.Millisecond), r.budget)
+			}
+			if i == 1 {
+				r.logf("%v; retrying in %s, up to %d attempts within %s", err, wait, r.attempts, r.budget)
+			} else {
+				r.logf("%v; retrying in %s (attempt %d of %d)", err, wait, i+1, r.attempts)
+			}
 			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
@@ -215,11 +228,19 @@ func (r *resolver) retry(ctx context.Context, attempt func(context.Context) (ret
 			}
 			wait *= 2
 		}
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if r.budget > 0 {
+			actx, cancel = context.WithDeadline(ctx, start.Add(r.budget))
+		}
 		var again bool
-		again, err = attempt(ctx)
+		again, err = attempt(actx)
+		cancel()
 		if err == nil || !again || ctx.Err() != nil {
 			return err
 		}
+	}
+	if r.attempts > 1 {
+		return fmt.Errorf("%w (gave up after %d attempts in %s)", err, r.attempts, time.Since(start).Round(100*time.Millisecond))
 	}
 	return err
 }

@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -11,17 +13,30 @@ import (
 )
 
 // RetryPolicy bounds the retries of one call: Attempts tries in all, waiting about Base,
-// then twice as long after each failure (with jitter), never more than Max.
+// then twice as long after each failure (with jitter), never more than Max. Budget bounds
+// the time spent retrying, from the first failure (so a long upload that fails late is
+// still retried); Unreachable bounds it instead while the endpoint cannot be connected
+// to at all (connection refused, no route), which is rarely transient and most often a
+// wrong endpoint. A retry whose wait would end past the budget is not made. Zero budgets
+// bound nothing but Attempts.
 type RetryPolicy struct {
-	Attempts int
-	Base     time.Duration
-	Max      time.Duration
+	Attempts    int
+	Base        time.Duration
+	Max         time.Duration
+	Budget      time.Duration
+	Unreachable time.Duration
+
+	// Test seams: the clock and the wait (nil: the real ones).
+	now  func() time.Time
+	wait func(context.Context, time.Duration) error
 }
 
-// DefaultRetry waits about 1+2+4+8+16+20+20 s (71 s at most) over 8 attempts: long
+// DefaultRetry waits about 1+2+4+8+16+20 s over at most 8 attempts within a minute: long
 // enough for FC's throttling and for a new function to accept invocations (412), short
-// enough not to hold a failing job.
-var DefaultRetry = RetryPolicy{Attempts: 8, Base: time.Second, Max: 20 * time.Second}
+// enough not to hold a failing job. An endpoint that cannot be connected to is given up
+// after 10 s.
+var DefaultRetry = RetryPolicy{Attempts: 8, Base: time.Second, Max: 20 * time.Second,
+	Budget: time.Minute, Unreachable: 10 * time.Second}
 
 // backoff is the wait before attempt n+1 (n counts from 1): half the exponential delay
 // plus a random part of the other half, so concurrent runs spread out.
@@ -39,9 +54,24 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 // Retryable reports whether err is worth another attempt: throttling (429), server
 // errors (5xx), ConcurrentUpdateError, 412 PreconditionFailed (a function not ready yet)
 // and network failures. Validation and authentication errors are not: repeating them
-// changes nothing and would hammer FC with bad credentials.
+// changes nothing and would hammer FC with bad credentials; nor are an unknown host name
+// and a certificate the system does not trust, which are settings, not accidents.
 func Retryable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var red *redactedError
+	if errors.As(err, &red) {
+		return red.retryable
+	}
+	var dnse *net.DNSError
+	var cve *tls.CertificateVerificationError
+	var uae x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ce x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &dnse) && dnse.IsNotFound, errors.As(err, &cve), errors.As(err, &uae),
+		errors.As(err, &he), errors.As(err, &ce):
 		return false
 	}
 	var ae *APIError
@@ -61,24 +91,89 @@ func Retryable(err error) bool {
 	return errors.As(err, &ue) || errors.As(err, &ne)
 }
 
-// retry runs call until it succeeds, fails for good, or the policy's attempts are spent,
-// logging each retry. It waits on ctx, so a cancelled run stops retrying at once.
+// unreachable reports whether err is a failure to connect: no request reached FC.
+func unreachable(err error) bool {
+	var red *redactedError
+	if errors.As(err, &red) {
+		return red.dial
+	}
+	var ae *APIError
+	var oe *net.OpError
+	return !errors.As(err, &ae) && errors.As(err, &oe) && oe.Op == "dial"
+}
+
+// redactedError is a transport error whose text had to be redacted (so its chain is
+// not kept), with what Retryable and unreachable said of the original.
+type redactedError struct {
+	msg             string
+	retryable, dial bool
+}
+
+func (e *redactedError) Error() string { return e.msg }
+
+// retry runs call until it succeeds, fails for good, or the policy's attempts or budget
+// are spent. The first retry line says what is retried and for how long at most; the
+// final error says how many attempts were made in what time. It waits on ctx, so a
+// cancelled run stops retrying at once.
 func retry(ctx context.Context, p RetryPolicy, log Logf, what string, call func() error) error {
+	now, wait := p.now, p.wait
+	if now == nil {
+		now = time.Now
+	}
+	if wait == nil {
+		wait = sleep
+	}
 	attempts := max(p.Attempts, 1)
+	start := now()
+	var failed time.Time // when the first attempt failed: the budgets count from there
 	for n := 1; ; n++ {
 		err := call()
-		if err == nil || n >= attempts || !Retryable(err) {
+		if err == nil || !Retryable(err) {
 			if err != nil && n > 1 {
-				return fmt.Errorf("%w (after %d attempts)", err, n)
+				return fmt.Errorf("%w (after %d attempts in %s)", err, n, roundS(now().Sub(start)))
 			}
 			return err
 		}
-		wait := p.backoff(n)
-		log("%s: %v; retrying in %s (attempt %d of %d)", what, err, wait.Round(time.Millisecond), n+1, attempts)
-		if err := sleep(ctx, wait); err != nil {
+		if n == 1 {
+			failed = now()
+		}
+		budget, kind := p.Budget, "retryable errors: throttling, 5xx, not ready yet, dropped connections"
+		if unreachable(err) {
+			budget, kind = p.Unreachable, "an endpoint that cannot be connected to"
+		}
+		d := p.backoff(n)
+		spent := now().Sub(failed)
+		if n >= attempts || (budget > 0 && spent+d > budget) {
+			if n == 1 {
+				return err
+			}
+			limit := fmt.Sprintf("%d attempts", attempts)
+			if budget > 0 {
+				limit += fmt.Sprintf(" or %s of retries for %s", roundS(budget), kind)
+			}
+			return fmt.Errorf("%w (gave up after %d attempts in %s; at most %s)", err, n, roundS(now().Sub(start)), limit)
+		}
+		if n == 1 {
+			limit := fmt.Sprintf("up to %d attempts", attempts)
+			if budget > 0 {
+				limit += fmt.Sprintf(" within %s (%s)", roundS(budget), kind)
+			}
+			log("%s: %v; retrying in %s, %s", what, err, d.Round(time.Millisecond), limit)
+		} else {
+			log("%s: %v; retrying in %s (attempt %d of %d, %s spent retrying)", what, err, d.Round(time.Millisecond), n+1, attempts, roundS(spent))
+		}
+		if err := wait(ctx, d); err != nil {
 			return err
 		}
 	}
+}
+
+// roundS rounds a duration for messages: 12.3s, 250ms.
+func roundS(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
 }
 
 // sleep waits d or until ctx ends.

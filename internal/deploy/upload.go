@@ -196,7 +196,10 @@ func ossError(red redactor, op, resource string, err error) error {
 			return fmt.Errorf("OSS %s %s: %w", op, resource, c)
 		}
 	}
-	return fmt.Errorf("OSS %s %s: %s", op, resource, red.apply(err.Error()))
+	// The SDK's text quotes the request URL (signed queries): it is redacted, so the
+	// error chain is cut here; whether a retry may help is kept (see Retryable).
+	return &redactedError{msg: fmt.Sprintf("OSS %s %s: %s", op, resource, red.apply(err.Error())),
+		retryable: Retryable(err), dial: unreachable(err)}
 }
 
 func (u *Uploader) head(ctx context.Context, b *oss.Bucket, key string) (http.Header, error) {

@@ -85,12 +85,18 @@ func Load(args []string, getenv func(string) string, opts ...Option) (Config, er
 			return Config{}, fmt.Errorf("inputs: working directory: %w", err)
 		}
 	}
-	cfg, err := validate(raw, ws)
+	c, err := validate(raw, ws)
 	if unknown := unknownInputs(l.environ, fields, l.warn); len(unknown) > 0 {
 		// Reported with the other problems: a dry_run the step ignores could deploy.
 		return Config{}, errors.Join(append(unknown, err)...)
 	}
-	return cfg, err
+	if err != nil {
+		return c, err
+	}
+	if err := checkShared(c, getenv); err != nil {
+		return Config{}, err
+	}
+	return c, nil
 }
 
 // unknownInputs checks the INPUT_* variables of environ against the inputs. The runner

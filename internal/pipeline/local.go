@@ -22,7 +22,8 @@ const (
 
 // Local starts the embedded FC emulator (state under .lithops-runtime/emulator in the
 // workspace, so consecutive runs see one account) and points cfg at it. The caller
-// closes the emulator; Run fills its runtime's preinstalled modules (Env.Emulator).
+// closes the emulator; Run fills its runtime's preinstalled modules (Env.Emulator) and
+// checks it has the plan's CPython (localPython).
 func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, *fcemu.Emulator, error) {
 	if cfg.OIDCRoleARN != "" || cfg.OIDCProviderARN != "" {
 		return cfg, nil, &inputs.Error{Input: "oidc-role-arn", Problem: "GitHub OIDC cannot be used with --local", Fix: "drop the oidc-* inputs; --local uses the emulator's own account"}
@@ -62,4 +63,26 @@ func Local(ctx context.Context, cfg inputs.Config) (inputs.Config, *fcemu.Emulat
 	}
 	cfg.Endpoint, cfg.OSSEndpoint = url, url
 	return cfg, emu, nil
+}
+
+// localPython is the --local check made once the plan knows the Python version, before
+// anything is resolved or deployed: the emulator runs the smoke test in a local CPython
+// of that version, and a missing one is no transient failure. The hint depends on where
+// the step runs: the action's image has no Python at all.
+func localPython(emu *fcemu.Emulator, getenv func(string) string) func(*Plan) error {
+	return func(p *Plan) error {
+		v := p.Runtime.Python
+		if _, ok := emu.Python(v); ok {
+			return nil
+		}
+		e := &inputs.Error{Input: "local", Flag: true,
+			Problem: fmt.Sprintf("the embedded emulator smoke-tests the runtime in a local CPython %s, and there is none here (looked under $(pyenv root)/versions and for python%s on PATH)", v, v)}
+		if inputs.InContainerAction(getenv) {
+			e.Fix = "the action's image has no Python, so --local cannot run in it: in a workflow drop --local (deploy to FC) or set dry-run: true, " +
+				"or run the binary with --local in a run: step after actions/setup-python"
+		} else {
+			e.Fix = fmt.Sprintf("install CPython %s (pyenv install %s, or python%s on PATH), or use --dry-run to build without deploying", v, v, v)
+		}
+		return e
+	}
 }

@@ -41,7 +41,7 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 		creds, err = credentials.Resolve(ctx, credentials.Request{
 			AccessKeyID: p.Config.AccessKeyID, AccessKeySecret: p.Config.AccessKeySecret, SecurityToken: p.Config.SecurityToken,
 			OIDCRoleARN: p.Config.OIDCRoleARN, OIDCProviderARN: p.Config.OIDCProviderARN, OIDCAudience: p.Config.OIDCAudience,
-		}, append([]credentials.Option{credentials.WithGetenv(r.env.Getenv)}, r.env.Credentials...)...)
+		}, append([]credentials.Option{credentials.WithGetenv(r.env.Getenv), credentials.WithLog(r.logf)}, r.env.Credentials...)...)
 		if err != nil {
 			return err
 		}

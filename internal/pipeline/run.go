@@ -27,8 +27,9 @@ type Env struct {
 	Deploy      []deploy.Option      // e.g. fast polls, or a lower inline limit
 	Build       []build.Option       // e.g. a lower budget, to match Deploy's inline limit
 	Verify      []verify.Option
-	// Emulator is the embedded emulator of --local (set by Execute): Run gives its
-	// runtime FC's preinstalled modules, so what works on FC works locally.
+	// Emulator is the embedded emulator of --local (set by Execute): Run checks it has
+	// the plan's CPython and gives its runtime FC's preinstalled modules, so what works
+	// on FC works locally.
 	Emulator *fcemu.Emulator
 }
 
@@ -84,6 +85,10 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (_ report.Outputs, err
 		}
 		for _, a := range p.bucketNotices(names) {
 			r.rep.Annotate(a)
+		}
+		if env.Emulator != nil && !cfg.DryRun {
+			// --local: a missing CPython is found here, before anything is resolved or deployed.
+			return localPython(env.Emulator, env.Getenv)(p)
 		}
 		return nil
 	})

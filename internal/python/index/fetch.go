@@ -36,6 +36,7 @@ func (e *permanentError) Unwrap() error { return e.err }
 // it must start afresh each time. Failures while reading the body are retried like
 // connection errors unless handle wraps them in permanentError.
 func (c *Client) get(ctx context.Context, u *url.URL, header http.Header, handle func(*http.Response) error) error {
+	var failed time.Time // the budget counts from the first failure, so a long download that fails late is retried
 	for attempt := 1; ; attempt++ {
 		err := c.attempt(ctx, u, header, handle)
 		if err == nil {
@@ -48,11 +49,19 @@ func (c *Client) get(ctx context.Context, u *url.URL, header http.Header, handle
 		if !retry {
 			return err
 		}
-		if attempt > c.cfg.retry.Retries {
-			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
+		if attempt == 1 {
+			failed = time.Now()
 		}
 		delay := c.backoff(attempt, after)
-		c.emit(Event{Kind: EventRetry, URL: redactURL(u), Attempt: attempt, Delay: delay, Err: err})
+		spent := time.Since(failed)
+		if b := c.cfg.retry.Budget; attempt > c.cfg.retry.Retries || (b > 0 && spent+delay > b) {
+			if attempt == 1 {
+				return err
+			}
+			return fmt.Errorf("%w (gave up after %d attempts, %s of retries)", err, attempt, spent.Round(100*time.Millisecond))
+		}
+		c.emit(Event{Kind: EventRetry, URL: redactURL(u), Attempt: attempt, Delay: delay, Err: err,
+			Retries: c.cfg.retry.Retries, Budget: c.cfg.retry.Budget})
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

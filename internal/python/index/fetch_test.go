@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -209,5 +210,43 @@ func TestCancelDuringBackoff(t *testing.T) {
 	})
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "while waiting to retry") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestRetryBudget: a request is not retried past its time budget, however many retries
+// are left; the first retry line says how far retries go and the error how many were made.
+func TestRetryBudget(t *testing.T) {
+	fi := newFakeIndex(t)
+	failFirst(fi, 1000, func(w http.ResponseWriter) { http.Error(w, "busy", 503) })
+	var lines []string
+	var mu sync.Mutex
+	c := newTestClient(t, WithIndexURL(fi.URL()),
+		WithRetry(Retry{Retries: 100, BaseDelay: 200 * time.Millisecond, MaxDelay: 200 * time.Millisecond, Budget: 500 * time.Millisecond}),
+		WithProgress(func(e Event) {
+			if e.Kind == EventRetry {
+				mu.Lock()
+				lines = append(lines, e.String())
+				mu.Unlock()
+			}
+		}))
+	start := time.Now()
+	_, err := c.Project(bg, "pkg")
+	took := time.Since(start)
+	// Waits are 100-200 ms: at most 5 fit in 500 ms, at least 2.
+	if n := fi.total(); n < 3 || n > 6 {
+		t.Errorf("%d requests in %s, want 3 to 6 within the budget", n, took)
+	}
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("gave up after %d attempts, ", fi.total())) {
+		t.Errorf("error %v does not say how many attempts were made", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lines) == 0 || !strings.Contains(lines[0], "up to 100 retries within 500ms") {
+		t.Errorf("first retry line does not say how far retries go: %q", lines)
+	}
+	for _, l := range lines[1:] {
+		if strings.Contains(l, "within") {
+			t.Errorf("later retry line repeats the budget: %q", l)
+		}
 	}
 }

@@ -16,6 +16,9 @@ type Retry struct {
 	Retries   int           // extra attempts after the first; 0 disables retries
 	BaseDelay time.Duration // the first back-off; it doubles on every retry, with jitter
 	MaxDelay  time.Duration // cap of one back-off, also of an honoured Retry-After
+	// Budget bounds the retries of a request: no retry is made whose wait would end later
+	// than Budget after the first attempt failed (0: only Retries bounds them).
+	Budget time.Duration
 }
 
 // Option configures a Client.
@@ -42,7 +45,7 @@ func defaultConfig() config {
 	return config{
 		indexURL:     DefaultIndexURL,
 		workers:      8,
-		retry:        Retry{Retries: 3, BaseDelay: 500 * time.Millisecond, MaxDelay: 20 * time.Second},
+		retry:        Retry{Retries: 3, BaseDelay: 500 * time.Millisecond, MaxDelay: 20 * time.Second, Budget: time.Minute},
 		timeout:      60 * time.Second,
 		maxPageBytes: 64 << 20,
 		maxFileBytes: 2 << 30,
@@ -88,7 +91,8 @@ func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
 // A missing file means no credentials. Without this option no .netrc is read.
 func WithNetrc(path string) Option { return func(c *config) { c.netrcPath = path } }
 
-// WithRetry sets the retry policy. The default is 3 retries, 0.5 s doubling, capped at 20 s.
+// WithRetry sets the retry policy. The default is 3 retries, 0.5 s doubling, capped at
+// 20 s, within a minute.
 func WithRetry(r Retry) Option { return func(c *config) { c.retry = r } }
 
 // WithTimeout bounds how long a request may wait for the response headers, and then for

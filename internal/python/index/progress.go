@@ -27,7 +27,9 @@ type Event struct {
 	Via     string // for EventMetadata: "metadata-file", "range", "download" or "cache"
 	Attempt int    // for EventRetry: the attempt that failed, from 1
 	Delay   time.Duration
-	Err     error // for EventRetry and EventFallback: what went wrong
+	Err     error         // for EventRetry and EventFallback: what went wrong
+	Retries int           // for EventRetry: the most retries of one request
+	Budget  time.Duration // for EventRetry: the time a request and its retries may take (0: unbounded)
 }
 
 // String renders the event as one log line.
@@ -53,7 +55,14 @@ func (e Event) String() string {
 		}
 		return fmt.Sprintf("index: %s: downloaded %s from %s", e.File, humanBytes(e.Bytes), e.URL)
 	case EventRetry:
-		return fmt.Sprintf("index: %s: attempt %d failed (%v); retrying in %s", e.URL, e.Attempt, e.Err, e.Delay.Round(time.Millisecond))
+		line := fmt.Sprintf("index: %s: attempt %d failed (%v); retrying in %s", e.URL, e.Attempt, e.Err, e.Delay.Round(time.Millisecond))
+		if e.Attempt == 1 { // the first retry says how far retries go
+			line += fmt.Sprintf(", up to %d retries", e.Retries)
+			if e.Budget > 0 {
+				line += " within " + e.Budget.String()
+			}
+		}
+		return line
 	case EventFallback:
 		return fmt.Sprintf("index: %s: %v; falling back to %s", e.File, e.Err, e.Via)
 	}

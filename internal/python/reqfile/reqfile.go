@@ -2,6 +2,7 @@ package reqfile
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -59,6 +60,9 @@ type Requirement struct {
 type File struct {
 	Path  string   // the file given to Parse
 	Files []string // every file read, in order
+	// SHA256 is the hex sha256 of each file's bytes as read, in the order of Files: what
+	// a lock file records to tell later whether the requirements changed.
+	SHA256 []string
 	// Requirements and Constraints in file order, -r and -c files expanded in place.
 	Requirements []Requirement
 	Constraints  []Requirement
@@ -222,6 +226,8 @@ func (p *fileParser) parseData(ctx context.Context, path, name string, data []by
 		return &Error{File: name, Msg: err.Error()}
 	}
 	p.out.Files = append(p.out.Files, name)
+	sum := sha256.Sum256(data)
+	p.out.SHA256 = append(p.out.SHA256, hex.EncodeToString(sum[:]))
 	for _, l := range logicalLines(text, p.cfg.lookupEnv) {
 		if err := p.parseLine(ctx, path, name, constraint, chain, l); err != nil {
 			return err

@@ -2,6 +2,8 @@ package reqfile
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
@@ -355,6 +357,31 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("a secret leaked into %q", err)
 			}
 		})
+	}
+}
+
+// TestFileDigests: every file read, nested -r and -c included, has the sha256 of its
+// bytes as read (a byte-order mark is part of them), in the order of Files.
+func TestFileDigests(t *testing.T) {
+	files := map[string]string{
+		"requirements.txt": "-r sub/base.txt\n-c constraints.txt\nsix\n-r sub/base.txt\n",
+		"sub/base.txt":     "\ufeffattrs\n",
+		"constraints.txt":  "six<2\n",
+	}
+	dir := setup(t, files)
+	f, err := parse(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := []string{"requirements.txt", "sub/base.txt", "constraints.txt", "sub/base.txt"}
+	if len(f.Files) != len(order) || len(f.SHA256) != len(order) {
+		t.Fatalf("Files %q, SHA256 %q: want %d of each", f.Files, f.SHA256, len(order))
+	}
+	for i, name := range order {
+		sum := sha256.Sum256([]byte(files[name]))
+		if f.Files[i] != filepath.Join(dir, name) || f.SHA256[i] != hex.EncodeToString(sum[:]) {
+			t.Errorf("file %d: %s %s, want %s %x", i, f.Files[i], f.SHA256[i], name, sum)
+		}
 	}
 }
 
