@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/tomlshape"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
 	"github.com/lithops-fc/runtime-action/internal/workspace"
 )
@@ -208,6 +209,11 @@ func readPyproject(ws string, offered []fcruntime.Runtime) (Python, bool, error)
 	}
 	if err != nil {
 		return Python{}, false, &Error{Input: "python-version", File: name, Problem: "cannot read the file: " + err.Error(), Fix: "fix it, or set python-version"}
+	}
+	// A pull request can edit this file, and the TOML decoder's time grows with the
+	// square of the nesting depth: refuse deep nesting before it decodes.
+	if line, problem := tomlshape.Check(data); problem != "" {
+		return Python{}, false, &Error{Input: "python-version", File: name, Line: line, Problem: "invalid TOML: " + problem, Fix: "fix the file or set python-version"}
 	}
 	// Decoded loosely, so that valid TOML of the wrong shape gets its own message.
 	var doc map[string]any

@@ -126,6 +126,14 @@ func TestDetectPython(t *testing.T) {
 			errFile: "pyproject.toml", errLine: 2,
 		},
 		{
+			// A dotted key this deep takes the TOML decoder minutes at this size (quadratic):
+			// refused before decoding, on its line.
+			name:    "pyproject.toml nested too deep",
+			files:   map[string]string{"pyproject.toml": "[project]\nname = \"x\"\n" + strings.Repeat("a.", 200_000) + "b = 1\n"},
+			wantErr: "input python-version (pyproject.toml:3): invalid TOML: ",
+			errFile: "pyproject.toml", errLine: 3,
+		},
+		{
 			// Valid TOML of the wrong type is not "invalid TOML": say what is wrong, and where.
 			name:    "pyproject.toml requires-python not a string",
 			files:   map[string]string{"pyproject.toml": "[project]\nname = \"x\"\nrequires-python = 3.10\n"},
