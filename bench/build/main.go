@@ -5,10 +5,10 @@
 // served on loopback:
 //
 //	go run ./bench/build [-runs 5] [-cold-runs 1] [-large-mb 256] [-workdir /dev/shm]
-//	                     [-set small=requests -set 'big=moto[s3,server]' ...]
+//	                     [-set small=requests -set 'big=cfn-lint boto3 Flask' ...] [-leave-out a,b]
 //
 // Each -set NAME=REQ[ REQ...] is one requirement set (default: small = requests,
-// big = moto[s3,server]). Both sides install the set plus Lithops' worker modules
+// big = cfn-lint boto3 Flask). Both sides install the set plus Lithops' worker modules
 // (what Lithops' own requirements.txt holds), and lithops itself without its
 // dependencies. It prints three tables:
 //
@@ -20,7 +20,7 @@
 //     client), then `zip -qr -X runtime.zip .` in DIR;
 //   - cold build (empty caches), median of -cold-runs, for information;
 //   - peak memory (max RSS) of our build for sets of very different package sizes:
-//     the sets above, every project of the wheelhouse at once, and the small set plus
+//     the sets above, every project of the wheelhouse at once (but -leave-out), and the small set plus
 //     a synthetic wheel of -large-mb megabytes of incompressible data.
 //
 // Before any timing counts, both sides must have put the same distributions at the
@@ -28,8 +28,8 @@
 // or the program fails.
 //
 // The target: FC runs no Python 3.11 and this machine has wheels for 3.11 only, so the
-// target is CPython -python (3.12) on glibc 2.-glibc (34, through the action's
-// platform input), and every cp311-cp311 wheel of the wheelhouse is retagged cp312
+// target is CPython -python (3.12) on glibc 2.-glibc (31, FC's python3.12, through the
+// action's platform input), and every cp311-cp311 wheel of the wheelhouse is retagged cp312
 // (file name and WHEEL; bytes otherwise untouched). Nothing imports the packages, so
 // the build does the same work as on genuine cp312 wheels. The RECORD rows of files
 // edited after installation (this machine's CA bundles, cacert.pem) are rewritten to
@@ -54,6 +54,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -103,6 +104,7 @@ type config struct {
 	sets        []reqSet
 	workdir     string // parent of the work folder; empty is the system's
 	keepWorkdir bool
+	leaveOut    []string // projects left out of the wheelhouse set (no wheel for the target)
 }
 
 func main() {
@@ -110,7 +112,11 @@ func main() {
 	var c config
 	var sets setFlag
 	flag.StringVar(&c.python, "python", "3.12", "target CPython X.Y; one FC offers for the Lithops version")
-	flag.IntVar(&c.glibc, "glibc", 34, "target glibc 2.N, passed as the platform input manylinux_2_N (cryptography's wheel needs 2.34)")
+	// FC's python3.12 has glibc 2.31, and the action refuses a platform newer than the
+	// runtime's: this machine's cryptography wheel (manylinux_2_34) cannot go into any
+	// FC runtime, so neither can moto nor joserfc, which require it.
+	flag.IntVar(&c.glibc, "glibc", 31, "target glibc 2.N, passed as the platform input manylinux_2_N (at most the FC runtime's)")
+	leaveOut := flag.String("leave-out", "cryptography,joserfc,moto", "comma list of projects left out of the wheelhouse set: no wheel for the target, or requiring one that has none")
 	flag.StringVar(&c.lithops, "lithops", "3.7.0", "Lithops version (a FIXTURE lithops wheel of that version is served)")
 	flag.IntVar(&c.runs, "runs", 5, "timed warm runs per side and set")
 	flag.IntVar(&c.coldRuns, "cold-runs", 1, "timed cold runs (empty caches) per side and set")
@@ -120,11 +126,16 @@ func main() {
 	flag.StringVar(&c.tool, "repack", wheelhouse.DefaultTool, "the repack tool")
 	flag.StringVar(&c.workdir, "workdir", "", "where the work folder goes (default: $TMPDIR); /dev/shm takes disk noise out of pip's side")
 	flag.BoolVar(&c.keepWorkdir, "keep", false, "keep the work folder (printed) for inspection")
-	flag.Var(&sets, "set", "a requirement set NAME=REQ[ REQ...] (repeatable; default small=requests and big=moto[s3,server])")
+	flag.Var(&sets, "set", "a requirement set NAME=REQ[ REQ...] (repeatable; default small=requests and big=cfn-lint boto3 Flask)")
 	flag.Parse()
 	c.sets = sets
 	if len(c.sets) == 0 {
-		c.sets = []reqSet{{"small", []string{"requests"}}, {"big", []string{"moto[s3,server]"}}}
+		c.sets = []reqSet{{"small", []string{"requests"}}, {"big", []string{"cfn-lint", "boto3", "Flask"}}}
+	}
+	for _, p := range strings.Split(*leaveOut, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.leaveOut = append(c.leaveOut, pep508.NormalizeName(p))
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -208,7 +219,13 @@ func run(ctx context.Context, c config) error {
 	for _, r := range results {
 		mem = append(mem, memRow{name: r.name, pkg: r.pkg, warm: r.oursWarm, cold: r.oursCold})
 	}
-	extra := []reqSet{{name: "wheelhouse", reqs: projects}}
+	var all []string
+	for _, p := range projects {
+		if !slices.Contains(c.leaveOut, p) {
+			all = append(all, p)
+		}
+	}
+	extra := []reqSet{{name: "wheelhouse", reqs: all}}
 	if c.largeMB > 0 {
 		extra = append(extra, reqSet{name: fmt.Sprintf("%s+%dMB", c.sets[0].name, c.largeMB), reqs: append(append([]string{}, c.sets[0].reqs...), largeProject)})
 	}
