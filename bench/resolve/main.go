@@ -31,11 +31,11 @@ import (
 
 	"github.com/lithops-fc/runtime-action/bench/measure"
 	"github.com/lithops-fc/runtime-action/bench/wheelhouse"
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/piptest"
 	"github.com/lithops-fc/runtime-action/internal/python/resolve"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 func main() {
@@ -75,7 +75,7 @@ func run(python string, glibc, runs int, dir, tool string, reqs []string) error 
 		return err
 	}
 
-	target, err := resolve.NewTarget(python, fcruntime.Glibc{Major: 2, Minor: glibc})
+	target, err := resolve.NewTarget(python, tags.Glibc{Major: 2, Minor: glibc})
 	if err != nil {
 		return err
 	}

@@ -28,9 +28,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lithops-fc/runtime-action/internal/atomicfile"
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/pylock"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // File names written into Input.OutDir.
@@ -67,8 +67,8 @@ type File struct {
 
 // Target is the FC runtime the package is built for.
 type Target struct {
-	Python string          // major.minor, e.g. "3.10"
-	Glibc  fcruntime.Glibc // newest glibc the runtime has (or the `platform` override)
+	Python string     // major.minor, e.g. "3.10"
+	Glibc  tags.Glibc // newest glibc the runtime has (or the `platform` override)
 }
 
 // Input is everything that goes into one runtime package.
@@ -160,7 +160,7 @@ func Assemble(ctx context.Context, in Input, opts ...Option) (*Result, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if in.Target.Python == "" || in.Target.Glibc == (fcruntime.Glibc{}) {
+	if in.Target.Python == "" || in.Target.Glibc == (tags.Glibc{}) {
 		return nil, errors.New("build: the target's Python version and glibc are required")
 	}
 	if in.OutDir == "" {

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // ELFInfo is what the glibc check needs from one ELF file; it is target-independent,
@@ -105,35 +104,22 @@ func checkVersionNeeds(sec *elf.Section, bo binary.ByteOrder) error {
 }
 
 // glibcABITags are GLIBC_ABI_* version names and the release that introduced them.
-var glibcABITags = map[string]fcruntime.Glibc{
+var glibcABITags = map[string]tags.Glibc{
 	"GLIBC_ABI_DT_RELR": {Major: 2, Minor: 36},
 }
 
 // glibcVersion parses "GLIBC_2.34" (or "GLIBC_2.2.5") into its major.minor; ok is false
 // for names that are not releases (GLIBC_PRIVATE, unknown GLIBC_ABI_* tags).
-func glibcVersion(dep string) (fcruntime.Glibc, bool) {
+func glibcVersion(dep string) (tags.Glibc, bool) {
 	if g, ok := glibcABITags[dep]; ok {
 		return g, true
 	}
-	f := strings.Split(strings.TrimPrefix(dep, "GLIBC_"), ".")
-	if len(f) < 2 {
-		return fcruntime.Glibc{}, false
-	}
-	ma, err1 := strconv.Atoi(f[0])
-	mi, err2 := strconv.Atoi(f[1])
-	if err1 != nil || err2 != nil {
-		return fcruntime.Glibc{}, false
-	}
-	return fcruntime.Glibc{Major: ma, Minor: mi}, true
-}
-
-func glibcLess(a, b fcruntime.Glibc) bool {
-	return a.Major < b.Major || a.Major == b.Major && a.Minor < b.Minor
+	return tags.ParseGlibcSymbol(dep)
 }
 
 // Problems lists why the ELF file cannot load on an x86_64 target with glibc limit (none:
 // it can). Assemble and internal/image check every ELF file they ship with it.
-func (e *ELFInfo) Problems(limit fcruntime.Glibc) []string {
+func (e *ELFInfo) Problems(limit tags.Glibc) []string {
 	if e.Invalid != "" {
 		return []string{"unreadable ELF file: " + e.Invalid}
 	}
@@ -147,7 +133,7 @@ func (e *ELFInfo) Problems(limit fcruntime.Glibc) []string {
 	if e.Musl {
 		out = append(out, "linked against musl libc (a musllinux build); the target uses glibc")
 	}
-	worst, worstName := fcruntime.Glibc{}, ""
+	worst, worstName := tags.Glibc{}, ""
 	for _, dep := range e.Glibc {
 		g, ok := glibcVersion(dep)
 		if !ok {
@@ -156,7 +142,7 @@ func (e *ELFInfo) Problems(limit fcruntime.Glibc) []string {
 			}
 			continue
 		}
-		if glibcLess(limit, g) && (worstName == "" || glibcLess(worst, g)) {
+		if g.Newer(limit) && (worstName == "" || g.Newer(worst)) {
 			worst, worstName = g, dep
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -56,16 +56,16 @@ func TestReadELF(t *testing.T) {
 	tests := []struct {
 		name  string
 		elf   []byte
-		limit fcruntime.Glibc
+		limit tags.Glibc
 		want  []string // problems, as substrings; none = loads
 	}{
-		{"old symbols on 2.17", old, fcruntime.Glibc{Major: 2, Minor: 17}, nil},
-		{"2.34 symbol on 2.34", new234, fcruntime.Glibc{Major: 2, Minor: 34}, nil},
-		{"2.34 symbol on 2.31", new234, fcruntime.Glibc{Major: 2, Minor: 31}, []string{"requires GLIBC_2.34 (glibc 2.34), newer than the target's glibc 2.31"}},
-		{"2.36 symbol on 2.34", new236, fcruntime.Glibc{Major: 2, Minor: 34}, []string{"requires GLIBC_2.36"}},
-		{"aarch64 header", aarch64, fcruntime.Glibc{Major: 2, Minor: 31}, []string{"machine EM_AARCH64, the target is x86_64"}},
-		{"32-bit i386 object", m32, fcruntime.Glibc{Major: 2, Minor: 31}, []string{"class ELFCLASS32", "machine EM_386"}},
-		{"truncated", old[:100], fcruntime.Glibc{Major: 2, Minor: 31}, []string{"unreadable ELF file"}},
+		{"old symbols on 2.17", old, tags.Glibc{Major: 2, Minor: 17}, nil},
+		{"2.34 symbol on 2.34", new234, tags.Glibc{Major: 2, Minor: 34}, nil},
+		{"2.34 symbol on 2.31", new234, tags.Glibc{Major: 2, Minor: 31}, []string{"requires GLIBC_2.34 (glibc 2.34), newer than the target's glibc 2.31"}},
+		{"2.36 symbol on 2.34", new236, tags.Glibc{Major: 2, Minor: 34}, []string{"requires GLIBC_2.36"}},
+		{"aarch64 header", aarch64, tags.Glibc{Major: 2, Minor: 31}, []string{"machine EM_AARCH64, the target is x86_64"}},
+		{"32-bit i386 object", m32, tags.Glibc{Major: 2, Minor: 31}, []string{"class ELFCLASS32", "machine EM_386"}},
+		{"truncated", old[:100], tags.Glibc{Major: 2, Minor: 31}, []string{"unreadable ELF file"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,7 +144,7 @@ func TestAssembleELF(t *testing.T) {
 		t.Errorf("violations %+v, want only the 2.34 module", ee.Violations)
 	}
 
-	in.Target.Glibc = fcruntime.Glibc{Major: 2, Minor: 34}
+	in.Target.Glibc = tags.Glibc{Major: 2, Minor: 34}
 	in.OutDir = filepath.Join(dir, "out234")
 	if _, err := Assemble(context.Background(), in); err != nil {
 		t.Errorf("glibc 2.34 target: %v", err)
@@ -163,9 +163,9 @@ func TestAssembleELF(t *testing.T) {
 func TestRealCryptography(t *testing.T) {
 	crypto := realWheel(t, "cryptography")
 	for _, tc := range []struct {
-		glibc fcruntime.Glibc
+		glibc tags.Glibc
 		ok    bool
-	}{{fcruntime.Glibc{Major: 2, Minor: 31}, false}, {fcruntime.Glibc{Major: 2, Minor: 34}, true}} {
+	}{{tags.Glibc{Major: 2, Minor: 31}, false}, {tags.Glibc{Major: 2, Minor: 34}, true}} {
 		in := fixtureInput(t, t.TempDir(), "3.7.0", Target{Python: "3.12", Glibc: tc.glibc})
 		in.Wheels = append(in.Wheels, crypto)
 		_, err := Assemble(context.Background(), in)

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -37,6 +37,6 @@ func FuzzReadELF(f *testing.F) {
 	f.Add(gcc(f, srcOld, "-shared", "-fPIC", "-s"))
 	f.Add(gcc(f, srcGlibc234, "-shared", "-fPIC", "-s"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		readELF(bytes.NewReader(data)).Problems(fcruntime.Glibc{Major: 2, Minor: 28})
+		readELF(bytes.NewReader(data)).Problems(tags.Glibc{Major: 2, Minor: 28})
 	})
 }

@@ -14,14 +14,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
 var (
-	py310 = Target{Python: "3.10", Glibc: fcruntime.Glibc{Major: 2, Minor: 28}}
-	py312 = Target{Python: "3.12", Glibc: fcruntime.Glibc{Major: 2, Minor: 31}}
+	py310 = Target{Python: "3.10", Glibc: tags.Glibc{Major: 2, Minor: 28}}
+	py312 = Target{Python: "3.12", Glibc: tags.Glibc{Major: 2, Minor: 31}}
 )
 
 func fileSHA256(t testing.TB, p string) string {

@@ -6,6 +6,8 @@ package fcruntime
 import (
 	"fmt"
 	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // API is a Function Compute API generation.
@@ -16,17 +18,12 @@ const (
 	FC3 API = "3.0" // 2023-03-30, top-level functions
 )
 
-// Glibc is a glibc version; a runtime's glibc bounds the manylinux tags it accepts.
-type Glibc struct{ Major, Minor int }
-
-func (g Glibc) String() string { return fmt.Sprintf("%d.%d", g.Major, g.Minor) }
-
 // Runtime is one managed Python runtime of FC.
 type Runtime struct {
 	Name   string // FC's runtime identifier, e.g. "python3.10"
 	Python string // major.minor, e.g. "3.10"
 	Debian int
-	Glibc  Glibc
+	Glibc  tags.Glibc
 	APIs   []API // the APIs Lithops deploys this runtime through
 }
 
@@ -49,10 +46,10 @@ func (r Runtime) Supports(api API) bool {
 // 3.10), Lithops 3.7 and later through FC 3.0 (3.9, 3.10, 3.12). Debian 9 has glibc 2.24,
 // Debian 10 2.28, Debian 11 2.31.
 var runtimes = []Runtime{
-	{Name: "python3", Python: "3.6", Debian: 9, Glibc: Glibc{2, 24}, APIs: []API{FC2}},
-	{Name: "python3.9", Python: "3.9", Debian: 9, Glibc: Glibc{2, 24}, APIs: []API{FC2, FC3}},
-	{Name: "python3.10", Python: "3.10", Debian: 10, Glibc: Glibc{2, 28}, APIs: []API{FC2, FC3}},
-	{Name: "python3.12", Python: "3.12", Debian: 11, Glibc: Glibc{2, 31}, APIs: []API{FC3}},
+	{Name: "python3", Python: "3.6", Debian: 9, Glibc: tags.Glibc{Major: 2, Minor: 24}, APIs: []API{FC2}},
+	{Name: "python3.9", Python: "3.9", Debian: 9, Glibc: tags.Glibc{Major: 2, Minor: 24}, APIs: []API{FC2, FC3}},
+	{Name: "python3.10", Python: "3.10", Debian: 10, Glibc: tags.Glibc{Major: 2, Minor: 28}, APIs: []API{FC2, FC3}},
+	{Name: "python3.12", Python: "3.12", Debian: 11, Glibc: tags.Glibc{Major: 2, Minor: 31}, APIs: []API{FC3}},
 }
 
 // All returns every known runtime, oldest Python first.

@@ -16,8 +16,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // Platform is the only platform Function Compute runs.
@@ -29,9 +28,9 @@ type Base struct {
 	Digest  v1.Hash // of the linux/amd64 image manifest
 	Image   v1.Image
 	OS      OSRelease
-	Glibc   fcruntime.Glibc // the release of its glibc (see readLibc)
-	Libc    string          // the libc.so.6 read, e.g. /usr/lib/x86_64-linux-gnu/libc.so.6
-	Pythons []Python        // CPython installations found, /usr/local first
+	Glibc   tags.Glibc // the release of its glibc (see readLibc)
+	Libc    string     // the libc.so.6 read, e.g. /usr/lib/x86_64-linux-gnu/libc.so.6
+	Pythons []Python   // CPython installations found, /usr/local first
 }
 
 // OSRelease is the image's os-release (/etc/os-release, else /usr/lib/os-release).

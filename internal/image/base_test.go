@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/image/imagetest"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 func TestInspect(t *testing.T) {
@@ -18,24 +18,24 @@ func TestInspect(t *testing.T) {
 		name   string
 		spec   imagetest.BaseSpec
 		os     OSRelease
-		glibc  fcruntime.Glibc
+		glibc  tags.Glibc
 		libc   string
 		python []Python
 		err    []string
 	}{
 		{name: "debian 12 (merged /usr, libc.so.6 a file, OCI)", spec: imagetest.Debian12("3.12"),
-			os: OSRelease{"debian", "12", "Debian GNU/Linux 12 (bookworm)"}, glibc: fcruntime.Glibc{Major: 2, Minor: 36}, libc: "/lib/x86_64-linux-gnu/libc.so.6",
+			os: OSRelease{"debian", "12", "Debian GNU/Linux 12 (bookworm)"}, glibc: tags.Glibc{Major: 2, Minor: 36}, libc: "/lib/x86_64-linux-gnu/libc.so.6",
 			python: []Python{{"3.12", "/usr/local/bin/python3.12", "/usr/local/lib/python3.12/site-packages"}}},
 		{name: "debian 11 (libc.so.6 links to libc-2.31.so; banner 2.31 above its newest version GLIBC_2.30; Docker media types)",
 			spec: func() imagetest.BaseSpec { s := imagetest.Debian11("3.10"); s.Docker = true; return s }(),
-			os:   OSRelease{"debian", "11", "Debian GNU/Linux 11 (bullseye)"}, glibc: fcruntime.Glibc{Major: 2, Minor: 31}, libc: "/lib/x86_64-linux-gnu/libc.so.6",
+			os:   OSRelease{"debian", "11", "Debian GNU/Linux 11 (bullseye)"}, glibc: tags.Glibc{Major: 2, Minor: 31}, libc: "/lib/x86_64-linux-gnu/libc.so.6",
 			python: []Python{{"3.10", "/usr/local/bin/python3.10", "/usr/local/lib/python3.10/site-packages"}}},
 		{name: "no banner: the newest version definition",
 			spec: imagetest.BaseSpec{Python: "3.9", Libc: imagetest.FakeLibc(imagetest.GlibcVersions(28), ""), OSRelease: imagetest.Bookworm},
-			os:   OSRelease{"debian", "12", "Debian GNU/Linux 12 (bookworm)"}, glibc: fcruntime.Glibc{Major: 2, Minor: 28}, libc: "/lib/x86_64-linux-gnu/libc.so.6",
+			os:   OSRelease{"debian", "12", "Debian GNU/Linux 12 (bookworm)"}, glibc: tags.Glibc{Major: 2, Minor: 28}, libc: "/lib/x86_64-linux-gnu/libc.so.6",
 			python: []Python{{"3.9", "/usr/local/bin/python3.9", "/usr/local/lib/python3.9/site-packages"}}},
 		{name: "no python", spec: bookwormOnUsr, os: OSRelease{"debian", "12", "Debian GNU/Linux 12 (bookworm)"},
-			glibc: fcruntime.Glibc{Major: 2, Minor: 36}, libc: "/lib/x86_64-linux-gnu/libc.so.6"},
+			glibc: tags.Glibc{Major: 2, Minor: 36}, libc: "/lib/x86_64-linux-gnu/libc.so.6"},
 		{name: "no libc (musl-like)", spec: imagetest.BaseSpec{Python: "3.12", OSRelease: imagetest.Bookworm}, err: []string{"no glibc", "alpine"}},
 		{name: "libc whited out by an upper layer",
 			spec: func() imagetest.BaseSpec {
@@ -91,7 +91,7 @@ func TestInspectPull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Glibc != (fcruntime.Glibc{Major: 2, Minor: 36}) || b.OS.VersionID != "12" {
+	if b.Glibc != (tags.Glibc{Major: 2, Minor: 36}) || b.OS.VersionID != "12" {
 		t.Errorf("pulled base: %+v", b)
 	}
 	if _, err := b.Python("3.10"); err == nil || !strings.Contains(err.Error(), "has Python 3.12") || !strings.Contains(err.Error(), "python:3.10-slim-bookworm") {

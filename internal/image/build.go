@@ -16,9 +16,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // Input is everything that goes into a runtime image besides its base.
@@ -52,7 +52,7 @@ type Result struct {
 	Digest         v1.Hash // of the image manifest
 	LithopsVersion string  // the lithops wheel's __version__
 	Python         Python
-	Glibc          fcruntime.Glibc
+	Glibc          tags.Glibc
 	Layers         []LayerInfo // the layers Build added, in order
 	Distributions  []Distribution
 	Warnings       []string

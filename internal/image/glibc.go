@@ -8,16 +8,15 @@ import (
 	"io"
 	"regexp"
 	"strconv"
-	"strings"
 
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // libcInfo is what the glibc check needs from the image's libc.so.6.
 type libcInfo struct {
-	Glibc   fcruntime.Glibc // the release: the banner's, else the newest version definition
-	Defined fcruntime.Glibc // newest GLIBC_x.y version the library defines
-	Banner  string          // e.g. "2.36" from "... release version 2.36.", when present
+	Glibc   tags.Glibc // the release: the banner's, else the newest version definition
+	Defined tags.Glibc // newest GLIBC_x.y version the library defines
+	Banner  string     // e.g. "2.36" from "... release version 2.36.", when present
 }
 
 // glibc's banner (gnu_get_libc_version reads the same number), e.g. "GNU C Library
@@ -43,19 +42,19 @@ func readLibc(b []byte) (libcInfo, error) {
 	}
 	var info libcInfo
 	for _, n := range names {
-		if g, ok := parseGlibcVersion(n); ok && less(info.Defined, g) {
+		if g, ok := tags.ParseGlibcSymbol(n); ok && g.Newer(info.Defined) {
 			info.Defined = g
 		}
 	}
-	if info.Defined == (fcruntime.Glibc{}) {
+	if info.Defined == (tags.Glibc{}) {
 		return libcInfo{}, errors.New("it defines no GLIBC_x.y symbol versions: not glibc (a musl-based image such as alpine cannot run manylinux wheels)")
 	}
 	info.Glibc = info.Defined
 	if m := bannerRE.FindSubmatch(b); m != nil {
 		ma, _ := strconv.Atoi(string(m[1]))
 		mi, _ := strconv.Atoi(string(m[2]))
-		g := fcruntime.Glibc{Major: ma, Minor: mi}
-		if less(g, info.Defined) {
+		g := tags.Glibc{Major: ma, Minor: mi}
+		if info.Defined.Newer(g) {
 			return libcInfo{}, fmt.Errorf("its banner says glibc %s but it defines GLIBC_%s symbols: inconsistent, refusing to guess", g, info.Defined)
 		}
 		info.Banner, info.Glibc = g.String(), g
@@ -105,28 +104,6 @@ func versionDefinitions(f *elf.File) ([]string, error) {
 		i += next
 	}
 	return names, nil
-}
-
-// parseGlibcVersion parses "GLIBC_2.34" or "GLIBC_2.2.5" into its major.minor.
-func parseGlibcVersion(name string) (fcruntime.Glibc, bool) {
-	rest, ok := strings.CutPrefix(name, "GLIBC_")
-	if !ok {
-		return fcruntime.Glibc{}, false
-	}
-	f := strings.Split(rest, ".")
-	if len(f) < 2 {
-		return fcruntime.Glibc{}, false
-	}
-	ma, err1 := strconv.Atoi(f[0])
-	mi, err2 := strconv.Atoi(f[1])
-	if err1 != nil || err2 != nil {
-		return fcruntime.Glibc{}, false
-	}
-	return fcruntime.Glibc{Major: ma, Minor: mi}, true
-}
-
-func less(a, b fcruntime.Glibc) bool {
-	return a.Major < b.Major || a.Major == b.Major && a.Minor < b.Minor
 }
 
 // readAllLimit reads r whole, refusing more than limit bytes.

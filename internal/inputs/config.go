@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
@@ -51,7 +52,7 @@ type Config struct {
 	FindLinks      []string `input:"find-links" usage:"Folders or URLs with wheels, separated by spaces or newlines"`
 	NoIndex        bool     `input:"no-index" default:"false" usage:"Use no index, only find-links"`
 	// Platform overrides the target glibc (the manylinux level); zero means the FC runtime's.
-	Platform fcruntime.Glibc `input:"platform" usage:"Target glibc as manylinux_2_N (or manylinux2014, manylinux2010, manylinux1), no newer than the FC runtime's; empty uses the FC runtime's"`
+	Platform tags.Glibc `input:"platform" usage:"Target glibc as manylinux_2_N (or manylinux2014, manylinux2010, manylinux1), no newer than the FC runtime's; empty uses the FC runtime's"`
 	// Exclude holds normalized distribution names (PEP 503).
 	Exclude []string `input:"exclude" usage:"Distributions resolved but left out of the zip, separated by commas, spaces or newlines"`
 	Smoke   Smoke    `input:"smoke" default:"imports" usage:"Smoke invocation after deploy: imports, metadata or none"`

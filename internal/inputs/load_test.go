@@ -13,6 +13,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
@@ -315,7 +316,7 @@ func TestLoadParsesEveryInput(t *testing.T) {
 	}{
 		{"requirements", cfg.Requirements, filepath.Join(ws, "requirements.txt")},
 		{"fc-api", cfg.FCAPI, fcruntime.FC3},
-		{"platform", cfg.Platform, fcruntime.Glibc{Major: 2, Minor: 17}},
+		{"platform", cfg.Platform, tags.Glibc{Major: 2, Minor: 17}},
 		{"exclude", cfg.Exclude, []string{"oss2", "requests"}},
 		{"find-links", cfg.FindLinks, []string{filepath.Join(ws, "wheels"), "https://example.com/wheels/"}},
 		{"output-dir", cfg.OutputDir, "/tmp/out"},

@@ -13,6 +13,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
 	"github.com/lithops-fc/runtime-action/internal/workspace"
 )
@@ -352,22 +353,22 @@ func (v *validator) timeout(name string) int {
 	return n
 }
 
-func (v *validator) platform(name string) fcruntime.Glibc {
+func (v *validator) platform(name string) tags.Glibc {
 	s := strings.TrimSuffix(v.get(name), "_x86_64")
 	if s == "" {
-		return fcruntime.Glibc{}
+		return tags.Glibc{}
 	}
 	if minor, ok := legacyPlatforms[s]; ok {
-		return fcruntime.Glibc{Major: 2, Minor: minor}
+		return tags.Glibc{Major: 2, Minor: minor}
 	}
 	if m := platformRE.FindStringSubmatch(s); m != nil {
 		if minor, err := strconv.Atoi(m[1]); err == nil && minor >= 5 {
-			return fcruntime.Glibc{Major: 2, Minor: minor}
+			return tags.Glibc{Major: 2, Minor: minor}
 		}
 	}
 	v.fail(name, "use manylinux_2_N (e.g. manylinux_2_28), or manylinux2014, manylinux2010 or manylinux1; FC runs glibc, so musllinux does not apply",
 		"%q is not a glibc platform", v.get(name))
-	return fcruntime.Glibc{}
+	return tags.Glibc{}
 }
 
 func (v *validator) exclude(name string) []string {

@@ -11,6 +11,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
 	"github.com/lithops-fc/runtime-action/internal/python/resolve"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
@@ -25,8 +26,8 @@ type Plan struct {
 	API     fcruntime.API
 	Python  inputs.Python
 	Runtime fcruntime.Runtime
-	Glibc   fcruntime.Glibc // the runtime's, or the platform input's
-	Target  resolve.Target  // wheel tags, marker environment and Requires-Python of the runtime
+	Glibc   tags.Glibc     // the runtime's, or the platform input's
+	Target  resolve.Target // wheel tags, marker environment and Requires-Python of the runtime
 
 	RuntimeName string
 	Functions   []Function // one per runtime-memory size, in input order
@@ -90,8 +91,8 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 		return nil, err
 	}
 	p.Glibc = p.Runtime.Glibc
-	if cfg.Platform != (fcruntime.Glibc{}) {
-		if g, fc := cfg.Platform, p.Runtime.Glibc; g.Major > fc.Major || g.Major == fc.Major && g.Minor > fc.Minor {
+	if cfg.Platform != (tags.Glibc{}) {
+		if g, fc := cfg.Platform, p.Runtime.Glibc; g.Newer(fc) {
 			return nil, &inputs.Error{Input: "platform",
 				Problem: fmt.Sprintf("manylinux_%d_%d needs glibc %s, newer than the glibc %s of FC's %s runtime: its wheels would not load there", g.Major, g.Minor, g, fc, p.Runtime.Name),
 				Fix:     fmt.Sprintf("use manylinux_%d_%d or older, or leave platform empty to use the runtime's", fc.Major, fc.Minor)}

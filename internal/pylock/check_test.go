@@ -15,6 +15,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/pylock"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // workspace holds requirements.txt, which includes ci/base.txt.
@@ -110,7 +111,7 @@ func TestCheckRefuses(t *testing.T) {
 		{
 			name: "another Python and glibc",
 			target: func(tg *pylock.Target) {
-				*tg = pylock.Target{Python: "3.12.4", FCRuntime: "python3.12", Glibc: fcruntime.Glibc{Major: 2, Minor: 31}}
+				*tg = pylock.Target{Python: "3.12.4", FCRuntime: "python3.12", Glibc: tags.Glibc{Major: 2, Minor: 31}}
 			},
 			want: []want{
 				{pylock.ProblemPython, "the lock was made for Python 3.10.14, this run targets Python 3.12.4"},
@@ -122,7 +123,7 @@ func TestCheckRefuses(t *testing.T) {
 		},
 		{
 			name:   "an older glibc (the platform input)",
-			target: func(tg *pylock.Target) { tg.Glibc = fcruntime.Glibc{Major: 2, Minor: 12} },
+			target: func(tg *pylock.Target) { tg.Glibc = tags.Glibc{Major: 2, Minor: 12} },
 			want: []want{
 				{pylock.ProblemPlatform, "the lock was made for glibc 2.28 (manylinux_2_28), this run targets glibc 2.12 (manylinux_2_12)"},
 				{pylock.ProblemWheelTag, "fastcalc 1.0: the wheel fastcalc-1.0-cp310"},
@@ -194,7 +195,7 @@ func TestCheckRefuses(t *testing.T) {
 			name: "a lock without origin for another Python",
 			lock: func(l *pylock.Lock) { l.Origin = nil },
 			target: func(tg *pylock.Target) {
-				*tg = pylock.Target{Python: "3.12", Glibc: fcruntime.Glibc{Major: 2, Minor: 31}}
+				*tg = pylock.Target{Python: "3.12", Glibc: tags.Glibc{Major: 2, Minor: 31}}
 			},
 			files: func(*testing.T, workspace) []pylock.File { return nil },
 			want: []want{

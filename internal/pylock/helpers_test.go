@@ -13,10 +13,11 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/pipeline/pipelinetest"
 	"github.com/lithops-fc/runtime-action/internal/pylock"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
-var glibc228 = fcruntime.Glibc{Major: 2, Minor: 28}
+var glibc228 = tags.Glibc{Major: 2, Minor: 28}
 
 // target310 is the run target the real locks are made for.
 var target310 = pylock.Target{Python: "3.10.14", FCRuntime: "python3.10", FCAPI: fcruntime.FC3, Glibc: glibc228, Lithops: "3.7.0"}

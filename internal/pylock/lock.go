@@ -9,6 +9,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 const (
@@ -79,11 +80,11 @@ type File struct {
 
 // Target is what a lock is made for and what a run deploys to.
 type Target struct {
-	Python    string          // the full version ("3.10.14"), or major.minor when the patch level is unknown
-	FCRuntime string          // FC's runtime, "python3.10"; may be "" when checking
-	FCAPI     fcruntime.API   // "2.0" or "3.0"; may be "" when checking
-	Glibc     fcruntime.Glibc // the newest glibc the package may need (the runtime's, or the platform override)
-	Lithops   string          // the lithops wheel's __version__; may be "" when checking
+	Python    string        // the full version ("3.10.14"), or major.minor when the patch level is unknown
+	FCRuntime string        // FC's runtime, "python3.10"; may be "" when checking
+	FCAPI     fcruntime.API // "2.0" or "3.0"; may be "" when checking
+	Glibc     tags.Glibc    // the newest glibc the package may need (the runtime's, or the platform override)
+	Lithops   string        // the lithops wheel's __version__; may be "" when checking
 }
 
 // Minor returns the target's Python as major.minor ("3.10"), or "" when Python is not

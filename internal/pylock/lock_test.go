@@ -17,6 +17,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 const (
@@ -39,7 +40,7 @@ func sampleLock() *Lock {
 	}
 	l.Excluded = []string{"boto3"}
 	l.Origin = &Origin{
-		Target: Target{Python: "3.10.14", FCRuntime: "python3.10", FCAPI: fcruntime.FC3, Glibc: fcruntime.Glibc{Major: 2, Minor: 28}, Lithops: "3.7.0"},
+		Target: Target{Python: "3.10.14", FCRuntime: "python3.10", FCAPI: fcruntime.FC3, Glibc: tags.Glibc{Major: 2, Minor: 28}, Lithops: "3.7.0"},
 		Requirements: []File{
 			{Path: "requirements.txt", SHA256: shaA},
 			{Path: "ci/base.txt", SHA256: shaB},

@@ -222,14 +222,14 @@ func (o *Origin) validate(requiresPython string) *problem {
 }
 
 // parseGlibc reads "2.28".
-func parseGlibc(s string) (fcruntime.Glibc, bool) {
-	var g fcruntime.Glibc
+func parseGlibc(s string) (tags.Glibc, bool) {
+	var g tags.Glibc
 	major, minor, ok := strings.Cut(s, ".")
 	if !ok {
 		return g, false
 	}
 	if _, err := fmt.Sscanf(major+" "+minor, "%d %d", &g.Major, &g.Minor); err != nil || g.String() != s {
-		return fcruntime.Glibc{}, false
+		return tags.Glibc{}, false
 	}
 	return g, true
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/deploy"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -227,7 +228,7 @@ func Package(t testing.TB, version string, extra []wheeltest.Wheel, files map[st
 			URL: "https://files.example.org/" + w.Filename(), Tag: w.Tags()[0]}
 	}
 	in := build.Input{Lithops: wheel(wheeltest.Lithops(version)), LithopsVersion: version, OutDir: filepath.Join(dir, "out"),
-		Target: build.Target{Python: Python, Glibc: fcruntime.Glibc{Major: 2, Minor: 28}}}
+		Target: build.Target{Python: Python, Glibc: tags.Glibc{Major: 2, Minor: 28}}}
 	for _, w := range append(wheeltest.Workers(version), extra...) {
 		in.Wheels = append(in.Wheels, wheel(w))
 	}

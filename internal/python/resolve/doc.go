@@ -4,7 +4,7 @@
 //
 // # Use
 //
-//	target, _ := resolve.NewTarget("3.12", fcruntime.Glibc{Major: 2, Minor: 31})
+//	target, _ := resolve.NewTarget("3.12", tags.Glibc{Major: 2, Minor: 31})
 //	res, err := resolve.Resolve(ctx, client, target, resolve.RequestFromFile(f),
 //		resolve.WithLog(logLine))
 //

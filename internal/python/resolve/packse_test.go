@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/conformance"
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 type packseScenario struct {
@@ -121,7 +121,7 @@ func runPackse(t *testing.T, sc packseScenario) {
 		python = sc.ResolverOptions.Python
 	}
 	// x86_64-manylinux2014, the scenarios' platform and the default here.
-	target, err := NewTarget(python, fcruntime.Glibc{Major: 2, Minor: 17})
+	target, err := NewTarget(python, tags.Glibc{Major: 2, Minor: 17})
 	if err != nil {
 		t.Fatal(err)
 	}

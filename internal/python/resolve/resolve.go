@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
@@ -27,7 +26,7 @@ type Target struct {
 
 // NewTarget returns the target for CPython python ("3.12" or "3.12.4"; "3.12"
 // stands for 3.12.0, as pip and uv assume) on glibc x86_64 Linux.
-func NewTarget(python string, glibc fcruntime.Glibc) (Target, error) {
+func NewTarget(python string, glibc tags.Glibc) (Target, error) {
 	v, err := pep440.Parse(python)
 	if err != nil {
 		return Target{}, fmt.Errorf("target Python %q: %w", python, err)

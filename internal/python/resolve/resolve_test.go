@@ -14,16 +14,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
 func mustTarget(t testing.TB, python string, glibcMinor int) Target {
 	t.Helper()
-	tg, err := NewTarget(python, fcruntime.Glibc{Major: 2, Minor: glibcMinor})
+	tg, err := NewTarget(python, tags.Glibc{Major: 2, Minor: glibcMinor})
 	if err != nil {
 		t.Fatal(err)
 	}

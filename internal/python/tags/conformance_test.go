@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/conformance"
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
 func TestConformanceSupportedTags(t *testing.T) {
@@ -25,7 +24,7 @@ func TestConformanceSupportedTags(t *testing.T) {
 		if _, err := fmt.Sscanf(key, "cp3%d-glibc%d.%d-x86_64", &py, &gmaj, &gmin); err != nil {
 			t.Fatalf("golden key %q: %v", key, err)
 		}
-		set, err := Supported(Target{Python: [2]int{3, py}, Glibc: fcruntime.Glibc{Major: gmaj, Minor: gmin}})
+		set, err := Supported(Target{Python: [2]int{3, py}, Glibc: Glibc{Major: gmaj, Minor: gmin}})
 		if err != nil {
 			t.Errorf("%s: %v", key, err)
 			continue

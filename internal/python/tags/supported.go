@@ -2,15 +2,13 @@ package tags
 
 import (
 	"fmt"
-
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
 // Target is the interpreter and platform wheels are chosen for: CPython X.Y on
 // glibc Linux, x86_64 (Function Compute's runtimes).
 type Target struct {
 	Python [2]int // major, minor: {3, 10}
-	Glibc  fcruntime.Glibc
+	Glibc  Glibc
 }
 
 // String returns the target as "cp310-manylinux_2_28_x86_64".

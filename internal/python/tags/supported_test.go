@@ -2,13 +2,11 @@ package tags
 
 import (
 	"testing"
-
-	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
 func mustSupported(t testing.TB, py int, glibc int) *TagSet {
 	t.Helper()
-	s, err := Supported(Target{Python: [2]int{3, py}, Glibc: fcruntime.Glibc{Major: 2, Minor: glibc}})
+	s, err := Supported(Target{Python: [2]int{3, py}, Glibc: Glibc{Major: 2, Minor: glibc}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,8 +48,8 @@ func TestSupportedRejects(t *testing.T) {
 		}
 	}
 	for _, bad := range []Target{
-		{Python: [2]int{2, 7}, Glibc: fcruntime.Glibc{Major: 2, Minor: 28}},
-		{Python: [2]int{3, 10}, Glibc: fcruntime.Glibc{Major: 2, Minor: 4}},
+		{Python: [2]int{2, 7}, Glibc: Glibc{Major: 2, Minor: 28}},
+		{Python: [2]int{3, 10}, Glibc: Glibc{Major: 2, Minor: 4}},
 		{},
 	} {
 		if _, err := Supported(bad); err == nil {
