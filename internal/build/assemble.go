@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lithops-fc/runtime-action/internal/atomicfile"
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/pylock"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
@@ -117,8 +118,8 @@ type Result struct {
 }
 
 type config struct {
-	limits    Limits
-	budget    Budget
+	inspect   Limits
+	code      fcruntime.CodeLimits
 	createdBy string
 }
 
@@ -126,10 +127,11 @@ type config struct {
 type Option func(*config)
 
 // WithInspectLimits sets the limits used for wheels that come without a Manifest.
-func WithInspectLimits(l Limits) Option { return func(c *config) { c.limits = l } }
+func WithInspectLimits(l Limits) Option { return func(c *config) { c.inspect = l } }
 
-// WithBudget replaces FCBudget (tests use small budgets).
-func WithBudget(b Budget) Option { return func(c *config) { c.budget = b } }
+// WithCodeLimits replaces FC's code limits, fcruntime.Limits (tests use small ones, and
+// FC's preinstalled modules for the emulator none).
+func WithCodeLimits(l fcruntime.CodeLimits) Option { return func(c *config) { c.code = l } }
 
 // dist is one distribution being assembled.
 type dist struct {
@@ -156,7 +158,7 @@ type item struct {
 // give the same bytes anywhere and memory does not grow with the package. When it fails,
 // OutDir holds neither file (an older package there is removed first).
 func Assemble(ctx context.Context, in Input, opts ...Option) (*Result, error) {
-	cfg := config{limits: DefaultLimits, budget: FCBudget, createdBy: "lithops-fc-runtime"}
+	cfg := config{inspect: DefaultLimits, code: fcruntime.Limits, createdBy: "lithops-fc-runtime"}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -230,8 +232,8 @@ func (a *assembler) run(ctx context.Context) (*Result, error) {
 			lower += int64(it.e.CompressedSize)
 		}
 	}
-	if lower > a.cfg.budget.OSS {
-		return nil, &TooLargeError{Size: lower, Limit: a.cfg.budget.OSS, Largest: largest(a.stats(items), 10)}
+	if lower > a.cfg.code.OSS {
+		return nil, &TooLargeError{Size: lower, Limit: a.cfg.code.OSS, Largest: largest(a.stats(items), 10)}
 	}
 	res, err := a.write(ctx, items) // into a temporary file beside runtime.zip
 	if err != nil {
@@ -239,7 +241,7 @@ func (a *assembler) run(ctx context.Context) (*Result, error) {
 	}
 	defer os.Remove(res.ZipPath) // a no-op once renamed
 	res.LithopsVersion = version
-	if res.Delivery, err = a.cfg.budget.Delivery(res.Size, res.Distributions); err != nil {
+	if res.Delivery, err = Deliver(a.cfg.code, res.Size, res.Distributions); err != nil {
 		return nil, err
 	}
 	lock, err := lockFile(a.cfg.createdBy, a.in.Target, a.in.Origin, version, a.dists, a.excluded)
@@ -330,7 +332,7 @@ func (a *assembler) loadManifests(ctx context.Context) error {
 	for _, d := range a.dists {
 		g.Go(func() error {
 			var err error
-			d.file, d.m, err = Load(gctx, d.w, WithLimits(a.cfg.limits))
+			d.file, d.m, err = Load(gctx, d.w, WithLimits(a.cfg.inspect))
 			return err
 		})
 	}
@@ -629,7 +631,7 @@ func (a *assembler) write(ctx context.Context, items []item) (*Result, error) {
 		Size:          hw.length,
 		SHA256:        hex.EncodeToString(sum.Sum(nil)),
 		CodeChecksum:  strconv.FormatUint(hw.crc, 10),
-		Base64Size:    Base64Size(hw.length),
+		Base64Size:    fcruntime.Base64Size(hw.length),
 		Entries:       len(items),
 		Distributions: dists,
 	}, nil

@@ -4,6 +4,6 @@
 // and ELF facts. Assemble then writes runtime.zip in one streaming pass (Lithops' layout:
 // entry_point.py at the root, lithops without its client dependencies, the worker
 // modules and requirements; entries copied raw, sorted, with fixed dates and modes),
-// checks every ELF file against the target's glibc and x86_64, applies FC's size budget
-// (inline or OSS) and writes pylock.toml beside it. The layout rules are in layout.go.
+// checks every ELF file against the target's glibc and x86_64, applies FC's code limits
+// (fcruntime.Limits: inline or OSS) and writes pylock.toml beside it. The layout rules are in layout.go.
 package build

@@ -13,7 +13,6 @@ import (
 	fc3api "github.com/alibabacloud-go/fc-20230330/v4/client"
 	"github.com/alibabacloud-go/tea/tea"
 
-	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
@@ -114,7 +113,7 @@ func WithRetry(p RetryPolicy) Option { return func(o *options) { o.retry = p } }
 func WithTimeouts(t Timeouts) Option { return func(o *options) { o.timeouts = t } }
 
 // WithInlineLimit sets the largest base64 zipFile sent inline (default
-// build.FCBudget.InlineBase64, FC's 100 MB less room for the rest of the request).
+// fcruntime.Limits.InlineBase64, FC's 100 MB less room for the rest of the request).
 func WithInlineLimit(n int64) Option { return func(o *options) { o.inline = n } }
 
 // WithMultipart sets the OSS part size (at least 100 KB; default 16 MB) and how many
@@ -145,7 +144,7 @@ func WithServiceUpdate(allow bool) Option { return func(o *options) { o.updateSv
 // New returns a deployer for t. It makes no call: the first one is the deployment's.
 func New(t Target, opts ...Option) (*Deployer, error) {
 	o := options{log: func(string, ...any) {}, retry: DefaultRetry, timeouts: DefaultTimeouts,
-		inline: build.FCBudget.InlineBase64, partSize: 16 << 20, parallel: 4, tmpDir: os.TempDir(),
+		inline: fcruntime.Limits.InlineBase64, partSize: 16 << 20, parallel: 4, tmpDir: os.TempDir(),
 		poll: time.Second, progress: 5 * time.Second}
 	for _, opt := range opts {
 		opt(&o)

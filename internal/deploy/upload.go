@@ -22,8 +22,8 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
 // PackagePrefix is where runtime zips go in the storage bucket, each under its SHA-256,
@@ -59,7 +59,7 @@ type Uploader struct {
 }
 
 // Inline reports whether a package of size bytes is sent inline.
-func (u *Uploader) Inline(size int64) bool { return build.Base64Size(size) <= u.inline }
+func (u *Uploader) Inline(size int64) bool { return fcruntime.Base64Size(size) <= u.inline }
 
 // Upload makes pkg available to FC and returns where it is. OSS uploads are skipped when
 // the object already holds the same bytes (same CRC-64 and size).

@@ -307,7 +307,7 @@ const smallInline = 4 << 10
 
 func (a *action) throughOSS() {
 	a.pEnv.Deploy = append(a.pEnv.Deploy, deploy.WithInlineLimit(smallInline))
-	a.pEnv.Build = append(a.pEnv.Build, build.WithBudget(build.Budget{InlineBase64: smallInline, OSS: build.FCBudget.OSS}))
+	a.pEnv.Build = append(a.pEnv.Build, build.WithCodeLimits(fcruntime.CodeLimits{InlineBase64: smallInline, OSS: fcruntime.Limits.OSS}))
 }
 
 var smallLimits = fcemu.Limits{InlineCode: smallInline, OSSCode: fcemu.DefaultLimits.OSSCode,

@@ -141,7 +141,7 @@ func (r *runner) fillPreinstalled(ctx context.Context, dists []fcruntime.Dist) (
 	if len(in.Wheels) > 0 {
 		in.OutDir = tmp
 		// FC's runtime holds these outside the code package: no size budget applies.
-		pkg, err := build.Assemble(ctx, in, build.WithBudget(build.Budget{InlineBase64: 1 << 62, OSS: 1 << 62}))
+		pkg, err := build.Assemble(ctx, in, build.WithCodeLimits(fcruntime.CodeLimits{InlineBase64: 1 << 62, OSS: 1 << 62}))
 		if err != nil {
 			return "", stamp, err
 		}

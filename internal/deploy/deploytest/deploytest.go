@@ -235,7 +235,7 @@ func Package(t testing.TB, version string, extra []wheeltest.Wheel, files map[st
 	for p, data := range files {
 		in.Files = append(in.Files, build.File{Path: p, Data: data})
 	}
-	res, err := build.Assemble(context.Background(), in, build.WithBudget(build.Budget{InlineBase64: 1 << 40, OSS: 1 << 40}))
+	res, err := build.Assemble(context.Background(), in, build.WithCodeLimits(fcruntime.CodeLimits{InlineBase64: 1 << 40, OSS: 1 << 40}))
 	if err != nil {
 		t.Fatalf("build.Assemble: %v", err)
 	}

@@ -11,12 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
 func TestBudgetDelivery(t *testing.T) {
 	// The largest zip whose base64 fits inline: 3/4 of the inline limit.
-	inlineMax := FCBudget.InlineBase64 / 4 * 3
+	inlineMax := fcruntime.Limits.InlineBase64 / 4 * 3
 	tests := []struct {
 		size int64
 		want Delivery
@@ -29,22 +30,22 @@ func TestBudgetDelivery(t *testing.T) {
 		{500<<20 + 1, ""},
 	}
 	for _, tt := range tests {
-		got, err := FCBudget.Delivery(tt.size, nil)
+		got, err := Deliver(fcruntime.Limits, tt.size, nil)
 		if got != tt.want || (tt.want == "") != (err != nil) {
 			t.Errorf("Delivery(%d) = %q, %v; want %q", tt.size, got, err, tt.want)
 		}
 	}
-	if Base64Size(inlineMax) > FCBudget.InlineBase64 || Base64Size(inlineMax+3) <= FCBudget.InlineBase64 {
-		t.Errorf("inline boundary is off: %d → %d", inlineMax, Base64Size(inlineMax))
+	if fcruntime.Base64Size(inlineMax) > fcruntime.Limits.InlineBase64 || fcruntime.Base64Size(inlineMax+3) <= fcruntime.Limits.InlineBase64 {
+		t.Errorf("inline boundary is off: %d → %d", inlineMax, fcruntime.Base64Size(inlineMax))
 	}
-	if FCBudget.InlineBase64 > 104857600 || FCBudget.OSS != 524288000 {
-		t.Errorf("FCBudget %+v does not match FC's limits", FCBudget)
+	if fcruntime.Limits.InlineBase64 > 104857600 || fcruntime.Limits.OSS != 524288000 {
+		t.Errorf("fcruntime.Limits %+v does not match FC's limits", fcruntime.Limits)
 	}
 	var dists []Distribution
 	for i := range 12 {
 		dists = append(dists, Distribution{Name: fmt.Sprintf("d%02d", i), Version: "1.0", Compressed: int64(i) << 20, Uncompressed: int64(i) << 21})
 	}
-	_, err := FCBudget.Delivery(600<<20, dists)
+	_, err := Deliver(fcruntime.Limits, 600<<20, dists)
 	var tl *TooLargeError
 	if !errors.As(err, &tl) || len(tl.Largest) != 10 || tl.Largest[0].Name != "d11" || tl.Largest[9].Name != "d02" {
 		t.Fatalf("err = %v", err)
@@ -98,7 +99,7 @@ func TestAssembleOverBudget(t *testing.T) {
 			in.OutDir = filepath.Join(t.TempDir(), "out")
 			os.MkdirAll(in.OutDir, 0o755)
 			os.WriteFile(filepath.Join(in.OutDir, ZipName), []byte("an older package"), 0o644)
-			_, err := Assemble(context.Background(), in, WithBudget(Budget{InlineBase64: 1000, OSS: tc.oss}))
+			_, err := Assemble(context.Background(), in, WithCodeLimits(fcruntime.CodeLimits{InlineBase64: 1000, OSS: tc.oss}))
 			var tl *TooLargeError
 			if !errors.As(err, &tl) {
 				t.Fatalf("err = %v, want a *TooLargeError", err)
@@ -112,7 +113,7 @@ func TestAssembleOverBudget(t *testing.T) {
 		})
 	}
 	in.OutDir = filepath.Join(t.TempDir(), "out")
-	if res, err := Assemble(context.Background(), in, WithBudget(Budget{InlineBase64: 1000, OSS: 1 << 30})); err != nil || res.Delivery != OSS {
+	if res, err := Assemble(context.Background(), in, WithCodeLimits(fcruntime.CodeLimits{InlineBase64: 1000, OSS: 1 << 30})); err != nil || res.Delivery != OSS {
 		t.Errorf("OSS delivery: %v, %+v", err, res)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
 // Delivery is how the package reaches FC.
@@ -14,33 +16,16 @@ const (
 	OSS    Delivery = "oss"    // uploaded to OSS, referenced by bucket and object
 )
 
-// Budget holds FC's code size limits (reference/fc.md section 1.7).
-type Budget struct {
-	// InlineBase64 is the largest base64 encoding sent inline. FC caps it at 100 MB
-	// (the request payload cap seen in errors is 104,857,600 bytes); 64 KiB are kept
-	// for the rest of the request body.
-	InlineBase64 int64
-	// OSS is the largest zip FC accepts from OSS: 500 MB (524,288,000 bytes, the value
-	// Serverless Devs uses as FC_CODE_SIZE_WITH_OSS).
-	OSS int64
-}
-
-// FCBudget is FC's budget, the same for FC 2.0 and FC 3.0.
-var FCBudget = Budget{InlineBase64: 100<<20 - 64<<10, OSS: 500 << 20}
-
-// Base64Size is the length of the standard base64 encoding of n bytes.
-func Base64Size(n int64) int64 { return (n + 2) / 3 * 4 }
-
-// Delivery returns how a zip of size bytes reaches FC, or a *TooLargeError (listing
-// dists, largest first, when given) when it cannot.
-func (b Budget) Delivery(size int64, dists []Distribution) (Delivery, error) {
+// Deliver returns how a zip of size bytes reaches FC within limits, or a *TooLargeError
+// (listing dists, largest first, when given) when it cannot.
+func Deliver(limits fcruntime.CodeLimits, size int64, dists []Distribution) (Delivery, error) {
 	switch {
-	case Base64Size(size) <= b.InlineBase64:
+	case limits.Inline(size):
 		return Inline, nil
-	case size <= b.OSS:
+	case size <= limits.OSS:
 		return OSS, nil
 	}
-	return "", &TooLargeError{Size: size, Limit: b.OSS, Largest: largest(dists, 10)}
+	return "", &TooLargeError{Size: size, Limit: limits.OSS, Largest: largest(dists, 10)}
 }
 
 // TooLargeError is a package over FC's limit; nothing has been uploaded.
