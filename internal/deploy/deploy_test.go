@@ -21,7 +21,6 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
-	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -314,7 +313,7 @@ func TestWrongCredentials(t *testing.T) {
 		for _, wrong := range []string{"secret", "token"} {
 			t.Run(wrong, func(t *testing.T) {
 				v := deploytest.Start(t, api)
-				target := v.Target(true)
+				target := v.Destination(true)
 				if wrong == "secret" {
 					target.Credentials.AccessKeySecret = "wrong-secret-0123456789"
 				} else {
@@ -589,16 +588,16 @@ func TestRetryableClassification(t *testing.T) {
 	}
 }
 
-func TestNewRefusesIncompleteTargets(t *testing.T) {
-	good := deploy.Target{API: fcruntime.FC2, Region: "cn-hangzhou", AccountID: "123", Service: "s",
+func TestNewRefusesIncompleteDestinations(t *testing.T) {
+	good := deploy.Destination{API: fcruntime.FC2, Region: "cn-hangzhou", AccountID: "123", Service: "s",
 		Credentials: credentials.Credentials{AccessKeyID: "LTAIexample", AccessKeySecret: "example-secret-value"}}
-	cases := map[string]func(*deploy.Target){
-		"no region":       func(t *deploy.Target) { t.Region = "" },
-		"no account":      func(t *deploy.Target) { t.AccountID = "" },
-		"no secret":       func(t *deploy.Target) { t.Credentials.AccessKeySecret = "" },
-		"no FC2 service":  func(t *deploy.Target) { t.Service = "" },
-		"unknown API":     func(t *deploy.Target) { t.API = "4.0" },
-		"schemeless host": func(t *deploy.Target) { t.Endpoint = "example.com" },
+	cases := map[string]func(*deploy.Destination){
+		"no region":       func(t *deploy.Destination) { t.Region = "" },
+		"no account":      func(t *deploy.Destination) { t.AccountID = "" },
+		"no secret":       func(t *deploy.Destination) { t.Credentials.AccessKeySecret = "" },
+		"no FC2 service":  func(t *deploy.Destination) { t.Service = "" },
+		"unknown API":     func(t *deploy.Destination) { t.API = "4.0" },
+		"schemeless host": func(t *deploy.Destination) { t.Endpoint = "example.com" },
 	}
 	if _, err := deploy.New(good); err != nil {
 		t.Fatalf("New(good): %v", err)
@@ -611,20 +610,6 @@ func TestNewRefusesIncompleteTargets(t *testing.T) {
 		} else if strings.Contains(err.Error(), good.Credentials.AccessKeySecret) {
 			t.Errorf("%s: the error shows the secret: %v", name, err)
 		}
-	}
-}
-
-func TestTargetFrom(t *testing.T) {
-	cfg := inputs.Config{Region: "cn-shanghai", AccountID: "42", StorageBucket: "b", Endpoint: "https://fc.internal", OSSEndpoint: "https://oss.internal"}
-	creds := credentials.Credentials{AccessKeyID: "id", AccessKeySecret: "s"}
-	got := deploy.TargetFrom(cfg, fcruntime.FC3, creds, "lithops_abcd")
-	want := deploy.Target{API: fcruntime.FC3, Region: "cn-shanghai", AccountID: "42", Credentials: creds, Bucket: "b",
-		Endpoint: "https://fc.internal", OSSEndpoint: "https://oss.internal"}
-	if got != want {
-		t.Errorf("FC 3.0: %+v, want %+v (no service)", got, want)
-	}
-	if got := deploy.TargetFrom(cfg, fcruntime.FC2, creds, "lithops_abcd"); got.Service != "lithops_abcd" || got.API != fcruntime.FC2 {
-		t.Errorf("FC 2.0: %+v", got)
 	}
 }
 
@@ -800,7 +785,7 @@ func TestTempBucketTokenIncomplete(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			v := deploytest.Start(t, fcruntime.FC3, fcemu.WithLimits(smallLimits))
-			target := v.Target(false)
+			target := v.Destination(false)
 			target.OSSEndpoint = "" // the temporary bucket's endpoint comes from the answer's region
 			d, err := deploy.New(target, deploy.WithLog(v.Log.Printf), deploy.WithRetry(deploytest.FastRetry), deploy.WithInlineLimit(smallLimits.InlineCode))
 			if err != nil {
@@ -906,7 +891,7 @@ func TestServiceUsedAsItIs(t *testing.T) {
 func TestEnsureBucket(t *testing.T) {
 	ctx := context.Background()
 	v := deploytest.Start(t, fcruntime.FC3, fcemu.WithForeignBucket("someone-elses"))
-	tg := v.Target(false)
+	tg := v.Destination(false)
 	tg.Bucket = "lithops-cn-hangzhou-new"
 	d, err := deploy.New(tg, deploy.WithRetry(deploytest.FastRetry))
 	if err != nil {

@@ -15,7 +15,7 @@
 //
 // Usage (the pipeline):
 //
-//	d, err := deploy.New(deploy.TargetFrom(cfg, api, creds, service), deploy.WithLog(rep.Printf))
+//	d, err := deploy.New(deploy.Destination{API: api, Region: region, ...}, deploy.WithLog(logf))
 //	rel, err := d.Deploy(ctx, pkg, specs) // on error, already rolled back
 //	... smoke tests (verify) ...
 //	if err == nil {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
-	"github.com/lithops-fc/runtime-action/internal/inputs"
 )
 
 // Logf prints one log line (the pipeline passes its reporter's Printf).
@@ -54,8 +53,9 @@ func (t Timeouts) upload(c *Code) time.Duration {
 	return t.bytes(int64(len(c.ZipFile)))
 }
 
-// Target is where and as whom to deploy.
-type Target struct {
+// Destination is where and as whom to deploy: the account, region and FC API, the
+// credentials, the FC 2.0 service, the storage bucket and the endpoints.
+type Destination struct {
 	API         fcruntime.API
 	Region      string
 	AccountID   string
@@ -64,17 +64,6 @@ type Target struct {
 	Bucket      string // storage-bucket; "" uploads large packages to FC's temporary bucket
 	Endpoint    string // "" is DefaultEndpoint
 	OSSEndpoint string // "" is DefaultOSSEndpoint
-}
-
-// TargetFrom takes the target from the action's inputs, the resolved credentials, the FC
-// API chosen for the Lithops version and the FC 2.0 service (the service input or
-// lithops.DefaultService).
-func TargetFrom(c inputs.Config, api fcruntime.API, creds credentials.Credentials, service string) Target {
-	if api != fcruntime.FC2 {
-		service = ""
-	}
-	return Target{API: api, Region: c.Region, AccountID: c.AccountID, Credentials: creds, Service: service,
-		Bucket: c.StorageBucket, Endpoint: c.Endpoint, OSSEndpoint: c.OSSEndpoint}
 }
 
 // DefaultEndpoint is FC's public endpoint for both APIs, with its scheme (fc-go-sdk would
@@ -142,7 +131,7 @@ func WithProgressEvery(d time.Duration) Option { return func(o *options) { o.pro
 func WithServiceUpdate(allow bool) Option { return func(o *options) { o.updateSvc = allow } }
 
 // New returns a deployer for t. It makes no call: the first one is the deployment's.
-func New(t Target, opts ...Option) (*Deployer, error) {
+func New(t Destination, opts ...Option) (*Deployer, error) {
 	o := options{log: func(string, ...any) {}, retry: DefaultRetry, timeouts: DefaultTimeouts,
 		inline: fcruntime.Limits.InlineBase64, partSize: 16 << 20, parallel: 4, tmpDir: os.TempDir(),
 		poll: time.Second, progress: 5 * time.Second}

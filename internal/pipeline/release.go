@@ -60,7 +60,7 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 		}
 	}
 
-	d, err := deploy.New(deploy.TargetFrom(p.Config, p.API, creds, out.service),
+	d, err := deploy.New(destination(p.Config, p.API, creds, out.service),
 		append([]deploy.Option{deploy.WithLog(r.logf), deploy.WithServiceUpdate(p.Config.UpdateService)}, r.env.Deploy...)...)
 	if err != nil {
 		return nil, err
@@ -261,6 +261,16 @@ func smokePackage(ctx context.Context, in build.Input, opts []build.Option) (*bu
 		return nil, fmt.Errorf("import check package: %w", err)
 	}
 	return res, nil
+}
+
+// destination is where the inputs say to deploy, as whom (creds) and in which FC 2.0
+// service (the service input or lithops.DefaultService; none on FC 3.0).
+func destination(c inputs.Config, api fcruntime.API, creds credentials.Credentials, service string) deploy.Destination {
+	if api != fcruntime.FC2 {
+		service = ""
+	}
+	return deploy.Destination{API: api, Region: c.Region, AccountID: c.AccountID, Credentials: creds, Service: service,
+		Bucket: c.StorageBucket, Endpoint: c.Endpoint, OSSEndpoint: c.OSSEndpoint}
 }
 
 func packageOf(res *build.Result) deploy.Package {

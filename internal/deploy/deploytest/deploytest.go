@@ -173,9 +173,10 @@ func (v *Env) Secrets() []string {
 	return []string{Secret, v.Creds.AccessKeySecret, v.Creds.SecurityToken}
 }
 
-// Target is the deployment target on the emulator, with the storage bucket when bucket.
-func (v *Env) Target(bucket bool) deploy.Target {
-	t := deploy.Target{API: v.API, Region: Region, AccountID: Account, Credentials: v.Creds,
+// Destination is the emulator's account as a deploy destination, with the storage
+// bucket when bucket.
+func (v *Env) Destination(bucket bool) deploy.Destination {
+	t := deploy.Destination{API: v.API, Region: Region, AccountID: Account, Credentials: v.Creds,
 		Endpoint: v.URL, OSSEndpoint: v.URL}
 	if v.API == fcruntime.FC2 {
 		t.Service = Service
@@ -194,7 +195,7 @@ var FastRetry = deploy.RetryPolicy{Attempts: deploy.DefaultRetry.Attempts, Base:
 // come last and win.
 func (v *Env) Deployer(t testing.TB, bucket bool, opts ...deploy.Option) *deploy.Deployer {
 	t.Helper()
-	d, err := deploy.New(v.Target(bucket), append([]deploy.Option{deploy.WithLog(v.Log.Printf), deploy.WithRetry(FastRetry),
+	d, err := deploy.New(v.Destination(bucket), append([]deploy.Option{deploy.WithLog(v.Log.Printf), deploy.WithRetry(FastRetry),
 		deploy.WithPollInterval(time.Millisecond), deploy.WithTempDir(t.TempDir())}, opts...)...)
 	if err != nil {
 		t.Fatalf("deploy.New: %v", err)
