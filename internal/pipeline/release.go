@@ -102,7 +102,7 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 			return err
 		})
 		if err != nil {
-			verify.Show(r.rep, err)
+			showSmokeFailure(r.rep, err)
 			return nil, notDeployed(err, specs, existing)
 		}
 	}
@@ -144,7 +144,7 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 		return rel.Commit(ctx, objects...)
 	})
 	if err != nil {
-		verify.Show(r.rep, err)
+		showSmokeFailure(r.rep, err)
 		return nil, rel.Abort(ctx, err)
 	}
 	if p.Config.Smoke == inputs.SmokeNone {

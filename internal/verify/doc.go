@@ -3,7 +3,8 @@
 // accept, from the code that was deployed), and the import check (Imports: a temporary
 // function made from the runtime plus ImportFile imports every top-level module and
 // reports each failure with its traceback; the function is deleted whatever happens).
-// Show prints what a failed function said as untrusted text. Publishing the metadata
+// A *SmokeError carries what the function said (its log tail, tracebacks) for the
+// pipeline to print as untrusted text; verify prints nothing. Publishing the metadata
 // answer is deploy.Release.Commit's (objects): writing to the cloud, confirming that the
 // runtime is still the live one first, and undoing it, is deploy's.
 package verify
