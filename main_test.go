@@ -252,7 +252,7 @@ func TestDryRunAsContainerAction(t *testing.T) {
 			sum := sha256.Sum256(zipData)
 			crc := crc64.Checksum(zipData, crc64.MakeTable(crc64.ECMA))
 
-			var fns []report.Function
+			var fns []report.FunctionOutput
 			for _, mem := range tt.memories {
 				name := fmt.Sprintf("lithops-worker-%s-v%s-%s", tt.runtime, strings.ReplaceAll(tt.lithops, ".", "-"), sha10(fmt.Sprintf("%s-%d-%s", tt.runtime, mem, tt.lithops)))
 				key := "aliyun_fc/" + tt.lithops + "/" + tt.region + "/"
@@ -263,7 +263,7 @@ func TestDryRunAsContainerAction(t *testing.T) {
 				if tt.region == "" || tt.lithops < "3.7" && tt.service == "" {
 					key = "" // it needs the region, and on FC 2.0 the service (from the key id)
 				}
-				fns = append(fns, report.Function{Memory: mem, Name: name, RuntimeKey: key, Deployed: report.DeployedDryRun})
+				fns = append(fns, report.FunctionOutput{Memory: mem, Name: name, RuntimeKey: key, Deployed: report.DeployedDryRun})
 			}
 			fnJSON, _ := json.Marshal(fns)
 			wantOut := map[string]string{

@@ -219,6 +219,21 @@ type Release struct {
 	j        *journal
 }
 
+// Outcome is the release's outcome over all its functions: the strongest change made
+// (Created, then Updated, else Unchanged).
+func (r *Release) Outcome() Outcome {
+	o := Unchanged
+	for _, f := range r.Functions {
+		switch f.Outcome {
+		case Created:
+			return Created
+		case Updated:
+			o = Updated
+		}
+	}
+	return o
+}
+
 // Code is where the package was uploaded (nil when every function was unchanged).
 func (r *Release) Code() *Code { return r.code }
 

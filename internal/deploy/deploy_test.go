@@ -918,3 +918,24 @@ func TestEnsureBucket(t *testing.T) {
 		t.Errorf("EnsureBucket of another account's bucket: %v", err)
 	}
 }
+
+// TestReleaseOutcome: the deployed output of several functions is the strongest change.
+func TestReleaseOutcome(t *testing.T) {
+	tests := []struct {
+		of   []deploy.Outcome
+		want deploy.Outcome
+	}{
+		{[]deploy.Outcome{deploy.Unchanged, deploy.Unchanged}, deploy.Unchanged},
+		{[]deploy.Outcome{deploy.Unchanged, deploy.Updated}, deploy.Updated},
+		{[]deploy.Outcome{deploy.Updated, deploy.Created, deploy.Unchanged}, deploy.Created},
+	}
+	for _, tt := range tests {
+		rel := &deploy.Release{}
+		for _, o := range tt.of {
+			rel.Functions = append(rel.Functions, deploy.Result{Outcome: o})
+		}
+		if got := rel.Outcome(); got != tt.want {
+			t.Errorf("Outcome of %v = %s, want %s", tt.of, got, tt.want)
+		}
+	}
+}

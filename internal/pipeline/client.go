@@ -112,7 +112,7 @@ func (p *Plan) clientConfig(service string) lithops.ClientConfig {
 // run: those of runtime keys whose published metadata changed, and of functions whose
 // code changed under an existing name (a client may hold the metadata it read, or that
 // its own deploy wrote, before).
-func staleCaches(fns []report.Function, codeChanged map[string]bool, replaced map[string]bool) []string {
+func staleCaches(fns []report.FunctionOutput, codeChanged map[string]bool, replaced map[string]bool) []string {
 	var out []string
 	for _, f := range fns {
 		if f.RuntimeKey != "" && (codeChanged[f.Name] || replaced[lithops.MetaKey(f.RuntimeKey)]) {

@@ -47,10 +47,10 @@ func TestDeploy(t *testing.T) {
 				arnPrefix = "acs:fc:" + deploytest.Region + ":" + deploytest.Account + ":services/" + service + ".LATEST/functions/"
 				keyPrefix += service + "/"
 			}
-			var want []report.Function
+			var want []report.FunctionOutput
 			for _, mem := range []int{256, 512} {
 				name := tg.functionName(t, mem)
-				want = append(want, report.Function{Memory: mem, Name: name, ARN: arnPrefix + name, RuntimeKey: keyPrefix + name, Deployed: report.DeployedCreated})
+				want = append(want, report.FunctionOutput{Memory: mem, Name: name, ARN: arnPrefix + name, RuntimeKey: keyPrefix + name, Deployed: deploy.Created})
 			}
 			wantJSON, _ := json.Marshal(want)
 			for name, w := range map[string]string{
@@ -102,7 +102,7 @@ func TestDeploy(t *testing.T) {
 				t.Errorf("second run: deployed %q, code-checksum %q (first %q)", r2.out["deployed"], r2.out["code-checksum"], r.out["code-checksum"])
 			}
 			for _, f := range r2.fns {
-				if f.Deployed != report.DeployedUnchanged {
+				if f.Deployed != deploy.Unchanged {
 					t.Errorf("second run: %s %s", f.Name, f.Deployed)
 				}
 			}

@@ -131,7 +131,7 @@ type result struct {
 	log     string
 	outputs []pipelinetest.Output
 	out     map[string]string
-	fns     []report.Function // the functions output
+	fns     []report.FunctionOutput // the functions output
 	summary string
 }
 

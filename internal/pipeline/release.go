@@ -22,7 +22,8 @@ import (
 // released is what the deploy and verify stages leave for the outputs.
 type released struct {
 	service   string
-	functions []report.Function
+	functions []report.FunctionOutput
+	outcome   deploy.Outcome // the strongest change made
 	smoke     string
 	stale     []string // cached metadata files client machines must delete
 }
@@ -161,14 +162,15 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 			return nil, err
 		}
 		codeChanged[fn.Spec.Name] = fn.Outcome == deploy.Updated && !fn.ConfigOnly
-		out.functions = append(out.functions, report.Function{
+		out.functions = append(out.functions, report.FunctionOutput{
 			Memory:     fn.Spec.MemoryMB,
 			Name:       fn.Spec.Name,
 			ARN:        lithops.FunctionARN(p.API, p.Config.Region, p.Config.AccountID, out.service, fn.Spec.Name),
 			RuntimeKey: key,
-			Deployed:   report.Deployed(fn.Outcome),
+			Deployed:   fn.Outcome,
 		})
 	}
+	out.outcome = rel.Outcome()
 	out.stale = staleCaches(out.functions, codeChanged, replaced)
 	return out, nil
 }

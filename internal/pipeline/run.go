@@ -152,7 +152,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (_ report.Outputs, err
 		}
 		// The functions a deploy would make, so a PR check can show them.
 		for _, fn := range r.plan.Functions {
-			out.Functions = append(out.Functions, report.Function{Memory: fn.MemoryMB, Name: fn.Name, RuntimeKey: r.dryRunKey(fn.Name), Deployed: report.DeployedDryRun})
+			out.Functions = append(out.Functions, report.FunctionOutput{Memory: fn.MemoryMB, Name: fn.Name, RuntimeKey: r.dryRunKey(fn.Name), Deployed: report.DeployedDryRun})
 		}
 		out.ClientConfig = r.plan.clientConfig(cfg.Service).YAML()
 		return out, r.finish(out, set, pkg, nil)
@@ -164,7 +164,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (_ report.Outputs, err
 	out.ServiceName = rel.service
 	out.Functions = rel.functions
 	out.FunctionARN, out.RuntimeKey = rel.functions[0].ARN, rel.functions[0].RuntimeKey
-	out.Deployed = overall(rel.functions)
+	out.Deployed = rel.outcome
 	out.SmokeResult = rel.smoke
 	out.ClientConfig = r.plan.clientConfig(rel.service).YAML()
 	if len(rel.stale) > 0 {
@@ -226,20 +226,6 @@ func (r *runner) dryRunKey(name string) string {
 		return ""
 	}
 	return key
-}
-
-// overall is the deployed output for several functions: the strongest change made.
-func overall(fns []report.Function) report.Deployed {
-	d := report.DeployedUnchanged
-	for _, f := range fns {
-		switch f.Deployed {
-		case report.DeployedCreated:
-			return report.DeployedCreated
-		case report.DeployedUpdated:
-			d = report.DeployedUpdated
-		}
-	}
-	return d
 }
 
 // finish sets the outputs and writes the job summary. stale lists the cached metadata

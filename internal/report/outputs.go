@@ -9,48 +9,44 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/deploy"
 )
 
 // Outputs are the action's outputs (DESIGN.md section 3). The `output` tag is the output
 // name and `usage` its one-line description (action.yml's: a test checks they agree).
 type Outputs struct {
-	FunctionARN    string     `output:"function-arn" usage:"ARN of the function (of the first memory size when there are several)"`
-	FunctionName   string     `output:"function-name" usage:"Name of the function (of the first memory size)"`
-	Functions      []Function `output:"functions" usage:"JSON list of the functions, one per memory size: memory, name, arn, runtime_key, deployed"`
-	ServiceName    string     `output:"service-name" usage:"FC 2.0 service of the functions (empty on FC 3.0)"`
-	RuntimeName    string     `output:"runtime-name" usage:"Lithops runtime name to pass to FunctionExecutor(runtime=...)"`
-	RuntimeKey     string     `output:"runtime-key" usage:"Lithops runtime key (of the first memory size)"`
-	PythonVersion  string     `output:"python-version" usage:"Python version of the runtime (major.minor)"`
-	FCRuntime      string     `output:"fc-runtime" usage:"FC runtime identifier, e.g. python3.10"`
-	LithopsVersion string     `output:"lithops-version" usage:"Lithops version installed in the runtime"`
-	PackagePath    string     `output:"package-path" usage:"Path of runtime.zip in the workspace"`
-	PackageSHA256  string     `output:"package-sha256" usage:"SHA-256 of runtime.zip, hex"`
-	PackageSize    int64      `output:"package-size" usage:"Size of runtime.zip in bytes"`
-	CodeChecksum   string     `output:"code-checksum" usage:"CRC-64 of runtime.zip as FC reports it (codeChecksum)"`
-	LockPath       string     `output:"lock-path" usage:"Path of pylock.toml, the exact list of what went into the zip"`
-	Deployed       Deployed   `output:"deployed" usage:"What the deploy did: created, updated, unchanged or dry-run"`
-	SmokeResult    string     `output:"smoke-result" usage:"Result of the smoke invocation"`
-	ClientConfig   string     `output:"client-config" usage:"Lithops configuration (YAML) for a client of this runtime: backend, storage, bucket, runtime, runtime_memory, runtime_timeout, region"`
+	FunctionARN    string           `output:"function-arn" usage:"ARN of the function (of the first memory size when there are several)"`
+	FunctionName   string           `output:"function-name" usage:"Name of the function (of the first memory size)"`
+	Functions      []FunctionOutput `output:"functions" usage:"JSON list of the functions, one per memory size: memory, name, arn, runtime_key, deployed"`
+	ServiceName    string           `output:"service-name" usage:"FC 2.0 service of the functions (empty on FC 3.0)"`
+	RuntimeName    string           `output:"runtime-name" usage:"Lithops runtime name to pass to FunctionExecutor(runtime=...)"`
+	RuntimeKey     string           `output:"runtime-key" usage:"Lithops runtime key (of the first memory size)"`
+	PythonVersion  string           `output:"python-version" usage:"Python version of the runtime (major.minor)"`
+	FCRuntime      string           `output:"fc-runtime" usage:"FC runtime identifier, e.g. python3.10"`
+	LithopsVersion string           `output:"lithops-version" usage:"Lithops version installed in the runtime"`
+	PackagePath    string           `output:"package-path" usage:"Path of runtime.zip in the workspace"`
+	PackageSHA256  string           `output:"package-sha256" usage:"SHA-256 of runtime.zip, hex"`
+	PackageSize    int64            `output:"package-size" usage:"Size of runtime.zip in bytes"`
+	CodeChecksum   string           `output:"code-checksum" usage:"CRC-64 of runtime.zip as FC reports it (codeChecksum)"`
+	LockPath       string           `output:"lock-path" usage:"Path of pylock.toml, the exact list of what went into the zip"`
+	Deployed       deploy.Outcome   `output:"deployed" usage:"What the deploy did: created, updated, unchanged or dry-run"`
+	SmokeResult    string           `output:"smoke-result" usage:"Result of the smoke invocation"`
+	ClientConfig   string           `output:"client-config" usage:"Lithops configuration (YAML) for a client of this runtime: backend, storage, bucket, runtime, runtime_memory, runtime_timeout, region"`
 }
 
-// Function is one deployed function, an element of the functions output.
-type Function struct {
-	Memory     int      `json:"memory"`
-	Name       string   `json:"name"`
-	ARN        string   `json:"arn"`
-	RuntimeKey string   `json:"runtime_key"`
-	Deployed   Deployed `json:"deployed"`
+// FunctionOutput is one function of the runtime, an element of the functions output.
+type FunctionOutput struct {
+	Memory     int            `json:"memory"`
+	Name       string         `json:"name"`
+	ARN        string         `json:"arn"`
+	RuntimeKey string         `json:"runtime_key"`
+	Deployed   deploy.Outcome `json:"deployed"`
 }
 
-// Deployed says what the deploy did.
-type Deployed string
-
-const (
-	DeployedCreated   Deployed = "created"
-	DeployedUpdated   Deployed = "updated"
-	DeployedUnchanged Deployed = "unchanged"
-	DeployedDryRun    Deployed = "dry-run"
-)
+// DeployedDryRun is the deployed output of a dry run, which deploys nothing; a deploy's
+// outcomes are deploy's (created, updated, unchanged).
+const DeployedDryRun deploy.Outcome = "dry-run"
 
 // OutputField is one output as declared by the Outputs struct tags.
 type OutputField struct {

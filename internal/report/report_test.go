@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/lithops-fc/runtime-action/internal/deploy"
 	"github.com/lithops-fc/runtime-action/internal/report"
 )
 
@@ -41,9 +42,9 @@ func TestSetOutputsResistsInjection(t *testing.T) {
 	o := report.Outputs{
 		FunctionARN:  "acs:fc:cn-hangzhou:123:functions/f",
 		FunctionName: "f",
-		Functions:    []report.Function{{Memory: 256, Name: "f", ARN: "acs:fc:cn-hangzhou:123:functions/f", RuntimeKey: "aliyun_fc/3.7.0/cn-hangzhou/f", Deployed: report.DeployedCreated}},
+		Functions:    []report.FunctionOutput{{Memory: 256, Name: "f", ARN: "acs:fc:cn-hangzhou:123:functions/f", RuntimeKey: "aliyun_fc/3.7.0/cn-hangzhou/f", Deployed: deploy.Created}},
 		PackageSize:  12345,
-		Deployed:     report.DeployedCreated,
+		Deployed:     deploy.Created,
 		SmokeResult:  hostile,
 	}
 	if err := r.SetOutputs(o); err != nil {
