@@ -30,13 +30,14 @@ type Plan struct {
 	Target  resolve.Target // wheel tags, marker environment and Requires-Python of the runtime
 
 	RuntimeName string
-	Functions   []Function // one per runtime-memory size, in input order
+	Workers     []Worker // one per runtime-memory size, in input order
 	Sources     Sources
 	Bucket      bucketPlan // where the runtime metadata is published
 }
 
-// Function is one FC function of the runtime: one per memory size.
-type Function struct {
+// Worker is one of the runtime's Lithops worker functions: one per memory size, named
+// by Lithops' rule (lithops.FunctionName). Its configuration for FC is a deploy.Spec.
+type Worker struct {
 	MemoryMB int
 	Name     string
 }
@@ -114,7 +115,7 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 		if err != nil {
 			return nil, &inputs.Error{Input: "runtime-name", Problem: err.Error()}
 		}
-		p.Functions = append(p.Functions, Function{MemoryMB: mem, Name: name})
+		p.Workers = append(p.Workers, Worker{MemoryMB: mem, Name: name})
 	}
 	p.Sources = p.sources()
 	keyID, temporary := knownCredentials(cfg, getenv)

@@ -47,7 +47,7 @@ func TestMakePlan(t *testing.T) {
 		runtime   string
 		glibc     string
 		rtName    string
-		functions []Function
+		functions []Worker
 		sources   Sources
 	}{
 		{
@@ -58,7 +58,7 @@ func TestMakePlan(t *testing.T) {
 			runtime: "python3.12",
 			glibc:   "2.31",
 			rtName:  "default-python-runtime-v312",
-			functions: []Function{
+			functions: []Worker{
 				{MemoryMB: 256, Name: "lithops-worker-default-python-runtime-v312-v3-7-0-" + sha10("default-python-runtime-v312-256-3.7.0")},
 			},
 			sources: Sources{ExtraIndexURLs: []string{"https://mirror.example/simple"}},
@@ -70,7 +70,7 @@ func TestMakePlan(t *testing.T) {
 			runtime: "python3.10",
 			glibc:   "2.28",
 			rtName:  "my_matplotlib_runtime",
-			functions: []Function{
+			functions: []Worker{
 				{MemoryMB: 256, Name: "lithops-worker-my_matplotlib_runtime-v3-6-4-323f271e1d"},
 				{MemoryMB: 1024, Name: "lithops-worker-my_matplotlib_runtime-v3-6-4-" + sha10("my_matplotlib_runtime-1024-3.6.4")},
 			},
@@ -83,7 +83,7 @@ func TestMakePlan(t *testing.T) {
 			runtime: "python3.10",
 			glibc:   "2.17",
 			rtName:  "default-python-runtime-v310",
-			functions: []Function{
+			functions: []Worker{
 				{MemoryMB: 256, Name: "lithops-worker-default-python-runtime-v310-v3-7-1-" + sha10("default-python-runtime-v310-256-3.7.1")},
 			},
 			sources: Sources{IndexURL: "https://pypi.example/simple", Pre: true},
@@ -100,7 +100,7 @@ func TestMakePlan(t *testing.T) {
 				t.Errorf("plan = API %s, runtime %s, glibc %s, name %s; want %s %s %s %s",
 					p.API, p.Runtime.Name, p.Glibc, p.RuntimeName, tt.api, tt.runtime, tt.glibc, tt.rtName)
 			}
-			if diff := cmp.Diff(tt.functions, p.Functions); diff != "" {
+			if diff := cmp.Diff(tt.functions, p.Workers); diff != "" {
 				t.Errorf("functions (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tt.sources, p.Sources); diff != "" {

@@ -72,8 +72,8 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 		return nil, err
 	}
 	v := verify.New(d.Functions(), d.Uploader(), append([]verify.Option{verify.WithLog(r.logf), verify.WithScratch(d.Scratch)}, r.env.Verify...)...)
-	specs := make([]deploy.Spec, len(p.Functions))
-	for i, fn := range p.Functions {
+	specs := make([]deploy.Spec, len(p.Workers))
+	for i, fn := range p.Workers {
 		specs[i] = deploy.WorkerSpec(fn.Name, p.Runtime.Name, fn.MemoryMB, p.Config.RuntimeTimeout, p.Config.RoleARN)
 	}
 

@@ -80,7 +80,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (_ report.Outputs, err
 			r.rep.Annotate(report.Annotation{Level: report.LevelNotice, File: p.Python.File, Line: p.Python.Line, Title: "Python version", Message: p.Python.Notice})
 		}
 		var names []string
-		for _, fn := range p.Functions {
+		for _, fn := range p.Workers {
 			names = append(names, fn.Name)
 		}
 		for _, a := range p.bucketNotices(names) {
@@ -151,7 +151,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (_ report.Outputs, err
 			out.ServiceName = cfg.Service // the default service needs the key id: unknown here
 		}
 		// The functions a deploy would make, so a PR check can show them.
-		for _, fn := range r.plan.Functions {
+		for _, fn := range r.plan.Workers {
 			out.Functions = append(out.Functions, report.FunctionOutput{Memory: fn.MemoryMB, Name: fn.Name, RuntimeKey: r.dryRunKey(fn.Name), Deployed: report.DeployedDryRun})
 		}
 		out.ClientConfig = r.plan.clientConfig(cfg.Service).YAML()
@@ -186,8 +186,8 @@ func (p *Plan) rename(version string) error {
 		return fmt.Errorf("the lithops wheel says it is version %s, which deploys through FC %s, not FC %s as %s does", version, l.API(), p.API, p.Lithops.Version())
 	}
 	p.Lithops = l
-	for i := range p.Functions {
-		if p.Functions[i].Name, err = l.FunctionName(p.RuntimeName, p.Functions[i].MemoryMB); err != nil {
+	for i := range p.Workers {
+		if p.Workers[i].Name, err = l.FunctionName(p.RuntimeName, p.Workers[i].MemoryMB); err != nil {
 			return &inputs.Error{Input: "runtime-name", Problem: err.Error()}
 		}
 	}
@@ -198,9 +198,9 @@ func (p *Plan) rename(version string) error {
 func (r *runner) outputs(pkg *build.Result) report.Outputs {
 	p := r.plan
 	return report.Outputs{
-		FunctionName:   p.Functions[0].Name,
+		FunctionName:   p.Workers[0].Name,
 		RuntimeName:    p.RuntimeName,
-		RuntimeKey:     r.dryRunKey(p.Functions[0].Name),
+		RuntimeKey:     r.dryRunKey(p.Workers[0].Name),
 		PythonVersion:  p.Runtime.Python,
 		FCRuntime:      p.Runtime.Name,
 		LithopsVersion: pkg.LithopsVersion,

@@ -48,7 +48,7 @@ func planSummary(md *report.Markdown, p *Plan) {
 		Rows:    [][]string{{p.Python.Version, p.Runtime.Name, p.Glibc.String(), string(p.API), p.Lithops.Version()}},
 	})
 	fns := report.Table{Columns: []report.Column{{Title: "memory (MB)", Right: true}, {Title: "function", Code: true}}}
-	for _, f := range p.Functions {
+	for _, f := range p.Workers {
 		fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.MemoryMB), f.Name})
 	}
 	md.Table(fns)
