@@ -66,19 +66,13 @@ type File struct {
 	Mode fs.FileMode // permission bits; 0 means 0644
 }
 
-// Target is the FC runtime the package is built for.
-type Target struct {
-	Python string     // major.minor, e.g. "3.10"
-	Glibc  tags.Glibc // newest glibc the runtime has (or the `platform` override)
-}
-
 // Input is everything that goes into one runtime package.
 type Input struct {
 	Lithops Wheel   // the lithops wheel: its package, and its entry point at the root
 	Wheels  []Wheel // every other resolved distribution (worker modules, requirements, deps)
 	Exclude []string
 	Files   []File
-	Target  Target
+	Target  tags.Target // the runtime: CPython X.Y and the newest glibc it has (or the platform input)
 	// LithopsVersion, when set, must equal the lithops wheel's __version__ as a PEP 440
 	// version (Result.LithopsVersion is the wheel's own spelling, the one Lithops uses).
 	LithopsVersion string
@@ -162,7 +156,7 @@ func Assemble(ctx context.Context, in Input, opts ...Option) (*Result, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if in.Target.Python == "" || in.Target.Glibc == (tags.Glibc{}) {
+	if in.Target.Python == [2]int{} || in.Target.Glibc == (tags.Glibc{}) {
 		return nil, errors.New("build: the target's Python version and glibc are required")
 	}
 	if in.OutDir == "" {
@@ -461,7 +455,7 @@ func recordFile(rows [][]string) []byte {
 
 // ELFError lists ELF files that cannot load on the target.
 type ELFError struct {
-	Target     Target
+	Target     tags.Target
 	Violations []ELFViolation
 }
 
@@ -472,7 +466,7 @@ type ELFViolation struct {
 
 func (e *ELFError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d ELF file(s) cannot load on the target (x86_64, glibc %s, Python %s):", len(e.Violations), e.Target.Glibc, e.Target.Python)
+	fmt.Fprintf(&b, "%d ELF file(s) cannot load on the target (x86_64, glibc %s, Python %s):", len(e.Violations), e.Target.Glibc, e.Target.PythonVersion())
 	for _, v := range e.Violations {
 		fmt.Fprintf(&b, "\n  %s: %s: %s", strings.TrimSpace(v.Distribution+" "+v.Version), v.File, v.Problem)
 	}

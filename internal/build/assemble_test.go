@@ -19,6 +19,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -61,14 +62,14 @@ func pureRealWheels(t *testing.T) []Wheel {
 func TestAssembleImports(t *testing.T) {
 	tests := []struct {
 		name, python, lithops string
-		target                Target
+		target                tags.Target
 		real                  bool // add the real-world pure wheels (then six and cloudpickle are the real ones)
 	}{
 		{"3.12 lithops 3.7 with real wheels", "3.12", "3.7.0", py312, true},
 		{"3.10 lithops 3.7 with real wheels", "3.10", "3.7.0", py310, true},
 		{"3.10 lithops 3.6.4 (FC 2.0)", "3.10", "3.6.4", py310, false},
-		{"3.9 lithops 3.6.4", "3.9", "3.6.4", Target{Python: "3.9", Glibc: py310.Glibc}, false},
-		{"3.6 lithops 3.6.4 (python3 runtime)", "3.6", "3.6.4", Target{Python: "3.6", Glibc: py310.Glibc}, false},
+		{"3.9 lithops 3.6.4", "3.9", "3.6.4", tags.Target{Python: [2]int{3, 9}, Glibc: py310.Glibc}, false},
+		{"3.6 lithops 3.6.4 (python3 runtime)", "3.6", "3.6.4", tags.Target{Python: [2]int{3, 6}, Glibc: py310.Glibc}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -400,7 +401,7 @@ func TestAssembleErrors(t *testing.T) {
 			}
 			in.Wheels[0].Manifest = m
 		}, []string{"its manifest describes another file"}},
-		{"no target", func(in *Input) { in.Target = Target{} }, []string{"Python version and glibc are required"}},
+		{"no target", func(in *Input) { in.Target = tags.Target{} }, []string{"Python version and glibc are required"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -166,7 +166,7 @@ func TestRealCryptography(t *testing.T) {
 		glibc tags.Glibc
 		ok    bool
 	}{{tags.Glibc{Major: 2, Minor: 31}, false}, {tags.Glibc{Major: 2, Minor: 34}, true}} {
-		in := fixtureInput(t, t.TempDir(), "3.7.0", Target{Python: "3.12", Glibc: tc.glibc})
+		in := fixtureInput(t, t.TempDir(), "3.7.0", tags.Target{Python: [2]int{3, 12}, Glibc: tc.glibc})
 		in.Wheels = append(in.Wheels, crypto)
 		_, err := Assemble(context.Background(), in)
 		if tc.ok && err != nil {

@@ -19,8 +19,8 @@ import (
 )
 
 var (
-	py310 = Target{Python: "3.10", Glibc: tags.Glibc{Major: 2, Minor: 28}}
-	py312 = Target{Python: "3.12", Glibc: tags.Glibc{Major: 2, Minor: 31}}
+	py310 = tags.Target{Python: [2]int{3, 10}, Glibc: tags.Glibc{Major: 2, Minor: 28}}
+	py312 = tags.Target{Python: [2]int{3, 12}, Glibc: tags.Glibc{Major: 2, Minor: 31}}
 )
 
 func fileSHA256(t testing.TB, p string) string {
@@ -59,7 +59,7 @@ func realWheel(t testing.TB, prefix string) Wheel {
 }
 
 // fixtureInput is the FIXTURE lithops at version with its worker modules, in dir.
-func fixtureInput(t testing.TB, dir, version string, target Target) Input {
+func fixtureInput(t testing.TB, dir, version string, target tags.Target) Input {
 	t.Helper()
 	in := Input{Lithops: fixtureWheel(t, dir, wheeltest.Lithops(version)), Target: target, OutDir: filepath.Join(dir, "out")}
 	for _, w := range wheeltest.Workers(version) {

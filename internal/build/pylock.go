@@ -2,6 +2,7 @@ package build
 
 import (
 	"github.com/lithops-fc/runtime-action/internal/pylock"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // lockFile renders pylock.toml (internal/pylock owns the format) for what went into the
@@ -10,8 +11,8 @@ import (
 // URLs without credentials, query or fragment. The target is recorded as
 // environments/requires-python; excluded distributions, and origin when given (with
 // the glibc and the lithops wheel's version filled in), under [tool.lithops-fc-runtime].
-func lockFile(createdBy string, t Target, origin *pylock.Origin, lithopsVersion string, dists []*dist, excluded []string) ([]byte, error) {
-	l := pylock.New(createdBy, t.Python)
+func lockFile(createdBy string, t tags.Target, origin *pylock.Origin, lithopsVersion string, dists []*dist, excluded []string) ([]byte, error) {
+	l := pylock.New(createdBy, t.PythonVersion())
 	l.Excluded = excluded
 	if origin != nil {
 		o := *origin

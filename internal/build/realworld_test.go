@@ -108,7 +108,7 @@ func realWheelhouse(tb testing.TB) []Wheel {
 // real-world wheel plus the lithops fixture: raw copy only.
 func BenchmarkAssembleRealWheelhouse(b *testing.B) {
 	dir := b.TempDir()
-	in := fixtureInput(b, dir, "3.7.0", Target{Python: "3.12", Glibc: tags.Glibc{Major: 2, Minor: 34}})
+	in := fixtureInput(b, dir, "3.7.0", tags.Target{Python: [2]int{3, 12}, Glibc: tags.Glibc{Major: 2, Minor: 34}})
 	in.Wheels = nil // the real wheelhouse has its own six, cloudpickle and friends
 	for _, w := range []string{"pika", "tblib", "ps-mem", "psutil"} {
 		in.Wheels = append(in.Wheels, fixtureWheel(b, dir, wheeltest.Worker(w)))

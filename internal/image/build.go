@@ -215,7 +215,10 @@ func (b *builder) load(ctx context.Context) error {
 // checkELF checks every ELF file of every wheel with the zip mode's check, against the
 // base image's glibc.
 func (b *builder) checkELF() error {
-	target := build.Target{Python: b.py.Version, Glibc: b.base.Glibc}
+	target, err := tags.ParseTarget(b.py.Version, b.base.Glibc)
+	if err != nil {
+		return err
+	}
 	var vs []build.ELFViolation
 	for _, w := range append([]*wheel{b.lithops}, b.wheels...) {
 		for i := range w.m.Entries {

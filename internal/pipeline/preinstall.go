@@ -20,6 +20,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/resolve"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/report"
 )
 
@@ -109,7 +110,12 @@ func (r *runner) fillPreinstalled(ctx context.Context, dists []fcruntime.Dist) (
 		return "", stamp, err
 	}
 	stamp.Missing = missing
-	in := build.Input{NoLithops: true, Target: build.Target{Python: p.Runtime.Python, Glibc: p.Runtime.Glibc}}
+	// FC installed them for its runtime's own glibc, whatever the platform input says.
+	platform, err := tags.ParseTarget(p.Runtime.Python, p.Runtime.Glibc)
+	if err != nil {
+		return "", stamp, err
+	}
+	in := build.Input{NoLithops: true, Target: platform}
 	if res != nil {
 		in.Wheels = make([]build.Wheel, len(res.Dists))
 		g, gctx := errgroup.WithContext(ctx)

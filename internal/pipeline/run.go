@@ -109,7 +109,7 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (_ report.Outputs, err
 	var pkg *build.Result
 	in := build.Input{
 		Lithops: set.lithops, Wheels: set.wheels, Exclude: cfg.Exclude,
-		Target:         build.Target{Python: r.plan.Runtime.Python, Glibc: r.plan.Glibc},
+		Target:         r.plan.Target.Platform,
 		LithopsVersion: r.plan.Lithops.Version(), OutDir: cfg.OutputDir,
 	}
 	err = r.rep.Stage("assemble", func() error {

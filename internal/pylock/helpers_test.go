@@ -43,7 +43,7 @@ func assemble(t *testing.T, dir, baseURL string, origin *pylock.Origin, extra ..
 	t.Helper()
 	house := pipelinetest.Wheelhouse(t, filepath.Join(dir, "wheels"), pipelinetest.Runtime("3.7.0", extra...)...)
 	in := build.Input{OutDir: filepath.Join(dir, "out"), LithopsVersion: "3.7.0", Origin: origin,
-		Target: build.Target{Python: "3.10", Glibc: glibc228}}
+		Target: tags.Target{Python: [2]int{3, 10}, Glibc: glibc228}}
 	made := madeLock{Wheels: map[string]string{}}
 	for _, w := range pipelinetest.Runtime("3.7.0", extra...) {
 		p := filepath.Join(house, w.Filename())

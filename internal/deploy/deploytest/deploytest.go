@@ -229,7 +229,7 @@ func Package(t testing.TB, version string, extra []wheeltest.Wheel, files map[st
 			URL: "https://files.example.org/" + w.Filename(), Tag: w.Tags()[0]}
 	}
 	in := build.Input{Lithops: wheel(wheeltest.Lithops(version)), LithopsVersion: version, OutDir: filepath.Join(dir, "out"),
-		Target: build.Target{Python: Python, Glibc: tags.Glibc{Major: 2, Minor: 28}}}
+		Target: tags.Target{Python: [2]int{3, 10}, Glibc: tags.Glibc{Major: 2, Minor: 28}}}
 	for _, w := range append(wheeltest.Workers(version), extra...) {
 		in.Wheels = append(in.Wheels, wheel(w))
 	}

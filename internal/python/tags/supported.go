@@ -2,6 +2,8 @@ package tags
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // Target is the interpreter and platform wheels are chosen for: CPython X.Y on
@@ -10,6 +12,28 @@ type Target struct {
 	Python [2]int // major, minor: {3, 10}
 	Glibc  Glibc
 }
+
+// ParseTarget returns the target for CPython python, "3.12" or "3.12.4" (the patch
+// level plays no part in tags), on glibc.
+func ParseTarget(python string, glibc Glibc) (Target, error) {
+	parts := strings.Split(python, ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return Target{}, fmt.Errorf("target Python %q: want X.Y or X.Y.Z", python)
+	}
+	var t Target
+	for i, p := range parts[:2] {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || strconv.Itoa(n) != p {
+			return Target{}, fmt.Errorf("target Python %q: want X.Y or X.Y.Z", python)
+		}
+		t.Python[i] = n
+	}
+	t.Glibc = glibc
+	return t, nil
+}
+
+// PythonVersion is the target's CPython as major.minor, "3.12".
+func (t Target) PythonVersion() string { return fmt.Sprintf("%d.%d", t.Python[0], t.Python[1]) }
 
 // String returns the target as "cp310-manylinux_2_28_x86_64".
 func (t Target) String() string {
