@@ -30,6 +30,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/atomicfile"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/pylock"
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
@@ -47,13 +48,13 @@ const EntryPointSource = "lithops/serverless/backends/aliyun_fc/entry_point.py"
 // Wheel is one resolved distribution, as the resolver and cache hand it over.
 type Wheel struct {
 	Name     string // project name as resolved
-	Version  string
-	Path     string // local file, already checked against SHA256 by the cache
-	Filename string // wheel file name; default filepath.Base(Path)
-	URL      string // where it came from, for pylock.toml (credentials are stripped)
-	Index    string // the index it was found on, for pylock.toml (optional)
-	SHA256   string // hex digest of the file
-	Tag      string // the compatible tag chosen for the target, for reports
+	Version  pep440.Version
+	Path     string   // local file, already checked against SHA256 by the cache
+	Filename string   // wheel file name; default filepath.Base(Path)
+	URL      string   // where it came from, for pylock.toml (credentials are stripped)
+	Index    string   // the index it was found on, for pylock.toml (optional)
+	SHA256   string   // hex digest of the file
+	Tag      tags.Tag // the compatible tag chosen for the target, for reports; zero if unknown
 	// Manifest is the wheel's Inspect result (from ManifestCache); nil makes Assemble
 	// inspect the wheel itself.
 	Manifest *Manifest
@@ -380,7 +381,7 @@ func (a *assembler) plan() ([]item, error) {
 	}
 	var entryPoint *item
 	for _, d := range a.dists {
-		d.stat = &Distribution{Name: d.m.Name, Version: d.m.Version, Filename: d.w.Filename, Tag: d.w.Tag, TopLevel: d.m.TopLevel}
+		d.stat = &Distribution{Name: d.m.Name, Version: d.m.Version, Filename: d.w.Filename, Tag: d.w.Tag.String(), TopLevel: d.m.TopLevel}
 		files, err := d.m.Installed()
 		if err != nil {
 			return nil, err

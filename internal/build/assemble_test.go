@@ -19,6 +19,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
@@ -393,7 +394,7 @@ func TestAssembleErrors(t *testing.T) {
 		{"exclude lithops", func(in *Input) { in.Exclude = []string{"Lithops"} }, []string{"`exclude` lists lithops"}},
 		{"lithops version", func(in *Input) { in.LithopsVersion = "3.7.1" }, []string{`has __version__ "3.7.0" but lithops-version is "3.7.1"`}},
 		{"no entry point", func(in *Input) { in.Lithops = fixtureWheel(t, t.TempDir(), noEntry) }, []string{"has no lithops/serverless/backends/aliyun_fc/entry_point.py"}},
-		{"resolver disagrees", func(in *Input) { in.Wheels[0].Version = "9.9" }, []string{"holds pika 1.3.2, but the resolver chose pika 9.9"}},
+		{"resolver disagrees", func(in *Input) { in.Wheels[0].Version = pep440.MustParse("9.9") }, []string{"holds pika 1.3.2, but the resolver chose pika 9.9"}},
 		{"stale manifest", func(in *Input) {
 			m, err := Inspect(context.Background(), in.Wheels[1].Path)
 			if err != nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
@@ -39,8 +40,8 @@ func fileSHA256(t testing.TB, p string) string {
 func fixtureWheel(t testing.TB, dir string, w wheeltest.Wheel) Wheel {
 	t.Helper()
 	p := w.MustWrite(t, dir)
-	return Wheel{Name: w.Name, Version: w.Version, Path: p, URL: "https://files.example.org/packages/" + w.Filename(),
-		SHA256: fileSHA256(t, p), Tag: w.Tags()[0]}
+	return Wheel{Name: w.Name, Version: pep440.MustParse(w.Version), Path: p, URL: "https://files.example.org/packages/" + w.Filename(),
+		SHA256: fileSHA256(t, p), Tag: w.FirstTag()}
 }
 
 // realWheel describes the real-world wheel whose file name starts with prefix+"-".
@@ -54,7 +55,7 @@ func realWheel(t testing.TB, prefix string) Wheel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Wheel{Name: wn.Name, Version: wn.Version.String(), Path: matches[0], URL: "https://files.example.org/real/" + filepath.Base(matches[0]),
+	return Wheel{Name: wn.Name, Version: wn.Version, Path: matches[0], URL: "https://files.example.org/real/" + filepath.Base(matches[0]),
 		SHA256: fileSHA256(t, matches[0])}
 }
 

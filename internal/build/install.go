@@ -51,7 +51,7 @@ func Load(ctx context.Context, w Wheel, opts ...InspectOption) (*os.File, *Manif
 	case st.Size() != m.Size || w.SHA256 != "" && !strings.EqualFold(w.SHA256, m.SHA256):
 		err = fmt.Errorf("wheel %s: its manifest describes another file (sha256 %s, %d bytes; the wheel is %s, %d bytes): inspect the wheel again",
 			w.Filename, m.SHA256, m.Size, w.SHA256, st.Size())
-	case pep508.NormalizeName(m.Name) != pep508.NormalizeName(w.Name) || !sameVersion(m.Version, w.Version):
+	case pep508.NormalizeName(m.Name) != pep508.NormalizeName(w.Name) || !sameVersion(m.Version, w.Version.String()):
 		err = fmt.Errorf("wheel %s holds %s %s, but the resolver chose %s %s", w.Filename, m.Name, m.Version, w.Name, w.Version)
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -39,7 +40,7 @@ func goldenInput(t *testing.T) Input {
 	var wheels []Wheel
 	for _, w := range ws {
 		p := w.MustWrite(t, dir)
-		wheels = append(wheels, Wheel{Name: w.Name, Version: w.Version, Path: filepath.Join(dir, w.Filename()),
+		wheels = append(wheels, Wheel{Name: w.Name, Version: pep440.MustParse(w.Version), Path: filepath.Join(dir, w.Filename()),
 			URL: "https://files.example.org/p/" + w.Filename(), SHA256: fileSHA256(t, p)})
 	}
 	wheels[1].URL = "https://user:s3cret@files.example.org/p/" + ws[1].Filename() + "?X-Amz-Signature=abc#sha256=00"

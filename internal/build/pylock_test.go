@@ -76,7 +76,7 @@ func TestPylock(t *testing.T) {
 		}
 		w, ok := byName[p.Name]
 		st, _ := os.Stat(w.Path)
-		if !ok || p.Version != w.Version || len(p.Wheels) != 1 || p.Wheels[0].Hashes["sha256"] != w.SHA256 || p.Wheels[0].Size != st.Size() ||
+		if !ok || p.Version != w.Version.String() || len(p.Wheels) != 1 || p.Wheels[0].Hashes["sha256"] != w.SHA256 || p.Wheels[0].Size != st.Size() ||
 			p.Wheels[0].Name != strings.TrimPrefix(w.Path, dir+"/") || p.RequiresPython != ">=3.6" {
 			t.Errorf("package %+v does not match wheel %+v", p, w)
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/image/imagetest"
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
@@ -126,7 +127,7 @@ func largeWheel(b testing.TB, dir string, size int) build.Wheel {
 		b.Fatal(err)
 	}
 	f.Close()
-	return build.Wheel{Name: name, Version: version, Path: p}
+	return build.Wheel{Name: name, Version: pep440.MustParse(version), Path: p}
 }
 
 // BenchmarkImageVsPip builds the same wheels, side by side, into an image layer (ours:
@@ -157,7 +158,7 @@ func BenchmarkImageVsPip(b *testing.B) {
 		}
 		st, _ := os.Stat(f)
 		total += st.Size()
-		wheels = append(wheels, build.Wheel{Name: wn.Name, Version: wn.Version.String(), Path: f})
+		wheels = append(wheels, build.Wheel{Name: wn.Name, Version: wn.Version, Path: f})
 	}
 	// The wheelhouse is python3's (3.11) with this machine's glibc: a base to match.
 	spec := imagetest.Debian12("3.11")

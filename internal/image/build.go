@@ -250,7 +250,7 @@ func (b *builder) plan() (map[string][]layerFile, []Distribution, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	ld := Distribution{Name: b.lithops.m.Name, Version: b.lithops.m.Version, Filename: b.lithops.w.Filename, Tag: b.lithops.w.Tag, Layer: LayerRuntime}
+	ld := Distribution{Name: b.lithops.m.Name, Version: b.lithops.m.Version, Filename: b.lithops.w.Filename, Tag: b.lithops.w.Tag.String(), Layer: LayerRuntime}
 	var entryPoint *build.InstalledFile
 	for _, f := range files {
 		if f.Path == lithops.ContainerEntryPointSource {
@@ -280,7 +280,7 @@ func (b *builder) plan() (map[string][]layerFile, []Distribution, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		d := Distribution{Name: w.m.Name, Version: w.m.Version, Filename: w.w.Filename, Tag: w.w.Tag, Layer: w.layer}
+		d := Distribution{Name: w.m.Name, Version: w.m.Version, Filename: w.w.Filename, Tag: w.w.Tag.String(), Layer: w.layer}
 		for _, f := range files {
 			if prev, ok := owners[f.Path]; ok {
 				if prev.f.Entry != nil && f.Entry != nil && prev.f.Entry.Hash == f.Entry.Hash && prev.f.Entry.Size == f.Entry.Size {

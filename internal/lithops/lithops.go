@@ -18,6 +18,7 @@ import (
 // (lithops/serverless/backends/aliyun_fc/{aliyun_fc,config}.py).
 type Lithops struct {
 	version string // exactly as lithops/version.py spells __version__
+	parsed  pep440.Version
 	release []int
 }
 
@@ -36,7 +37,7 @@ func New(version string) (Lithops, error) {
 	if strings.TrimSpace(version) != version {
 		return Lithops{}, fmt.Errorf("lithops-version %q has surrounding spaces", version)
 	}
-	l := Lithops{version: version, release: v.Release()}
+	l := Lithops{version: version, parsed: v, release: v.Release()}
 	if !l.atLeast(3, 0, 0) {
 		return Lithops{}, fmt.Errorf("lithops-version %s is older than %s, the oldest Lithops whose aliyun_fc runtimes this action builds: upgrade Lithops", version, MinVersion)
 	}
@@ -45,6 +46,9 @@ func New(version string) (Lithops, error) {
 
 // Version is the Lithops version as given to New.
 func (l Lithops) Version() string { return l.version }
+
+// PEP440 is the version as a PEP 440 version, for comparisons (3.7 equals 3.7.0).
+func (l Lithops) PEP440() pep440.Version { return l.parsed }
 
 // atLeast compares the release numbers only, so pre-releases and development builds
 // of a release follow that release's rules (3.7.0rc1 and 3.7.1.dev0 deploy through FC

@@ -124,7 +124,7 @@ func (r *runner) fillPreinstalled(ctx context.Context, dists []fcruntime.Dist) (
 			stamp.Installed = append(stamp.Installed, d.Display+"=="+d.Version.String())
 			g.Go(func() error {
 				var err error
-				in.Wheels[i], err = r.fetchWheel(gctx, client, d.Wheel.File, d.Display, d.Version.String(), d.Wheel.Tag.String(), nil)
+				in.Wheels[i], err = r.fetchWheel(gctx, client, d.Display, d.Version, d.Wheel)
 				return err
 			})
 		}

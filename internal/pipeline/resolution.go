@@ -15,6 +15,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
+	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
 	"github.com/lithops-fc/runtime-action/internal/python/resolve"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/report"
@@ -65,8 +66,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 		return nil, err
 	}
 	var res *resolve.Result
-	var lithopsFile index.File
-	var lithopsTag string
+	var lithopsWheel resolve.Wheel
 	err = r.rep.Stage("resolve", func() error {
 		req := resolve.Request{Pre: p.Sources.Pre}
 		if p.Requirements != nil {
@@ -96,7 +96,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 		for _, w := range res.Warnings {
 			r.logf("warning: %s", w)
 		}
-		lithopsFile, lithopsTag, err = r.lithopsWheel(ctx, client)
+		lithopsWheel, err = r.lithopsWheel(ctx, client)
 		return p.atFindLinks(err)
 	})
 	if err != nil {
@@ -105,25 +105,18 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 
 	set := &resolution{why: map[string]string{}, from: map[string][]string{}}
 	err = r.rep.Stage("fetch", func() error {
-		fetch := func(ctx context.Context, f index.File, name, version, tag string, hashes []string) (build.Wheel, error) {
-			return r.fetchWheel(ctx, client, f, name, version, tag, hashes)
-		}
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(fetchWorkers)
 		set.wheels = make([]build.Wheel, len(res.Dists))
 		for i, d := range res.Dists {
 			set.why[d.Name] = chain(d.Why)
 			set.from[d.Name] = whyLines(d.Why)
-			hashes := make([]string, len(d.Wheel.RequiredHashes))
-			for j, h := range d.Wheel.RequiredHashes {
-				hashes[j] = h.String()
-			}
 			// A failure is the user's lines': those with its --hash on a hash
 			// mismatch, else the requirement that pulled it in.
 			lines := d.Wheel.HashesFrom
 			var hm *index.HashMismatchError
 			g.Go(func() error {
-				w, err := fetch(gctx, d.Wheel.File, d.Display, d.Version.String(), d.Wheel.Tag.String(), hashes)
+				w, err := r.fetchWheel(gctx, client, d.Display, d.Version, d.Wheel)
 				set.wheels[i] = w
 				if err != nil && (len(lines) == 0 || !errors.As(err, &hm) || hm.Source != "--hash") {
 					lines = whyLines(d.Why)
@@ -132,7 +125,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 			})
 		}
 		g.Go(func() error {
-			w, err := fetch(gctx, lithopsFile, "lithops", p.Lithops.Version(), lithopsTag, p.lithopsHashes())
+			w, err := r.fetchWheel(gctx, client, "lithops", p.Lithops.PEP440(), lithopsWheel)
 			set.lithops = w
 			return p.atLithops(err)
 		})
@@ -191,16 +184,14 @@ func (r *runner) indexClient() (*index.Client, error) {
 }
 
 // lithopsWheel picks the lithops wheel of the plan's version with the best tag for
-// the target (Lithops ships one pure wheel per release).
-func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.File, string, error) {
+// the target (Lithops ships one pure wheel per release), with the --hash values of a
+// lithops requirement (hash-checking mode).
+func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (resolve.Wheel, error) {
 	p := r.plan
-	want, err := pep440.Parse(p.Lithops.Version())
-	if err != nil {
-		return index.File{}, "", fmt.Errorf("lithops version %q: %w", p.Lithops.Version(), err)
-	}
+	want := p.Lithops.PEP440()
 	proj, err := client.Project(ctx, "lithops")
 	if err != nil {
-		return index.File{}, "", p.atLithops(fmt.Errorf("lithops: %w", err))
+		return resolve.Wheel{}, p.atLithops(fmt.Errorf("lithops: %w", err))
 	}
 	// The wheels of that version, for TagSet.Best: the resolver's choice among files.
 	var names []tags.WheelName
@@ -223,24 +214,22 @@ func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (index.
 			have = append(have, v)
 		}
 		sort.Strings(have)
-		return index.File{}, "", p.atLithops(fmt.Errorf("lithops %s has no wheel for %s on %s (wheels exist for: %s); set lithops-version to one of them",
+		return resolve.Wheel{}, p.atLithops(fmt.Errorf("lithops %s has no wheel for %s on %s (wheels exist for: %s); set lithops-version to one of them",
 			want, p.Target, proj.Index, strings.Join(have, ", ")))
 	}
 	rank, _ := p.Target.Tags.Rank(names[best])
-	return files[best], p.Target.Tags.Tags()[rank].String(), nil
+	return resolve.Wheel{File: files[best], Index: files[best].Index, Tag: p.Target.Tags.Tags()[rank], RequiredHashes: p.lithopsHashes()}, nil
 }
 
 // lithopsHashes are the --hash values of a lithops requirement (hash-checking mode).
-func (p *Plan) lithopsHashes() []string {
+func (p *Plan) lithopsHashes() []reqfile.Hash {
 	if p.Requirements == nil {
 		return nil
 	}
-	var out []string
+	var out []reqfile.Hash
 	for _, r := range p.Requirements.Requirements {
 		if r.Requirement.NormalizedName() == "lithops" {
-			for _, h := range r.Hashes {
-				out = append(out, h.String())
-			}
+			out = append(out, r.Hashes...)
 		}
 	}
 	return out
@@ -325,8 +314,14 @@ func chain(links []resolve.Link) string {
 	return strings.Join(parts, " → ")
 }
 
-// fetchWheel downloads one wheel into the cache (hash-checked) and inspects it once.
-func (r *runner) fetchWheel(ctx context.Context, client *index.Client, f index.File, name, version, tag string, hashes []string) (build.Wheel, error) {
+// fetchWheel downloads the chosen wheel of name at version into the cache, checked
+// against its required hashes (and the index's), and inspects it once.
+func (r *runner) fetchWheel(ctx context.Context, client *index.Client, name string, version pep440.Version, w resolve.Wheel) (build.Wheel, error) {
+	hashes := make([]string, len(w.RequiredHashes))
+	for i, h := range w.RequiredHashes {
+		hashes[i] = h.String()
+	}
+	f := w.File
 	d, err := client.Download(ctx, f, hashes)
 	if err != nil {
 		return build.Wheel{}, err
@@ -336,5 +331,5 @@ func (r *runner) fetchWheel(ctx context.Context, client *index.Client, f index.F
 	if err != nil {
 		return build.Wheel{}, err
 	}
-	return build.Wheel{Name: name, Version: version, Path: d.Path, Filename: f.Filename, URL: f.URL, Index: f.Index, SHA256: d.SHA256, Tag: tag, Manifest: m}, nil
+	return build.Wheel{Name: name, Version: version, Path: d.Path, Filename: f.Filename, URL: f.URL, Index: f.Index, SHA256: d.SHA256, Tag: w.Tag, Manifest: m}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/pipeline/pipelinetest"
 	"github.com/lithops-fc/runtime-action/internal/pylock"
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
@@ -47,7 +48,7 @@ func assemble(t *testing.T, dir, baseURL string, origin *pylock.Origin, extra ..
 	made := madeLock{Wheels: map[string]string{}}
 	for _, w := range pipelinetest.Runtime("3.7.0", extra...) {
 		p := filepath.Join(house, w.Filename())
-		bw := build.Wheel{Name: w.Name, Version: w.Version, Path: p, SHA256: fileSHA256(t, p), URL: baseURL + w.Filename()}
+		bw := build.Wheel{Name: w.Name, Version: pep440.MustParse(w.Version), Path: p, SHA256: fileSHA256(t, p), URL: baseURL + w.Filename()}
 		made.Wheels[strings.ToLower(strings.ReplaceAll(w.Name, "_", "-"))] = p
 		if w.Name == "lithops" {
 			in.Lithops = bw

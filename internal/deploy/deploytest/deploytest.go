@@ -30,6 +30,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/deploy"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
@@ -225,8 +226,8 @@ func Package(t testing.TB, version string, extra []wheeltest.Wheel, files map[st
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256(b)
-		return build.Wheel{Name: w.Name, Version: w.Version, Path: p, SHA256: hex.EncodeToString(sum[:]),
-			URL: "https://files.example.org/" + w.Filename(), Tag: w.Tags()[0]}
+		return build.Wheel{Name: w.Name, Version: pep440.MustParse(w.Version), Path: p, SHA256: hex.EncodeToString(sum[:]),
+			URL: "https://files.example.org/" + w.Filename(), Tag: w.FirstTag()}
 	}
 	in := build.Input{Lithops: wheel(wheeltest.Lithops(version)), LithopsVersion: version, OutDir: filepath.Join(dir, "out"),
 		Target: tags.Target{Python: [2]int{3, 10}, Glibc: tags.Glibc{Major: 2, Minor: 28}}}

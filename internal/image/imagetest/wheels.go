@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
+	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -21,7 +22,7 @@ func Describe(t testing.TB, dir string, w wheeltest.Wheel, opts ...wheeltest.Opt
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b)
-	return build.Wheel{Name: w.Name, Version: w.Version, Path: p, SHA256: hex.EncodeToString(sum[:]), Tag: w.Tags()[0]}
+	return build.Wheel{Name: w.Name, Version: pep440.MustParse(w.Version), Path: p, SHA256: hex.EncodeToString(sum[:]), Tag: w.FirstTag()}
 }
 
 // DescribeAll describes every wheel.

@@ -21,8 +21,14 @@ type Tag struct {
 	Platform    string // e.g. "manylinux_2_17_x86_64", "any"
 }
 
-// String returns the tag as it appears in file names: "cp310-cp310-manylinux_2_17_x86_64".
-func (t Tag) String() string { return t.Interpreter + "-" + t.ABI + "-" + t.Platform }
+// String returns the tag as it appears in file names: "cp310-cp310-manylinux_2_17_x86_64";
+// "" for the zero Tag (none chosen).
+func (t Tag) String() string {
+	if t == (Tag{}) {
+		return ""
+	}
+	return t.Interpreter + "-" + t.ABI + "-" + t.Platform
+}
 
 // maxTags bounds the tags one compressed tag set may expand to. The expansion is a
 // cross product, cubic in the length of the name: a few hundred characters of a file

@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 )
 
 // Wheel describes a wheel to build. The zero value of every optional field gives the
@@ -104,6 +106,16 @@ func (w Wheel) Tags() []string {
 		}
 	}
 	return out
+}
+
+// FirstTag is the first of Tags as a tags.Tag (zero when it does not parse), what a
+// resolver reports as the tag it chose.
+func (w Wheel) FirstTag() tags.Tag {
+	ts, err := tags.ParseTag(w.Tags()[0])
+	if err != nil {
+		return tags.Tag{}
+	}
+	return ts[0]
 }
 
 // MetadataFile renders METADATA.
