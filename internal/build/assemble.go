@@ -29,6 +29,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/atomicfile"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/pylock"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
@@ -40,10 +41,6 @@ const (
 	ZipName  = "runtime.zip"
 	LockName = "pylock.toml"
 )
-
-// EntryPointSource is where the lithops wheel keeps the FC handler that becomes the
-// zip's root entry_point.py (handler "entry_point.main").
-const EntryPointSource = "lithops/serverless/backends/aliyun_fc/entry_point.py"
 
 // Wheel is one resolved distribution, as the resolver and cache hand it over.
 type Wheel struct {
@@ -391,9 +388,9 @@ func (a *assembler) plan() ([]item, error) {
 			if err := add(it); err != nil {
 				return nil, err
 			}
-			if d == a.lithops && f.Path == EntryPointSource {
+			if d == a.lithops && f.Path == lithops.EntryPointSource {
 				ep := it
-				ep.dest = "entry_point.py"
+				ep.dest = lithops.EntryPoint
 				entryPoint = &ep
 			}
 			if strings.HasSuffix(f.Path, "-nspkg.pth") && !strings.Contains(f.Path, "/") {
@@ -402,7 +399,7 @@ func (a *assembler) plan() ([]item, error) {
 		}
 	}
 	if entryPoint == nil && a.lithops != nil {
-		return nil, fmt.Errorf("wheel %s has no %s: this lithops has no aliyun_fc backend", a.lithops.w.Filename, EntryPointSource)
+		return nil, fmt.Errorf("wheel %s has no %s: this lithops has no aliyun_fc backend", a.lithops.w.Filename, lithops.EntryPointSource)
 	}
 	if entryPoint != nil {
 		if err := add(*entryPoint); err != nil {

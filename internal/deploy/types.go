@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// Spec is the configuration of one function, as Lithops sets it (DESIGN section 4):
-// runtime, handler entry_point.main, memory, timeout, the RAM role it runs as and
-// internet access. On FC 2.0 the role and internet access belong to the service, shared
+// Spec is the configuration of one function: runtime, handler, memory, timeout, the RAM
+// role it runs as and internet access (a Lithops worker's are lithops.Handler and
+// lithops.InternetAccess). On FC 2.0 the role and internet access belong to the service, shared
 // by its functions: the FC 2.0 deployer creates a missing service with them and refuses
 // to change an existing one unless told to (WithServiceUpdate).
 type Spec struct {
@@ -20,16 +20,6 @@ type Spec struct {
 	TimeoutSec     int
 	Role           string // acs:ram::{account}:role/{name}
 	InternetAccess bool
-}
-
-// Handler is the handler of Lithops' worker functions: entry_point.py at the zip root.
-const Handler = "entry_point.main"
-
-// WorkerSpec is a Lithops worker function as Lithops configures it: handler
-// entry_point.main and internet access (Lithops' workers reach OSS and its monitoring).
-func WorkerSpec(name, runtime string, memoryMB, timeoutSec int, role string) Spec {
-	return Spec{Name: name, Runtime: runtime, Handler: Handler, MemoryMB: memoryMB, TimeoutSec: timeoutSec,
-		Role: role, InternetAccess: true}
 }
 
 // Matches reports whether the live function f has the configuration s asks for.

@@ -12,6 +12,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/pipeline/pipelinetest"
 	"github.com/lithops-fc/runtime-action/internal/report"
 )
@@ -72,7 +73,8 @@ func TestDeploy(t *testing.T) {
 
 			for _, fn := range want {
 				got := v.ReadWithSDK(t, fn.Name)
-				wantFn := deploy.Function{Spec: deploy.WorkerSpec(fn.Name, "python"+tg.python, fn.Memory, 60, deploytest.Role),
+				wantFn := deploy.Function{Spec: deploy.Spec{Name: fn.Name, Runtime: "python" + tg.python, Handler: lithops.Handler,
+					MemoryMB: fn.Memory, TimeoutSec: 60, Role: deploytest.Role, InternetAccess: lithops.InternetAccess},
 					CodeChecksum: r.out["code-checksum"]}
 				if got != wantFn {
 					t.Errorf("%s through the SDK: %+v, want %+v", fn.Name, got, wantFn)

@@ -74,7 +74,8 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 	v := verify.New(d.Functions(), d.Uploader(), append([]verify.Option{verify.WithLog(r.logf), verify.WithScratch(d.Scratch)}, r.env.Verify...)...)
 	specs := make([]deploy.Spec, len(p.Workers))
 	for i, fn := range p.Workers {
-		specs[i] = deploy.WorkerSpec(fn.Name, p.Runtime.Name, fn.MemoryMB, p.Config.RuntimeTimeout, p.Config.RoleARN)
+		specs[i] = deploy.Spec{Name: fn.Name, Runtime: p.Runtime.Name, Handler: lithops.Handler, MemoryMB: fn.MemoryMB,
+			TimeoutSec: p.Config.RuntimeTimeout, Role: p.Config.RoleARN, InternetAccess: lithops.InternetAccess}
 	}
 
 	live, existing, err := liveState(ctx, d.Functions(), pkg, specs)

@@ -30,6 +30,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/deploy"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
@@ -206,7 +207,8 @@ func (v *Env) Deployer(t testing.TB, bucket bool, opts ...deploy.Option) *deploy
 
 // Spec is a Lithops worker function's configuration on the emulator.
 func Spec(name string, memory int) deploy.Spec {
-	return deploy.WorkerSpec(name, Runtime, memory, 60, Role)
+	return deploy.Spec{Name: name, Runtime: Runtime, Handler: lithops.Handler, MemoryMB: memory, TimeoutSec: 60,
+		Role: Role, InternetAccess: lithops.InternetAccess}
 }
 
 // Module returns a one-module distribution whose __init__.py is source.
