@@ -3,6 +3,7 @@ package build
 import (
 	"github.com/lithops-fc/runtime-action/internal/pylock"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // lockFile renders pylock.toml (internal/pylock owns the format) for what went into the
@@ -20,12 +21,12 @@ func lockFile(createdBy string, t tags.Target, origin *pylock.Origin, lithopsVer
 		l.Origin = &o
 	}
 	for _, d := range dists {
-		w := pylock.Wheel{Name: d.w.Filename, URL: pylock.RedactURL(d.w.URL), Size: d.m.Size, SHA256: d.m.SHA256}
+		w := pylock.Wheel{Name: d.w.Filename, URL: urlcred.Strip(d.w.URL), Size: d.m.Size, SHA256: d.m.SHA256}
 		if w.URL == "" {
 			w.Path = d.w.Path
 		}
 		l.Packages = append(l.Packages, pylock.Package{Name: d.key, Version: d.m.Version,
-			RequiresPython: d.m.RequiresPython, Index: pylock.RedactURL(d.w.Index), Wheel: w})
+			RequiresPython: d.m.RequiresPython, Index: urlcred.Strip(d.w.Index), Wheel: w})
 	}
 	return l.Marshal()
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +17,7 @@ import (
 	fc "github.com/aliyun/fc-go-sdk"
 
 	"github.com/lithops-fc/runtime-action/internal/credentials"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // fc2Version is FC 2.0's API version, the first segment of every path.
@@ -392,12 +392,11 @@ func mutating(ctx context.Context, timeout time.Duration) (context.Context, cont
 	return context.WithTimeout(context.WithoutCancel(ctx), timeout)
 }
 
-// redactURL keeps a URL's scheme, host and path: signed download URLs carry credentials
-// in their query.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(a URL)"
+// shownURL is a URL for messages: without user information, query or fragment (signed
+// download URLs carry credentials in their query).
+func shownURL(s string) string {
+	if u := urlcred.Strip(s); u != "" {
+		return u
 	}
-	return u.Scheme + "://" + u.Host + u.Path
+	return "(a URL)"
 }

@@ -165,7 +165,7 @@ func New(t Destination, opts ...Option) (*Deployer, error) {
 	}
 	u, err := url.Parse(t.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("deploy: endpoint %q is not an http(s) URL", redactURL(t.Endpoint))
+		return nil, fmt.Errorf("deploy: endpoint %q is not an http(s) URL", shownURL(t.Endpoint))
 	}
 	if o.http == nil {
 		o.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}

@@ -167,7 +167,7 @@ func (u *Uploader) storage() (*oss.Bucket, error) {
 		u.client, u.initErr = newOSSClient(endpoint, u.creds, u.timeout.Call)
 	})
 	if u.initErr != nil {
-		return nil, fmt.Errorf("OSS client for %s: %w", redactURL(endpoint), u.initErr)
+		return nil, fmt.Errorf("OSS client for %s: %w", shownURL(endpoint), u.initErr)
 	}
 	b, err := u.client.Bucket(u.bucket)
 	if err != nil {
@@ -388,7 +388,7 @@ func (u *Uploader) Remove(ctx context.Context, code Code) error {
 func download(ctx context.Context, client *http.Client, rawURL, dir, checksum string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return "", fmt.Errorf("download the code from %s: bad URL", redactURL(rawURL))
+		return "", fmt.Errorf("download the code from %s: bad URL", shownURL(rawURL))
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -396,11 +396,11 @@ func download(ctx context.Context, client *http.Client, rawURL, dir, checksum st
 		if errors.As(err, &ue) {
 			err = ue.Err // its message would quote the signed URL
 		}
-		return "", fmt.Errorf("download the code from %s: %w", redactURL(rawURL), err)
+		return "", fmt.Errorf("download the code from %s: %w", shownURL(rawURL), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("download the code from %s: HTTP %d", redactURL(rawURL), resp.StatusCode)
+		return "", fmt.Errorf("download the code from %s: HTTP %d", shownURL(rawURL), resp.StatusCode)
 	}
 	f, err := os.CreateTemp(dir, "previous-*.zip")
 	if err != nil {
@@ -413,11 +413,11 @@ func download(ctx context.Context, client *http.Client, rawURL, dir, checksum st
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return "", fmt.Errorf("download the code from %s: %w", redactURL(rawURL), err)
+		return "", fmt.Errorf("download the code from %s: %w", shownURL(rawURL), err)
 	}
 	if got := strconv.FormatUint(crc.Sum64(), 10); checksum != "" && got != checksum {
 		os.Remove(f.Name())
-		return "", fmt.Errorf("download the code from %s: checksum %s, FC says %s", redactURL(rawURL), got, checksum)
+		return "", fmt.Errorf("download the code from %s: checksum %s, FC says %s", shownURL(rawURL), got, checksum)
 	}
 	return f.Name(), nil
 }

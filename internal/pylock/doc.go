@@ -7,7 +7,7 @@
 //
 // Marshal writes a Lock deterministically (nothing depends on the clock, so equal
 // inputs give equal bytes) and refuses what Parse would refuse, such as a URL with
-// credentials, a query or a fragment (RedactURL makes one fit). Parse is strict about
+// credentials, a query or a fragment (urlcred.Strip makes one fit). Parse is strict about
 // what a locked deploy needs and names the file and line of any problem; a lock from
 // another tool is read when it has exactly that (one wheel with a sha256 per package)
 // and refused with a clear message otherwise.

@@ -2,7 +2,6 @@ package pylock
 
 import (
 	"fmt"
-	"net/url"
 	"path"
 	"path/filepath"
 	"strings"
@@ -162,18 +161,3 @@ func FilesOf(f *reqfile.File, rel func(string) string) []File {
 
 // cleanPath is a requirements file's path as a lock records and compares it.
 func cleanPath(p string) string { return path.Clean(filepath.ToSlash(p)) }
-
-// RedactURL returns s without credentials (user:password@), query or fragment
-// (presigned download URLs carry signatures there): what a lock may hold. It returns
-// "" for a URL that does not parse, rather than risk writing a secret.
-func RedactURL(s string) string {
-	if s == "" {
-		return ""
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return ""
-	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	return u.String()
-}

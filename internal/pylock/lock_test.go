@@ -18,6 +18,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 const (
@@ -191,7 +192,8 @@ func TestMarshalRefuses(t *testing.T) {
 	}
 }
 
-func TestRedactURL(t *testing.T) {
+// TestStripFitsLock: urlcred.Strip makes the URLs a lock may hold.
+func TestStripFitsLock(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://u:p@h.example/a/x.whl?sig=1#sha256=2": "https://h.example/a/x.whl",
 		"https://h.example/a b/x.whl":                  "https://h.example/a%20b/x.whl",
@@ -200,12 +202,12 @@ func TestRedactURL(t *testing.T) {
 		"http://[::1]:namedport/x":                     "",
 		"":                                             "",
 	} {
-		got := RedactURL(in)
+		got := urlcred.Strip(in)
 		if got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+			t.Errorf("Strip(%q) = %q, want %q", in, got, want)
 		}
 		if got != "" && urlProblem(got) != "" {
-			t.Errorf("RedactURL(%q) = %q, which a lock refuses: %s", in, got, urlProblem(got))
+			t.Errorf("Strip(%q) = %q, which a lock refuses: %s", in, got, urlProblem(got))
 		}
 	}
 }

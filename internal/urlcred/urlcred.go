@@ -1,6 +1,7 @@
 // Package urlcred finds the credentials written in URLs (scheme://user:password@host/...,
 // //user@host, signed query parameters) and hides them: one URL for messages (Redact),
-// every URL in a text (RedactText), the values the runner must mask (Secrets), and
+// every URL in a text (RedactText), a URL cut to what a record may keep (Strip), the
+// values the runner must mask (Secrets), and
 // untrusted text quoted in a message (Quote). Every package that shows a URL a user or an
 // index wrote goes through it, so a fix to what counts as credentials lands everywhere.
 //
@@ -37,6 +38,30 @@ func Redact(s string) string {
 		s = s[:from] + "***"
 	}
 	return s
+}
+
+// RedactURL is Redact for a parsed URL; "" for nil.
+func RedactURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return Redact(u.String())
+}
+
+// Strip returns s without its user information, query and fragment (presigned download
+// URLs carry their signature in the query): what a record such as a lock may keep, or a
+// message needs. It returns "" for a URL that does not parse, rather than risk keeping a
+// secret.
+func Strip(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }
 
 // Secrets returns what of a URL-like string's user information must be masked: the raw

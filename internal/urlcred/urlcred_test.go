@@ -1,6 +1,7 @@
 package urlcred
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -205,5 +206,31 @@ func TestCutShort(t *testing.T) {
 	}
 	if got := Redact("https://user:pa"); got != "https://***" {
 		t.Errorf("Redact = %q", got)
+	}
+}
+
+func TestStrip(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://u:p@h.example/a/x.whl?Signature=s#frag": "https://h.example/a/x.whl",
+		"https://TOKEN@h.example/simple/":                "https://h.example/simple/",
+		"http://[::1]:namedport/x":                       "",
+		"":                                               "",
+	} {
+		if got := Strip(in); got != want {
+			t.Errorf("Strip(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	u, err := url.Parse("https://ci:s3cret@h.example/simple/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := RedactURL(u), "https://***@h.example/simple/"; got != want {
+		t.Errorf("RedactURL = %q, want %q", got, want)
+	}
+	if got := RedactURL(nil); got != "" {
+		t.Errorf("RedactURL(nil) = %q", got)
 	}
 }

@@ -88,14 +88,6 @@ func localSource(p string) (*source, error) {
 		url: &url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}}, nil
 }
 
-// redactURL renders u with any credentials replaced by "***".
-func redactURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	return urlcred.Redact(u.String())
-}
-
 // origin is scheme, host name and port, the unit credentials are bound to.
 func origin(u *url.URL) string {
 	port := u.Port()
@@ -177,14 +169,14 @@ func (c *Client) checkRedirect(next func(*http.Request, []*http.Request) error) 
 		// password as its host or path, and any message would show it.
 		if req.Response != nil {
 			if _, err := urlcred.Parse(req.Response.Header.Get("Location")); errors.Is(err, urlcred.ErrAmbiguous) {
-				return fmt.Errorf("refused redirect from %s: the new location's %w", redactURL(via[len(via)-1].URL), err)
+				return fmt.Errorf("refused redirect from %s: the new location's %w", urlcred.RedactURL(via[len(via)-1].URL), err)
 			}
 		}
 		if len(via) >= 10 {
-			return fmt.Errorf("stopped after 10 redirects (last to %s)", redactURL(req.URL))
+			return fmt.Errorf("stopped after 10 redirects (last to %s)", urlcred.RedactURL(req.URL))
 		}
 		if req.URL.Scheme != "https" && !isLoopback(via[0].URL) {
-			return &redirectError{from: redactURL(via[len(via)-1].URL), to: redactURL(req.URL)}
+			return &redirectError{from: urlcred.RedactURL(via[len(via)-1].URL), to: urlcred.RedactURL(req.URL)}
 		}
 		c.authorize(req, nil) // credentials written in a URL go to that URL only
 		if next != nil {

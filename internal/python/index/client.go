@@ -15,6 +15,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // Client reads projects, metadata and files from the configured sources. It is safe for
@@ -291,7 +292,7 @@ func parsePage(body []byte, contentType string, base *url.URL, project, display 
 	if contentType != "" {
 		var err error
 		if mt, _, err = mime.ParseMediaType(contentType); err != nil {
-			return nil, fmt.Errorf("page %s: bad Content-Type %q", redactURL(base), contentType)
+			return nil, fmt.Errorf("page %s: bad Content-Type %q", urlcred.RedactURL(base), contentType)
 		}
 	}
 	var files []File
@@ -299,20 +300,20 @@ func parsePage(body []byte, contentType string, base *url.URL, project, display 
 	case mimeJSON, mimeLatestJS:
 		name, fs, err := parseJSONPage(body, base)
 		if err != nil {
-			return nil, fmt.Errorf("page %s: %w", redactURL(base), err)
+			return nil, fmt.Errorf("page %s: %w", urlcred.RedactURL(base), err)
 		}
 		if project != "" && name != "" && pep508.NormalizeName(name) != project {
-			return nil, fmt.Errorf("page %s: lists project %q, not %s", redactURL(base), name, project)
+			return nil, fmt.Errorf("page %s: lists project %q, not %s", urlcred.RedactURL(base), name, project)
 		}
 		files = fs
 	case mimeHTML, mimeLatestHT, "text/html", "":
 		fs, err := parseHTMLPage(body, base)
 		if err != nil {
-			return nil, fmt.Errorf("page %s: %w", redactURL(base), err)
+			return nil, fmt.Errorf("page %s: %w", urlcred.RedactURL(base), err)
 		}
 		files = fs
 	default:
-		return nil, fmt.Errorf("page %s: unsupported Content-Type %q (want PEP 691 JSON or HTML)", redactURL(base), contentType)
+		return nil, fmt.Errorf("page %s: unsupported Content-Type %q (want PEP 691 JSON or HTML)", urlcred.RedactURL(base), contentType)
 	}
 	for i := range files {
 		files[i].Index = display

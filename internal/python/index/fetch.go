@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
 // timeoutError is a request that stalled longer than the client's timeout.
@@ -43,7 +45,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, header http.Header, handle
 			return nil
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("GET %s: %w", redactURL(u), context.Cause(ctx))
+			return fmt.Errorf("GET %s: %w", urlcred.RedactURL(u), context.Cause(ctx))
 		}
 		retry, after := retryable(err)
 		if !retry {
@@ -60,13 +62,13 @@ func (c *Client) get(ctx context.Context, u *url.URL, header http.Header, handle
 			}
 			return fmt.Errorf("%w (gave up after %d attempts, %s of retries)", err, attempt, spent.Round(100*time.Millisecond))
 		}
-		c.emit(Event{Kind: EventRetry, URL: redactURL(u), Attempt: attempt, Delay: delay, Err: err,
+		c.emit(Event{Kind: EventRetry, URL: urlcred.RedactURL(u), Attempt: attempt, Delay: delay, Err: err,
 			Retries: c.cfg.retry.Retries, Budget: c.cfg.retry.Budget})
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("GET %s: %w (while waiting to retry after: %v)", redactURL(u), context.Cause(ctx), err)
+			return fmt.Errorf("GET %s: %w (while waiting to retry after: %v)", urlcred.RedactURL(u), context.Cause(ctx), err)
 		case <-t.C:
 		}
 	}
@@ -88,14 +90,14 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, header http.Header, ha
 	defer timer.Stop()
 	stalled := func(err error) error {
 		if ctx.Err() == nil && errors.Is(context.Cause(actx), errStalled) {
-			return &timeoutError{url: redactURL(u), d: c.cfg.timeout}
+			return &timeoutError{url: urlcred.RedactURL(u), d: c.cfg.timeout}
 		}
 		return err
 	}
 
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return &permanentError{fmt.Errorf("GET %s: %w", redactURL(u), err)}
+		return &permanentError{fmt.Errorf("GET %s: %w", urlcred.RedactURL(u), err)}
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -179,7 +181,7 @@ func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
 
 // statusError turns an unexpected answer into a *StatusError naming the (redacted) URL.
 func statusError(resp *http.Response) *StatusError {
-	e := &StatusError{URL: redactURL(resp.Request.URL), Status: resp.StatusCode, Text: resp.Status}
+	e := &StatusError{URL: urlcred.RedactURL(resp.Request.URL), Status: resp.StatusCode, Text: resp.Status}
 	if e.Text == "" {
 		e.Text = strconv.Itoa(resp.StatusCode)
 	}
