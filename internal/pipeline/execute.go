@@ -17,7 +17,7 @@ func Execute(ctx context.Context, cfg inputs.Config, env Env) int {
 	// Every secret known before the first line: the inputs', the credential variables'
 	// and .netrc's (the requirements file's are masked as soon as it is read).
 	secrets := append(cfg.Secrets(), credentials.EnvSecrets(env.Getenv)...)
-	secrets = append(secrets, index.NetrcSecrets(index.DefaultNetrcPath())...)
+	secrets = append(secrets, index.NetrcSecrets(index.NetrcPath(env.Getenv))...)
 	if err := rep.Mask(secrets...); err != nil {
 		return Fail(rep, err)
 	}

@@ -152,7 +152,7 @@ func (r *runner) indexClient() (*index.Client, error) {
 	opts := []index.Option{
 		index.WithCacheDir(filepath.Join(r.plan.Config.CacheDir, "index")),
 		index.WithWorkers(fetchWorkers),
-		index.WithNetrc(index.DefaultNetrcPath()),
+		index.WithNetrc(index.NetrcPath(r.env.Getenv)),
 		index.WithWorkspace(r.plan.Config.Workspace),
 		index.WithProgress(func(e index.Event) { r.logf("%s", e) }),
 	}

@@ -5,7 +5,7 @@
 // # Use
 //
 //	c, err := index.New(index.WithIndexURL(u), index.WithExtraIndexURLs(extra...),
-//		index.WithFindLinks(links...), index.WithCacheDir(dir), index.WithNetrc(index.DefaultNetrcPath()),
+//		index.WithFindLinks(links...), index.WithCacheDir(dir), index.WithNetrc(index.NetrcPath(os.Getenv)),
 //		index.WithProgress(func(e index.Event) { log(e.String()) }))
 //	p, err := c.Project(ctx, "numpy")           // *NotFoundError when no source has it
 //	md, err := c.Metadata(ctx, p.Files[i])      // Requires-Dist, Requires-Python, ...

@@ -17,17 +17,17 @@ type netrc struct {
 	def      *netrcEntry
 }
 
-// DefaultNetrcPath returns where pip and curl look for credentials: $NETRC, else ~/.netrc.
-// Pass it to WithNetrc to enable .netrc lookups.
-func DefaultNetrcPath() string {
-	if p := os.Getenv("NETRC"); p != "" {
+// NetrcPath returns where pip and curl look for credentials in the environment getenv
+// reads: $NETRC, else $HOME/.netrc; "" when neither is set. Pass it to WithNetrc to
+// enable .netrc lookups.
+func NetrcPath(getenv func(string) string) string {
+	if p := getenv("NETRC"); p != "" {
 		return p
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
+	if home := getenv("HOME"); home != "" {
+		return filepath.Join(home, ".netrc")
 	}
-	return filepath.Join(home, ".netrc")
+	return ""
 }
 
 // readNetrc loads a .netrc file. A missing file is not an error (no credentials). Errors

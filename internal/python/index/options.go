@@ -87,7 +87,7 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.httpCli
 // WithWorkers bounds the number of HTTP requests in flight at once (default 8).
 func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
 
-// WithNetrc reads credentials for index hosts from a .netrc file (see DefaultNetrcPath).
+// WithNetrc reads credentials for index hosts from a .netrc file (see NetrcPath).
 // A missing file means no credentials. Without this option no .netrc is read.
 func WithNetrc(path string) Option { return func(c *config) { c.netrcPath = path } }
 
