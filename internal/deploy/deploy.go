@@ -39,7 +39,7 @@ type Deployer struct {
 	http    *http.Client
 	tmpDir  string
 	timeout Timeouts
-	log     Logf
+	log     func(string, ...any)
 }
 
 // API is the FC API the deployer uses.

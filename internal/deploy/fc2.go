@@ -140,7 +140,7 @@ type fc2 struct {
 	service       string
 	updateService bool
 	timeout       Timeouts
-	log           Logf
+	log           func(string, ...any)
 	mu            sync.Mutex // one service check at a time
 }
 

@@ -23,7 +23,7 @@ type fc3 struct {
 	timeout Timeouts
 	poll    time.Duration // first wait between readiness polls (doubles up to 5 s)
 	redact  redactor
-	log     Logf
+	log     func(string, ...any)
 }
 
 func (c *fc3) runtime(d time.Duration) *util.RuntimeOptions {

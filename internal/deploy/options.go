@@ -17,9 +17,6 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
-// Logf prints one log line (the pipeline passes its reporter's Printf).
-type Logf func(format string, args ...any)
-
 const (
 	userAgent      = "lithops-fc-runtime-action"
 	connectTimeout = 10 * time.Second
@@ -79,7 +76,7 @@ func DefaultOSSEndpoint(region string) string { return "https://oss-" + region +
 type Option func(*options)
 
 type options struct {
-	log       Logf
+	log       func(string, ...any)
 	retry     RetryPolicy
 	timeouts  Timeouts
 	inline    int64
@@ -92,8 +89,8 @@ type options struct {
 	updateSvc bool
 }
 
-// WithLog sets where progress lines go (default: nowhere).
-func WithLog(l Logf) Option { return func(o *options) { o.log = l } }
+// WithLog sets where progress lines go, one printf-style call a line (default: nowhere).
+func WithLog(logf func(format string, args ...any)) Option { return func(o *options) { o.log = logf } }
 
 // WithRetry replaces DefaultRetry.
 func WithRetry(p RetryPolicy) Option { return func(o *options) { o.retry = p } }

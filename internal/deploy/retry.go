@@ -115,7 +115,7 @@ func (e *redactedError) Error() string { return e.msg }
 // are spent. The first retry line says what is retried and for how long at most; the
 // final error says how many attempts were made in what time. It waits on ctx, so a
 // cancelled run stops retrying at once.
-func retry(ctx context.Context, p RetryPolicy, log Logf, what string, call func() error) error {
+func retry(ctx context.Context, p RetryPolicy, log func(string, ...any), what string, call func() error) error {
 	now, wait := p.now, p.wait
 	if now == nil {
 		now = time.Now
@@ -195,7 +195,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // retried after an answer that got lost (a 5xx or a dropped connection) can find the
 // function already made by its first attempt: when the live function is exactly what was
 // asked for, that counts as success.
-func Retrying(fns Functions, p RetryPolicy, log Logf) Functions {
+func Retrying(fns Functions, p RetryPolicy, log func(string, ...any)) Functions {
 	if log == nil {
 		log = func(string, ...any) {}
 	}
@@ -205,7 +205,7 @@ func Retrying(fns Functions, p RetryPolicy, log Logf) Functions {
 type retrying struct {
 	fns Functions
 	p   RetryPolicy
-	log Logf
+	log func(string, ...any)
 }
 
 func (r *retrying) Get(ctx context.Context, name string) (f Function, err error) {

@@ -21,7 +21,7 @@ type journal struct {
 	up     *Uploader
 	http   *http.Client
 	tmpDir string
-	log    Logf
+	log    func(string, ...any)
 
 	mu      sync.Mutex
 	changes []*change

@@ -50,7 +50,7 @@ type Uploader struct {
 	retry       RetryPolicy
 	progress    time.Duration
 	timeout     Timeouts
-	log         Logf
+	log         func(string, ...any)
 	redact      redactor
 
 	once    sync.Once
@@ -303,7 +303,7 @@ func (u *Uploader) try(ctx context.Context, what string, timeout time.Duration, 
 
 // progress prints how far an upload got, at most every `every`.
 type progress struct {
-	log   Logf
+	log   func(string, ...any)
 	what  string
 	total int64
 	every time.Duration

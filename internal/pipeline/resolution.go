@@ -90,7 +90,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 			req.Requirements = append(req.Requirements, resolve.Requirement{Requirement: w, Origin: "Lithops " + p.Lithops.Version() + " worker module"})
 		}
 		var err error
-		if res, err = resolve.Resolve(ctx, client, p.Target, req, resolve.WithLog(func(s string) { r.logf("%s", s) })); err != nil {
+		if res, err = resolve.Resolve(ctx, client, p.Target, req, resolve.WithLog(r.logf)); err != nil {
 			return p.atFindLinks(err)
 		}
 		for _, w := range res.Warnings {

@@ -32,14 +32,11 @@ func ImportFile() (path string, source []byte) {
 	return ImportModule + ".py", append([]byte(nil), importSource...)
 }
 
-// Logf prints one log line.
-type Logf func(format string, args ...any)
-
 // Verifier runs the smoke invocations.
 type Verifier struct {
 	fns     deploy.Functions
 	up      *deploy.Uploader
-	log     Logf
+	log     func(string, ...any)
 	extra   time.Duration
 	scratch Scratch
 	now     func() time.Time
@@ -52,8 +49,8 @@ type Scratch func(name string) (deploy.Functions, func(context.Context) error)
 // Option configures New.
 type Option func(*Verifier)
 
-// WithLog sets where progress lines go.
-func WithLog(l Logf) Option { return func(v *Verifier) { v.log = l } }
+// WithLog sets where progress lines go, one printf-style call a line.
+func WithLog(logf func(format string, args ...any)) Option { return func(v *Verifier) { v.log = logf } }
 
 // WithGrace sets how long an invocation may take beyond the function's timeout, retries
 // of 412 (function not ready) included (default 3 min).

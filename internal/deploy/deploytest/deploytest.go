@@ -254,7 +254,7 @@ type Log struct {
 	OnLine func(line string)
 }
 
-// Printf records one line (deploy.Logf).
+// Printf records one line (for deploy.WithLog).
 func (l *Log) Printf(format string, args ...any) {
 	line := fmt.Sprintf(format, args...)
 	l.mu.Lock()

@@ -6,7 +6,7 @@
 //
 //	target, _ := resolve.NewTarget("3.12", tags.Glibc{Major: 2, Minor: 31})
 //	res, err := resolve.Resolve(ctx, client, target, resolve.RequestFromFile(f),
-//		resolve.WithLog(logLine))
+//		resolve.WithLog(logf))
 //
 // The Source (an *index.Client) lists projects and reads wheel metadata. The Result
 // has, for every distribution, its version, the chosen wheel (file, URL, hashes,

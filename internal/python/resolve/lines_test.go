@@ -85,7 +85,7 @@ func TestDuplicatesMerged(t *testing.T) {
 	lines = append(lines, "flask[async]")
 	var log []string
 	res, err := Resolve(context.Background(), newMemSource(u), target, Request{Requirements: reqs(t, "requirements.txt", lines...)},
-		WithLog(func(s string) { log = append(log, s) }))
+		WithLog(func(f string, a ...any) { log = append(log, fmt.Sprintf(f, a...)) }))
 	if err != nil {
 		t.Fatal(err)
 	}

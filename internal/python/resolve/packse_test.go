@@ -140,7 +140,7 @@ func runPackse(t *testing.T, sc packseScenario) {
 		t.Fatal(err)
 	}
 	var log []string
-	res, err := Resolve(context.Background(), client, target, req, WithLog(func(s string) { log = append(log, s) }))
+	res, err := Resolve(context.Background(), client, target, req, WithLog(func(f string, a ...any) { log = append(log, fmt.Sprintf(f, a...)) }))
 	defer func() {
 		if t.Failed() {
 			t.Logf("log:\n%s", strings.Join(log, "\n"))

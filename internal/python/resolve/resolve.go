@@ -152,12 +152,12 @@ type Wheel struct {
 type Option func(*config)
 
 type config struct {
-	logf func(string)
+	logf func(string, ...any)
 }
 
-// WithLog sends progress (what is fetched, tried, backtracked) to f, one line a
-// call. f may be called from several goroutines, never at once.
-func WithLog(f func(string)) Option { return func(c *config) { c.logf = f } }
+// WithLog sends progress (what is fetched, tried, backtracked) to logf, one
+// printf-style call a line. logf may be called from several goroutines, never at once.
+func WithLog(logf func(format string, args ...any)) Option { return func(c *config) { c.logf = logf } }
 
 // Resolve chooses one wheel per distribution the request needs on the target, as
 // pip and uv would, or explains with a *NoSolutionError why no set fits. Other
@@ -174,7 +174,7 @@ func Resolve(ctx context.Context, src Source, target Target, req Request, opts .
 		}
 		logMu.Lock()
 		defer logMu.Unlock()
-		cfg.logf(fmt.Sprintf(format, args...))
+		cfg.logf(format, args...)
 	}
 
 	ctx, cancel := context.WithCancel(ctx)

@@ -532,7 +532,7 @@ func TestResolveRequirementsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log []string
-	res, err := Resolve(context.Background(), client, mustTarget(t, "3.12", 31), req, WithLog(func(s string) { log = append(log, s) }))
+	res, err := Resolve(context.Background(), client, mustTarget(t, "3.12", 31), req, WithLog(func(f string, a ...any) { log = append(log, fmt.Sprintf(f, a...)) }))
 	if err != nil {
 		t.Fatal(err)
 	}
