@@ -40,6 +40,16 @@ func (e *Error) Error() string {
 	return s
 }
 
+// Fault says where the error is at fault, for annotations: titled with the input, on
+// File's Line when a file is at fault (see report.ErrorAnnotations).
+func (e *Error) Fault() (title string, places []string) {
+	title = "input " + e.Input
+	if e.File == "" {
+		return title, nil
+	}
+	return title, []string{e.File + ":" + strconv.Itoa(e.Line)}
+}
+
 func errorf(input string, fix string, format string, args ...any) *Error {
 	return &Error{Input: input, Problem: fmt.Sprintf(format, args...), Fix: fix}
 }

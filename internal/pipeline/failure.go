@@ -4,25 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
-	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/report"
-)
-
-// Errors say which lines of which files they are about through one of these methods;
-// any package's error can have one without importing this package. Fail puts an
-// ::error annotation on each such line, so that a pull request shows it there.
-type (
-	// fileLiner is an error about one line of one file (workspace-relative); line 0
-	// means the file as a whole.
-	fileLiner interface {
-		FileLine() (file string, line int)
-	}
-	// originer is an error about several lines, each as "file:line" (a resolution
-	// conflict names every requirement and constraint it rests on).
-	originer interface{ Origins() []string }
 )
 
 // maxAnnotations is how many error annotations a failure makes: GitHub shows at most
@@ -45,7 +29,7 @@ func Fail(rep *report.Reporter, err error) int {
 		rep.AddSummary(failureSummary(rep, "Cancelled", stage, err))
 		return 130
 	}
-	anns := annotations(err)
+	anns := report.ErrorAnnotations(err)
 	if len(anns) > maxAnnotations {
 		more := len(anns) - maxAnnotations + 1
 		anns = anns[:maxAnnotations]
@@ -66,82 +50,6 @@ func failedStage(rep *report.Reporter) string {
 	return ""
 }
 
-// annotations are the ::error annotations for err: one per bad input, one per line of
-// a file an error names, else one for the whole error. Each problem's message is the
-// whole of it (wrappers add what was undone, say); errors.Join's parts are separate
-// problems.
-func annotations(err error) []report.Annotation {
-	var anns []report.Annotation
-	var walk func(e error, msg string)
-	walk = func(e error, msg string) {
-		if e == nil {
-			return
-		}
-		if ie, ok := e.(*inputs.Error); ok {
-			anns = append(anns, report.Annotation{Level: report.LevelError, File: ie.File, Line: ie.Line, Title: "input " + ie.Input, Message: msg})
-			return
-		}
-		if o, ok := e.(originer); ok {
-			found := false
-			for _, origin := range o.Origins() {
-				if file, line, ok := splitOrigin(origin); ok {
-					anns = append(anns, report.Annotation{Level: report.LevelError, File: file, Line: line, Title: "requirements", Message: msg})
-					found = true
-				}
-			}
-			if found {
-				return
-			}
-		}
-		if fl, ok := e.(fileLiner); ok {
-			if file, line := fl.FileLine(); file != "" {
-				anns = append(anns, report.Annotation{Level: report.LevelError, File: file, Line: line, Title: "requirements", Message: msg})
-				return
-			}
-		}
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, c := range j.Unwrap() {
-				if !isJoin(e) {
-					walk(c, msg)
-					continue
-				}
-				n := len(anns)
-				walk(c, c.Error())
-				if len(anns) == n { // a problem tied to no line
-					anns = append(anns, report.Annotation{Level: report.LevelError, Message: c.Error()})
-				}
-			}
-			return
-		}
-		walk(errors.Unwrap(e), msg)
-	}
-	walk(err, err.Error())
-	if len(anns) == 0 {
-		anns = append(anns, report.Annotation{Level: report.LevelError, Message: err.Error()})
-	}
-	return anns
-}
-
-// isJoin reports whether e is errors.Join's (whose parts are independent problems),
-// rather than one error that wraps several causes.
-func isJoin(e error) bool {
-	return fmt.Sprintf("%T", e) == "*errors.joinError"
-}
-
-// splitOrigin reads "file:line" ("requirements.txt:3"); origins that name no file line
-// ("Lithops 3.7.0 worker module") are not one.
-func splitOrigin(origin string) (string, int, bool) {
-	i := strings.LastIndexByte(origin, ':')
-	if i <= 0 {
-		return "", 0, false
-	}
-	n, err := strconv.Atoi(origin[i+1:])
-	if err != nil || n <= 0 || strings.ContainsAny(origin[:i], " \t\n") {
-		return "", 0, false
-	}
-	return origin[:i], n, true
-}
-
 // lineError ties an error found later (a download, a find-links folder) to the lines
 // of the requirements that asked for it.
 type lineError struct {
@@ -149,15 +57,17 @@ type lineError struct {
 	err     error
 }
 
-func (e *lineError) Error() string     { return e.err.Error() }
-func (e *lineError) Unwrap() error     { return e.err }
-func (e *lineError) Origins() []string { return e.origins }
+func (e *lineError) Error() string { return e.err.Error() }
+func (e *lineError) Unwrap() error { return e.err }
+
+// Fault puts the error on the requirements' lines (report.ErrorAnnotations).
+func (e *lineError) Fault() (title string, places []string) { return "requirements", e.origins }
 
 // atLines ties err to origins, when there are any.
 func atLines(err error, origins ...string) error {
 	var keep []string
 	for _, o := range origins {
-		if _, _, ok := splitOrigin(o); ok {
+		if _, line, ok := report.ParsePlace(o); ok && line > 0 {
 			keep = append(keep, o)
 		}
 	}

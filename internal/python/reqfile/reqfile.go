@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
@@ -112,8 +113,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// FileLine is where the problem is, for annotations.
-func (e *Error) FileLine() (string, int) { return e.File, e.Line }
+// Fault says where the problem is, for annotations: the requirements file's line (line 0
+// for the file as a whole).
+func (e *Error) Fault() (title string, places []string) {
+	if e.File == "" {
+		return "", nil
+	}
+	return "requirements", []string{e.File + ":" + strconv.Itoa(e.Line)}
+}
 
 // Option configures Parse.
 type Option func(*config)

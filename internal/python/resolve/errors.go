@@ -20,8 +20,13 @@ type NoSolutionError struct {
 	noFit []pkgKey // the packages the report says have no usable version
 }
 
-// Origins are the lines the failure is about (Lines), for annotations.
-func (e *NoSolutionError) Origins() []string { return e.Lines }
+// Fault says where the failure is, for annotations: every line it rests on (Lines).
+func (e *NoSolutionError) Fault() (title string, places []string) {
+	if len(e.Lines) == 0 {
+		return "", nil
+	}
+	return "requirements", e.Lines
+}
 
 func (e *NoSolutionError) Error() string {
 	var b strings.Builder
@@ -40,8 +45,13 @@ type LineError struct {
 
 func (e *LineError) Error() string { return e.Origin + ": " + e.Msg }
 
-// Origins is where the problem is, for annotations.
-func (e *LineError) Origins() []string { return []string{e.Origin} }
+// Fault says where the problem is, for annotations: its line.
+func (e *LineError) Fault() (title string, places []string) {
+	if e.Origin == "" {
+		return "", nil
+	}
+	return "requirements", []string{e.Origin}
+}
 
 func lineErrorf(origin, format string, args ...any) error {
 	return &LineError{Origin: origin, Msg: fmt.Sprintf(format, args...)}

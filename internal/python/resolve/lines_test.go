@@ -62,12 +62,12 @@ func TestFailuresNameEveryLine(t *testing.T) {
 			if !errors.As(err, &ns) {
 				t.Fatalf("error %v, want a *NoSolutionError", err)
 			}
-			got := slices.Clone(ns.Origins())
+			got := slices.Clone(ns.Lines)
 			slices.Sort(got)
 			want := slices.Clone(tt.lines)
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
-				t.Errorf("lines %q, want %q\n%s", ns.Origins(), tt.lines, ns)
+				t.Errorf("lines %q, want %q\n%s", ns.Lines, tt.lines, ns)
 			}
 		})
 	}
