@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
-	"github.com/lithops-fc/runtime-action/internal/python/pep508"
 )
 
 // Requirement is one top-level requirement as the requirements file gives it.
@@ -45,7 +44,7 @@ func ChooseVersion(input string, reqs []Requirement) (string, error) {
 	var own []Requirement
 	for _, r := range reqs {
 		name, _, _ := strings.Cut(r.Name, "[")
-		if pep508.NormalizeName(strings.TrimSpace(name)) == "lithops" {
+		if Is(strings.TrimSpace(name)) {
 			own = append(own, r)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
@@ -72,7 +71,7 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 		p.Requirements = f
 	}
 
-	reqs := p.lithopsRequirements()
+	reqs := lithops.Requirements(p.Requirements, cfg.Rel)
 	version, err := lithops.ChooseVersion(cfg.LithopsVersion, reqs)
 	if err != nil {
 		return nil, versionError(err)
@@ -141,30 +140,6 @@ func (p *Plan) target() error {
 	}
 	p.Target = t
 	return nil
-}
-
-// lithopsRequirements are the requirements naming lithops, for the version rule.
-func (p *Plan) lithopsRequirements() []lithops.Requirement {
-	if p.Requirements == nil {
-		return nil
-	}
-	var out []lithops.Requirement
-	for _, r := range p.Requirements.Requirements {
-		if r.Requirement.NormalizedName() != "lithops" {
-			continue
-		}
-		name := r.Requirement.Name
-		if len(r.Requirement.Extras) > 0 {
-			name += "[" + strings.Join(r.Requirement.Extras, ",") + "]"
-		}
-		out = append(out, lithops.Requirement{
-			Name:      name,
-			Specifier: r.Requirement.Specifier.String(),
-			File:      p.Config.Rel(r.File),
-			Line:      r.Line,
-		})
-	}
-	return out
 }
 
 // versionError anchors a lithops-version error to the requirements line it names, so

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,12 +13,11 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
+	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
-	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
 	"github.com/lithops-fc/runtime-action/internal/python/resolve"
-	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/report"
 )
 
@@ -47,7 +47,7 @@ func (s *resolution) explain(name string) string {
 func (s *resolution) modules(pkg *build.Result) []string {
 	var out []string
 	for _, d := range pkg.Distributions {
-		if pep508.NormalizeName(d.Name) != "lithops" {
+		if !lithops.Is(d.Name) {
 			out = append(out, d.TopLevel...)
 		}
 	}
@@ -80,7 +80,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 				}
 			}
 			// lithops comes without its client-side dependencies: it is added below.
-			req.Requirements = dropLithops(req.Requirements)
+			req.Requirements = slices.DeleteFunc(req.Requirements, func(r resolve.Requirement) bool { return lithops.Is(r.Name) })
 		}
 		for _, m := range p.Lithops.WorkerModules() {
 			w, err := pep508.ParseRequirement(m)
@@ -129,7 +129,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 			set.lithops = w
 			return p.atLithops(err)
 		})
-		set.why["lithops"] = "the Lithops version of the runtime (without its client-side dependencies)"
+		set.why[lithops.Project] = lithops.Why
 		if err := g.Wait(); err != nil {
 			return err
 		}
@@ -183,56 +183,19 @@ func (r *runner) indexClient() (*index.Client, error) {
 	return c, nil
 }
 
-// lithopsWheel picks the lithops wheel of the plan's version with the best tag for
-// the target (Lithops ships one pure wheel per release), with the --hash values of a
-// lithops requirement (hash-checking mode).
+// lithopsWheel is the lithops wheel of the plan's version for the target, with the
+// --hash values of a lithops requirement (hash-checking mode).
 func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (resolve.Wheel, error) {
 	p := r.plan
-	want := p.Lithops.PEP440()
-	proj, err := client.Project(ctx, "lithops")
+	proj, err := client.Project(ctx, lithops.Project)
 	if err != nil {
 		return resolve.Wheel{}, p.atLithops(fmt.Errorf("lithops: %w", err))
 	}
-	// The wheels of that version, for TagSet.Best: the resolver's choice among files.
-	var names []tags.WheelName
-	var files []index.File
-	versions := map[string]bool{}
-	for _, f := range proj.Files {
-		wn, err := tags.ParseWheelName(f.Filename)
-		if err != nil {
-			continue // sdists and other files
-		}
-		versions[wn.Version.String()] = true
-		if wn.Version.Equal(want) {
-			names, files = append(names, wn), append(files, f)
-		}
+	f, tag, err := lithops.ChooseWheel(proj, p.Lithops.PEP440(), p.Target.Platform, p.Target.Tags)
+	if err != nil {
+		return resolve.Wheel{}, p.atLithops(err)
 	}
-	best := p.Target.Tags.Best(names)
-	if best < 0 {
-		var have []string
-		for v := range versions {
-			have = append(have, v)
-		}
-		sort.Strings(have)
-		return resolve.Wheel{}, p.atLithops(fmt.Errorf("lithops %s has no wheel for %s on %s (wheels exist for: %s); set lithops-version to one of them",
-			want, p.Target, proj.Index, strings.Join(have, ", ")))
-	}
-	rank, _ := p.Target.Tags.Rank(names[best])
-	return resolve.Wheel{File: files[best], Index: files[best].Index, Tag: p.Target.Tags.Tags()[rank], RequiredHashes: p.lithopsHashes()}, nil
-}
-
-// lithopsHashes are the --hash values of a lithops requirement (hash-checking mode).
-func (p *Plan) lithopsHashes() []reqfile.Hash {
-	if p.Requirements == nil {
-		return nil
-	}
-	var out []reqfile.Hash
-	for _, r := range p.Requirements.Requirements {
-		if r.Requirement.NormalizedName() == "lithops" {
-			out = append(out, r.Hashes...)
-		}
-	}
-	return out
+	return resolve.Wheel{File: f, Index: f.Index, Tag: tag, RequiredHashes: lithops.Hashes(p.Requirements)}, nil
 }
 
 // atLithops ties an error about the lithops wheel to where its version was chosen: the
@@ -241,7 +204,7 @@ func (p *Plan) atLithops(err error) error {
 	if err == nil {
 		return nil
 	}
-	if reqs := p.lithopsRequirements(); len(reqs) > 0 && p.Config.LithopsVersion == "" {
+	if reqs := lithops.Requirements(p.Requirements, p.Config.Rel); len(reqs) > 0 && p.Config.LithopsVersion == "" {
 		var lines []string
 		for _, r := range reqs {
 			lines = append(lines, fmt.Sprintf("%s:%d", r.File, r.Line))
@@ -293,16 +256,6 @@ func (p *Plan) relOrigin(origin string) string {
 		return p.Config.Rel(origin)
 	}
 	return p.Config.Rel(origin[:i]) + origin[i:]
-}
-
-func dropLithops(reqs []resolve.Requirement) []resolve.Requirement {
-	out := reqs[:0:0]
-	for _, r := range reqs {
-		if r.NormalizedName() != "lithops" {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // chain renders a Why chain: "requirements.txt:3: flask>=3 → Flask 3.0.3: click>=8".
