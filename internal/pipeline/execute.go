@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"github.com/lithops-fc/runtime-action/internal/credentials"
-	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
+	"github.com/lithops-fc/runtime-action/internal/local"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 )
 
@@ -22,13 +22,13 @@ func Execute(ctx context.Context, cfg inputs.Config, env Env) int {
 		return Fail(rep, err)
 	}
 	if cfg.Local {
-		var emu *fcemu.Emulator
+		var acct *local.Account
 		var err error
-		if cfg, emu, err = Local(ctx, cfg); err != nil {
+		if cfg, acct, err = local.Start(ctx, cfg); err != nil {
 			return Fail(rep, err)
 		}
-		defer emu.Close()
-		env.Emulator = emu
+		defer acct.Close()
+		env.Local = acct
 		// The emulator's secret is new each run: masked like any other.
 		if err := rep.Mask(cfg.Secrets()...); err != nil {
 			return Fail(rep, err)

@@ -28,6 +28,7 @@ const fetchWorkers = 16
 // resolution is what the resolve and fetch stages hand to the build: local,
 // verified wheels and why each one is there.
 type resolution struct {
+	client  *index.Client // the run's package index client
 	lithops build.Wheel
 	wheels  []build.Wheel
 	why     map[string]string   // normalized name → the requirement chain, for the summary
@@ -103,7 +104,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 		return nil, err
 	}
 
-	set := &resolution{why: map[string]string{}, from: map[string][]string{}}
+	set := &resolution{client: client, why: map[string]string{}, from: map[string][]string{}}
 	err = r.rep.Stage("fetch", func() error {
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(fetchWorkers)
@@ -265,6 +266,21 @@ func chain(links []resolve.Link) string {
 		parts[i] = l.String()
 	}
 	return strings.Join(parts, " → ")
+}
+
+// fetchAll downloads and inspects the chosen wheels of dists, fetchWorkers at a time.
+func (r *runner) fetchAll(ctx context.Context, client *index.Client, dists []resolve.Dist) ([]build.Wheel, error) {
+	out := make([]build.Wheel, len(dists))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(fetchWorkers)
+	for i, d := range dists {
+		g.Go(func() error {
+			var err error
+			out[i], err = r.fetchWheel(gctx, client, d.Display, d.Version, d.Wheel)
+			return err
+		})
+	}
+	return out, g.Wait()
 }
 
 // fetchWheel downloads the chosen wheel of name at version into the cache, checked

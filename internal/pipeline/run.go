@@ -9,10 +9,10 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/deploy"
-	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
+	"github.com/lithops-fc/runtime-action/internal/local"
 	"github.com/lithops-fc/runtime-action/internal/report"
 	"github.com/lithops-fc/runtime-action/internal/verify"
 )
@@ -27,10 +27,10 @@ type Env struct {
 	Deploy      []deploy.Option      // e.g. fast polls, or a lower inline limit
 	Build       []build.Option       // e.g. a lower budget, to match Deploy's inline limit
 	Verify      []verify.Option
-	// Emulator is the embedded emulator of --local (set by Execute): Run checks it has
-	// the plan's CPython and gives its runtime FC's preinstalled modules, so what works
-	// on FC works locally.
-	Emulator *fcemu.Emulator
+	// Local is the embedded emulator's account of --local (set by Execute): Run checks
+	// it has the plan's CPython and gives its runtime FC's preinstalled modules, so what
+	// works on FC works locally.
+	Local *local.Account
 }
 
 type runner struct {
@@ -86,9 +86,9 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (_ report.Outputs, err
 		for _, a := range p.bucketNotices(names) {
 			r.rep.Annotate(a)
 		}
-		if env.Emulator != nil && !cfg.DryRun {
+		if env.Local != nil && !cfg.DryRun {
 			// --local: a missing CPython is found here, before anything is resolved or deployed.
-			return localPython(env.Emulator, env.Getenv)(p)
+			return env.Local.CheckPython(p.Runtime.Python, env.Getenv)
 		}
 		return nil
 	})
@@ -100,8 +100,8 @@ func Run(ctx context.Context, cfg inputs.Config, env Env) (_ report.Outputs, err
 	if err != nil {
 		return out, err
 	}
-	if env.Emulator != nil && !cfg.DryRun {
-		if err := r.preinstall(ctx, env.Emulator); err != nil {
+	if env.Local != nil && !cfg.DryRun {
+		if err := r.preinstall(ctx, set.client); err != nil {
 			return out, err
 		}
 	}

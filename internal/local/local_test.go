@@ -1,4 +1,4 @@
-package pipeline
+package local
 
 import (
 	"errors"
@@ -24,12 +24,13 @@ func TestLocalPythonHint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer emu.Close()
-	plan := func(name string) *Plan {
+	acct := &Account{emu: emu}
+	python := func(name string) string {
 		rt, ok := fcruntime.ByName(name)
 		if !ok {
 			t.Fatalf("no runtime %s", name)
 		}
-		return &Plan{Runtime: rt}
+		return rt.Python
 	}
 	container := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": "/github/workspace"}
 	laptop := map[string]string{"GITHUB_WORKSPACE": "/home/me/proj"}
@@ -45,7 +46,7 @@ func TestLocalPythonHint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := localPython(emu, func(k string) string { return tt.env[k] })(plan(tt.runtime))
+			err := acct.CheckPython(python(tt.runtime), func(k string) string { return tt.env[k] })
 			if tt.want == "" {
 				if err != nil {
 					t.Fatal(err)
