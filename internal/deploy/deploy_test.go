@@ -939,3 +939,38 @@ func TestReleaseOutcome(t *testing.T) {
 		}
 	}
 }
+
+// TestLive: before a deployment, which functions exist and whether every one already
+// runs the package with its configuration; a failure then says FC was left as it was.
+func TestLive(t *testing.T) {
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
+		ctx := context.Background()
+		v := deploytest.Start(t, api)
+		d := v.Deployer(t, true)
+		pkg := deploytest.Package(t, deploytest.Lithops(api), nil, nil)
+		old, fresh := deploytest.Spec("lithops-worker-live-v1", 256), deploytest.Spec("lithops-worker-live-v2", 512)
+		rel, err := d.Deploy(ctx, pkg, []deploy.Spec{old})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rel.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if l, err := d.Live(ctx, pkg, []deploy.Spec{old}); err != nil || !l.Current {
+			t.Errorf("Live of the deployed function: %+v, %v; want current", l, err)
+		}
+		bigger := old
+		bigger.MemoryMB = 1024
+		if l, err := d.Live(ctx, pkg, []deploy.Spec{bigger}); err != nil || l.Current {
+			t.Errorf("Live with another memory size: %+v, %v; want not current", l, err)
+		}
+		l, err := d.Live(ctx, pkg, []deploy.Spec{old, fresh})
+		if err != nil || l.Current {
+			t.Fatalf("Live with a new function: %+v, %v; want not current", l, err)
+		}
+		want := "smoke failed; nothing was deployed: function lithops-worker-live-v1 keeps its previous code, function lithops-worker-live-v2 was not created"
+		if got := l.Untouched(errors.New("smoke failed")).Error(); got != want {
+			t.Errorf("Untouched: %q, want %q", got, want)
+		}
+	})
+}

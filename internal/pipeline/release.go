@@ -4,10 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
@@ -78,11 +74,11 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 			TimeoutSec: p.Config.RuntimeTimeout, Role: p.Config.RoleARN, InternetAccess: lithops.InternetAccess}
 	}
 
-	live, existing, err := liveState(ctx, d.Functions(), pkg, specs)
+	live, err := d.Live(ctx, packageOf(pkg), specs)
 	if err != nil {
 		return nil, err
 	}
-	if live {
+	if live.Current {
 		// The same zip (same checksum) and configuration passed this check when it went
 		// live: a rerun of an unchanged runtime stays fast.
 		r.logf("every function already runs this package with this configuration: the import check is skipped")
@@ -90,13 +86,13 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 			out.smoke = "imports skipped (package unchanged)"
 		}
 	}
-	if p.Config.Smoke == inputs.SmokeImports && !live {
+	if p.Config.Smoke == inputs.SmokeImports && !live.Current {
 		err := r.rep.Stage("smoke: imports", func() error {
-			smokePkg, err := smokePackage(ctx, in, r.env.Build)
+			smokePkg, remove, err := verify.ImportPackage(ctx, in, r.env.Build...)
 			if err != nil {
 				return err
 			}
-			defer os.RemoveAll(filepath.Dir(smokePkg.ZipPath))
+			defer remove()
 			rep, err := v.Imports(ctx, packageOf(smokePkg), specs[0], modules)
 			if err == nil {
 				out.smoke = fmt.Sprintf("imports ok (%d modules)", rep.Modules)
@@ -105,7 +101,7 @@ func (r *runner) release(ctx context.Context, pkg *build.Result, in build.Input,
 		})
 		if err != nil {
 			showSmokeFailure(r.rep, err)
-			return nil, notDeployed(err, specs, existing)
+			return nil, live.Untouched(err)
 		}
 	}
 
@@ -212,58 +208,6 @@ func (r *runner) prepare(ctx context.Context, d *deploy.Deployer, service string
 		}
 		return err
 	})
-}
-
-// liveState reports whether every function exists with pkg's code and its spec's
-// configuration, and which of them exist.
-func liveState(ctx context.Context, fns deploy.Functions, pkg *build.Result, specs []deploy.Spec) (live bool, existing map[string]bool, err error) {
-	live, existing = true, map[string]bool{}
-	for _, s := range specs {
-		f, err := fns.Get(ctx, s.Name)
-		if errors.Is(err, deploy.ErrNotFound) {
-			live = false
-			continue
-		}
-		if err != nil {
-			return false, nil, fmt.Errorf("look up function %s: %w", s.Name, err)
-		}
-		existing[s.Name] = true
-		if f.CodeChecksum != pkg.CodeChecksum || !s.Matches(f) {
-			live = false
-		}
-	}
-	return live, existing, nil
-}
-
-// notDeployed says, after a failure before the deploy, that FC was left as it was.
-func notDeployed(err error, specs []deploy.Spec, existing map[string]bool) error {
-	parts := make([]string, len(specs))
-	for i, s := range specs {
-		if existing[s.Name] {
-			parts[i] = "function " + s.Name + " keeps its previous code"
-		} else {
-			parts[i] = "function " + s.Name + " was not created"
-		}
-	}
-	return fmt.Errorf("%w; nothing was deployed: %s", err, strings.Join(parts, ", "))
-}
-
-// smokePackage assembles the import check's package, in a temporary folder the caller
-// removes: the runtime package plus our handler module.
-func smokePackage(ctx context.Context, in build.Input, opts []build.Option) (*build.Result, error) {
-	tmp, err := os.MkdirTemp("", "lithops-fc-smoke-")
-	if err != nil {
-		return nil, fmt.Errorf("import check package: %w", err)
-	}
-	path, src := verify.ImportFile()
-	in.Files = append(slices.Clip(in.Files), build.File{Path: path, Data: src, Mode: 0o644})
-	in.OutDir = tmp
-	res, err := build.Assemble(ctx, in, opts...)
-	if err != nil {
-		os.RemoveAll(tmp)
-		return nil, fmt.Errorf("import check package: %w", err)
-	}
-	return res, nil
 }
 
 // destination is where the inputs say to deploy, as whom (creds) and in which FC 2.0
