@@ -47,5 +47,5 @@ func run() (code int) {
 	if err != nil {
 		return pipeline.Fail(rep, err)
 	}
-	return pipeline.Execute(ctx, cfg, pipeline.Env{Getenv: os.Getenv, Report: rep})
+	return pipeline.Execute(ctx, cfg, pipeline.Deps{Getenv: os.Getenv, Report: rep})
 }

@@ -1,3 +1,29 @@
-// Package pipeline runs the stages in order: plan, resolve, fetch, assemble, upload,
-// deploy, verify, publish. It owns the order and the roll back on failure, not the stages.
+// Package pipeline runs the action: it owns the order of the stages, the state they
+// share (run) and what the run reports (outputs, annotations, the job summary), not
+// the stages' work, which is their packages'. The stages, as the log shows them:
+//
+//   - plan: inputs and requirements file read together, the Lithops version, the FC API,
+//     the Python and FC runtime, the target, the function names and the storage bucket;
+//     nothing touches the network (MakePlan);
+//   - resolve: the requirements and Lithops' worker modules resolved for the target, the
+//     lithops wheel chosen (python/resolve, lithops);
+//   - fetch: every wheel downloaded into the cache, hash-checked, inspected once;
+//   - preinstalled modules (--local only): FC's preinstalled modules for the emulator's
+//     runtime (local);
+//   - assemble: runtime.zip and pylock.toml (build).
+//
+// A dry run ends there with its outputs. A deploy goes on:
+//
+//   - credentials: from the inputs, the environment or GitHub OIDC (credentials);
+//   - storage bucket: found or created, as Lithops' client does (when one is known);
+//   - FC 2.0 service: an existing service is used as it is (FC 2.0 only);
+//   - smoke: imports: every module imported in a temporary function, unless the
+//     functions already run this package (verify);
+//   - deploy: the functions created or updated (deploy);
+//   - verify: Lithops' metadata call on every function, then the runtime metadata
+//     published where clients look (verify, deploy.Release.Commit).
+//
+// A failure after the deploy rolls the functions and the metadata back; any failure is
+// reported by Fail. Each stage is a method of run in the order steps lists them: a new
+// mode is a new list.
 package pipeline

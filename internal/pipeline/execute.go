@@ -12,12 +12,12 @@ import (
 // Execute runs the action for cfg as the binary does: it masks the input secrets, starts
 // the embedded emulator for --local, runs the pipeline and reports a failure. It returns
 // the exit code (see Fail). Tests call it in-process to run exactly main's path.
-func Execute(ctx context.Context, cfg inputs.Config, env Env) int {
-	rep := env.Report
+func Execute(ctx context.Context, cfg inputs.Config, deps Deps) int {
+	rep := deps.Report
 	// Every secret known before the first line: the inputs', the credential variables'
 	// and .netrc's (the requirements file's are masked as soon as it is read).
-	secrets := append(cfg.Secrets(), credentials.EnvSecrets(env.Getenv)...)
-	secrets = append(secrets, index.NetrcSecrets(index.NetrcPath(env.Getenv))...)
+	secrets := append(cfg.Secrets(), credentials.EnvSecrets(deps.Getenv)...)
+	secrets = append(secrets, index.NetrcSecrets(index.NetrcPath(deps.Getenv))...)
 	if err := rep.Mask(secrets...); err != nil {
 		return Fail(rep, err)
 	}
@@ -28,13 +28,13 @@ func Execute(ctx context.Context, cfg inputs.Config, env Env) int {
 			return Fail(rep, err)
 		}
 		defer acct.Close()
-		env.Local = acct
+		deps.Local = acct
 		// The emulator's secret is new each run: masked like any other.
 		if err := rep.Mask(cfg.Secrets()...); err != nil {
 			return Fail(rep, err)
 		}
 	}
-	if _, err := Run(ctx, cfg, env); err != nil {
+	if _, err := Run(ctx, cfg, deps); err != nil {
 		return Fail(rep, err)
 	}
 	return 0

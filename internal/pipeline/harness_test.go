@@ -16,9 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lithops-fc/runtime-action/internal/build"
-	"github.com/lithops-fc/runtime-action/internal/credentials"
-	"github.com/lithops-fc/runtime-action/internal/deploy"
 	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
@@ -84,7 +81,7 @@ type action struct {
 	inputs map[string]string
 	args   []string          // command-line flags (--local)
 	env    map[string]string // more environment variables
-	pEnv   pipeline.Env      // seams (Deploy, Build, Credentials, Verify); Getenv and Report are set per run
+	deps   pipeline.Deps     // the emulator's settings; Getenv and Report are set per run
 	// secrets no output, log or summary may contain.
 	secrets []string
 	// watch, when set, sees every log line as it is written (it may block the run).
@@ -112,7 +109,7 @@ func newAction(t *testing.T, tg target, v *deploytest.Env, reqs string, extra ..
 		// STS key ids make no valid default service name: Lithops' users set it.
 		a.inputs["service"] = deploytest.Service
 	}
-	a.pEnv.Deploy = []deploy.Option{deploy.WithRetry(deploytest.FastRetry), deploy.WithPollInterval(time.Millisecond), deploy.WithTempDir(t.TempDir())}
+	a.deps.Cloud = pipeline.Cloud{Retry: deploytest.FastRetry, Poll: time.Millisecond, TempDir: t.TempDir()}
 	return a
 }
 
@@ -155,15 +152,15 @@ func (a *action) run(ctx context.Context) result {
 	getenv := func(k string) string { return vars[k] }
 	log := &lineWriter{watch: a.watch}
 	rep := report.New(report.WithWriter(log), report.WithGetenv(getenv))
-	env := a.pEnv
-	env.Getenv, env.Report = getenv, rep
+	deps := a.deps
+	deps.Getenv, deps.Report = getenv, rep
 
 	var r result
 	cfg, err := inputs.Load(a.args, getenv)
 	if err != nil {
 		r.code = pipeline.Fail(rep, err)
 	} else {
-		r.code = pipeline.Execute(ctx, cfg, env)
+		r.code = pipeline.Execute(ctx, cfg, deps)
 	}
 	rep.Flush()
 	r.log = log.String()
@@ -296,18 +293,12 @@ func (m metaObject) has(module string) bool {
 	return false
 }
 
-// credentialsOptions point credentials at the emulator's STS, with quick retries.
-func credentialsOptions(v *deploytest.Env) []credentials.Option {
-	return []credentials.Option{credentials.WithSTSEndpoint(v.URL), credentials.WithRetry(2, time.Millisecond)}
-}
-
-// smallBudget makes packages of a few KB go through OSS, consistently in the build, the
+// smallInline makes packages of a few KB go through OSS, consistently in the build, the
 // deployer and the emulator.
 const smallInline = 4 << 10
 
 func (a *action) throughOSS() {
-	a.pEnv.Deploy = append(a.pEnv.Deploy, deploy.WithInlineLimit(smallInline))
-	a.pEnv.Build = append(a.pEnv.Build, build.WithCodeLimits(fcruntime.CodeLimits{InlineBase64: smallInline, OSS: fcruntime.Limits.OSS}))
+	a.deps.Limits = fcruntime.CodeLimits{InlineBase64: smallInline, OSS: fcruntime.Limits.OSS}
 }
 
 var smallLimits = fcemu.Limits{InlineCode: smallInline, OSSCode: fcemu.DefaultLimits.OSSCode,

@@ -33,7 +33,7 @@ func TestDeployWithGitHubOIDC(t *testing.T) {
 			}
 			a.inputs["oidc-role-arn"], a.inputs["oidc-provider-arn"] = role, provider
 			a.env = gh.Env()
-			a.pEnv.Credentials = credentialsOptions(v)
+			a.deps.Cloud.STSEndpoint = v.URL // the emulator's STS
 			r := a.mustRun()
 
 			if r.out["deployed"] != "created" {

@@ -11,6 +11,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
 	"github.com/lithops-fc/runtime-action/internal/python/resolve"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
+	"github.com/lithops-fc/runtime-action/internal/report"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
@@ -124,6 +125,62 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 	// The deployer uploads large packages to the storage bucket and publishes there.
 	p.Config.StorageBucket = p.Bucket.name
 	return p, nil
+}
+
+// planStage decides what to build (MakePlan) after checking what the run will need
+// later (preflight): every mistake that needs no network is reported before any work,
+// all at once.
+func (r *run) planStage(ctx context.Context) error {
+	return r.rep.Stage("plan", func() error {
+		pre := preflight(r.cfg, r.deps)
+		var err error
+		if r.plan, err = MakePlan(ctx, r.cfg, r.deps.Getenv); err != nil || pre != nil {
+			return errors.Join(pre, err)
+		}
+		p := r.plan
+		// Credentials from the requirements file (often a ${TOKEN}) are secrets the
+		// inputs did not show: masked like theirs.
+		if err := r.rep.Mask(p.secrets()...); err != nil {
+			return err
+		}
+		r.logf("%s → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
+		if p.Python.Notice != "" {
+			r.rep.Annotate(report.Annotation{Level: report.LevelNotice, File: p.Python.File, Line: p.Python.Line, Title: "Python version", Message: p.Python.Notice})
+		}
+		var names []string
+		for _, w := range p.Workers {
+			names = append(names, w.Name)
+		}
+		for _, a := range p.bucketNotices(names) {
+			r.rep.Annotate(a)
+		}
+		if r.deps.Local != nil && !r.cfg.DryRun {
+			// --local: a missing CPython is found here, before anything is resolved or deployed.
+			return r.deps.Local.CheckPython(p.Runtime.Python, r.deps.Getenv)
+		}
+		return nil
+	})
+}
+
+// rename recomputes the workers' names for the Lithops version the wheel reports.
+func (p *Plan) rename(version string) error {
+	if version == p.Lithops.Version() {
+		return nil
+	}
+	l, err := lithops.New(version)
+	if err != nil {
+		return fmt.Errorf("lithops wheel version %s: %w", version, err)
+	}
+	if l.API() != p.API {
+		return fmt.Errorf("the lithops wheel says it is version %s, which deploys through FC %s, not FC %s as %s does", version, l.API(), p.API, p.Lithops.Version())
+	}
+	p.Lithops = l
+	for i := range p.Workers {
+		if p.Workers[i].Name, err = l.FunctionName(p.RuntimeName, p.Workers[i].MemoryMB); err != nil {
+			return &inputs.Error{Input: "runtime-name", Problem: err.Error()}
+		}
+	}
+	return nil
 }
 
 // target fixes the wheel tags, the marker environment and the Python that

@@ -13,14 +13,14 @@ import (
 // what the run will need later: credentials present and well formed for a deploy (not
 // a dry run; --local brings its own), and the output and cache folders writable. Every
 // problem is reported at once.
-func preflight(cfg inputs.Config, env Env) error {
+func preflight(cfg inputs.Config, deps Deps) error {
 	var errs []error
 	if !cfg.DryRun {
 		req := credentials.Request{
 			AccessKeyID: cfg.AccessKeyID, AccessKeySecret: cfg.AccessKeySecret, SecurityToken: cfg.SecurityToken,
 			OIDCRoleARN: cfg.OIDCRoleARN, OIDCProviderARN: cfg.OIDCProviderARN, OIDCAudience: cfg.OIDCAudience,
 		}
-		if err := credentials.Check(req, append([]credentials.Option{credentials.WithGetenv(env.Getenv)}, env.Credentials...)...); err != nil {
+		if err := credentials.Check(req, deps.credentialsOptions()...); err != nil {
 			errs = append(errs, fmt.Errorf("%w (checked before any work; a dry run, dry-run: true, needs none)", err))
 		}
 	}

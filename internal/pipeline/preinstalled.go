@@ -5,25 +5,19 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/local"
-	"github.com/lithops-fc/runtime-action/internal/python/index"
-	"github.com/lithops-fc/runtime-action/internal/python/resolve"
 	"github.com/lithops-fc/runtime-action/internal/report"
 )
 
-// preinstall is --local's stage: the emulator's runtime gets FC's preinstalled modules
+// preinstallStage is --local's stage: the emulator's runtime gets FC's preinstalled modules
 // (local.Account.Preinstall), and the user is told what it lacks.
-func (r *runner) preinstall(ctx context.Context, client *index.Client) error {
+func (r *run) preinstallStage(ctx context.Context) error {
 	p := r.plan
 	name := p.Runtime.Name
 	return r.rep.Stage("preinstalled modules", func() error {
-		got, err := r.env.Local.Preinstall(ctx, local.Request{Runtime: p.Runtime, Python: p.Python.Full, Workspace: p.Config.Workspace,
-			Sources: p.Sources, Client: client,
-			Fetch: func(ctx context.Context, dists []resolve.Dist) ([]build.Wheel, error) {
-				return r.fetchAll(ctx, client, dists)
-			}})
+		got, err := r.deps.Local.Preinstall(ctx, local.Request{Runtime: p.Runtime, Python: p.Python.Full, Workspace: p.Config.Workspace,
+			Sources: p.Sources, Client: r.client, Fetch: r.fetchAll})
 		if err != nil {
 			return fmt.Errorf("FC's preinstalled modules for the emulator's %s: %w", name, err)
 		}

@@ -28,7 +28,6 @@ const fetchWorkers = 16
 // resolution is what the resolve and fetch stages hand to the build: local,
 // verified wheels and why each one is there.
 type resolution struct {
-	client  *index.Client // the run's package index client
 	lithops build.Wheel
 	wheels  []build.Wheel
 	why     map[string]string   // normalized name → the requirement chain, for the summary
@@ -56,19 +55,23 @@ func (s *resolution) modules(pkg *build.Result) []string {
 	return out
 }
 
-// resolve runs the resolve and fetch stages: the user's requirements and Lithops'
-// worker modules resolved for the target, lithops itself added without its
-// dependencies (as Lithops' own runtime build does), every wheel downloaded into the
-// cache, hash-checked and inspected once.
-func (r *runner) resolve(ctx context.Context) (*resolution, error) {
+// resolved is what the resolve stage found: a wheel per distribution the user's
+// requirements and Lithops' worker modules need, and lithops' own.
+type resolved struct {
+	*resolve.Result
+	lithops resolve.Wheel
+}
+
+// resolveStage resolves the user's requirements and Lithops' worker modules for the
+// target, and picks the lithops wheel, which goes in without its dependencies (as
+// Lithops' own runtime build installs it).
+func (r *run) resolveStage(ctx context.Context) error {
 	p := r.plan
-	client, err := r.indexClient()
-	if err != nil {
-		return nil, err
+	var err error
+	if r.client, err = r.indexClient(); err != nil {
+		return err
 	}
-	var res *resolve.Result
-	var lithopsWheel resolve.Wheel
-	err = r.rep.Stage("resolve", func() error {
+	return r.rep.Stage("resolve", func() error {
 		req := resolve.Request{Pre: p.Sources.Pre}
 		if p.Requirements != nil {
 			req = resolve.RequestFromFile(p.Requirements)
@@ -90,22 +93,28 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 			}
 			req.Requirements = append(req.Requirements, resolve.Requirement{Requirement: w, Origin: "Lithops " + p.Lithops.Version() + " worker module"})
 		}
-		var err error
-		if res, err = resolve.Resolve(ctx, client, p.Target, req, resolve.WithLog(r.logf)); err != nil {
+		res, err := resolve.Resolve(ctx, r.client, p.Target, req, resolve.WithLog(r.logf))
+		if err != nil {
 			return p.atFindLinks(err)
 		}
 		for _, w := range res.Warnings {
 			r.logf("warning: %s", w)
 		}
-		lithopsWheel, err = r.lithopsWheel(ctx, client)
-		return p.atFindLinks(err)
+		lw, err := r.lithopsWheel(ctx)
+		if err != nil {
+			return p.atFindLinks(err)
+		}
+		r.res = &resolved{Result: res, lithops: lw}
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
+}
 
-	set := &resolution{client: client, why: map[string]string{}, from: map[string][]string{}}
-	err = r.rep.Stage("fetch", func() error {
+// fetchStage downloads every chosen wheel into the cache, hash-checked, and inspects
+// each once; a failure is tied to the lines that asked for the wheel.
+func (r *run) fetchStage(ctx context.Context) error {
+	p, res := r.plan, r.res
+	set := &resolution{why: map[string]string{}, from: map[string][]string{}}
+	return r.rep.Stage("fetch", func() error {
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(fetchWorkers)
 		set.wheels = make([]build.Wheel, len(res.Dists))
@@ -117,7 +126,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 			lines := d.Wheel.HashesFrom
 			var hm *index.HashMismatchError
 			g.Go(func() error {
-				w, err := r.fetchWheel(gctx, client, d.Display, d.Version, d.Wheel)
+				w, err := r.fetchWheel(gctx, d.Display, d.Version, d.Wheel)
 				set.wheels[i] = w
 				if err != nil && (len(lines) == 0 || !errors.As(err, &hm) || hm.Source != "--hash") {
 					lines = whyLines(d.Why)
@@ -126,7 +135,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 			})
 		}
 		g.Go(func() error {
-			w, err := r.fetchWheel(gctx, client, "lithops", p.Lithops.PEP440(), lithopsWheel)
+			w, err := r.fetchWheel(gctx, lithops.Project, p.Lithops.PEP440(), res.lithops)
 			set.lithops = w
 			return p.atLithops(err)
 		})
@@ -134,6 +143,7 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 		if err := g.Wait(); err != nil {
 			return err
 		}
+		r.set = set
 		var total int64
 		for _, w := range append(set.wheels, set.lithops) {
 			total += w.Manifest.Size
@@ -141,24 +151,20 @@ func (r *runner) resolve(ctx context.Context) (*resolution, error) {
 		r.logf("%d wheels ready (%s)", len(set.wheels)+1, size(total))
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return set, nil
 }
 
 // indexClient is the package index client for the plan's sources.
-func (r *runner) indexClient() (*index.Client, error) {
+func (r *run) indexClient() (*index.Client, error) {
 	s := r.plan.Sources
 	opts := []index.Option{
 		index.WithCacheDir(filepath.Join(r.plan.Config.CacheDir, "index")),
 		index.WithWorkers(fetchWorkers),
-		index.WithNetrc(index.NetrcPath(r.env.Getenv)),
+		index.WithNetrc(index.NetrcPath(r.deps.Getenv)),
 		index.WithWorkspace(r.plan.Config.Workspace),
 		index.WithProgress(func(e index.Event) { r.logf("%s", e) }),
 	}
-	if r.env.HTTPClient != nil {
-		opts = append(opts, index.WithHTTPClient(r.env.HTTPClient))
+	if r.deps.HTTP != nil {
+		opts = append(opts, index.WithHTTPClient(r.deps.HTTP))
 	}
 	if s.NoIndex {
 		opts = append(opts, index.WithNoIndex())
@@ -186,9 +192,9 @@ func (r *runner) indexClient() (*index.Client, error) {
 
 // lithopsWheel is the lithops wheel of the plan's version for the target, with the
 // --hash values of a lithops requirement (hash-checking mode).
-func (r *runner) lithopsWheel(ctx context.Context, client *index.Client) (resolve.Wheel, error) {
+func (r *run) lithopsWheel(ctx context.Context) (resolve.Wheel, error) {
 	p := r.plan
-	proj, err := client.Project(ctx, lithops.Project)
+	proj, err := r.client.Project(ctx, lithops.Project)
 	if err != nil {
 		return resolve.Wheel{}, p.atLithops(fmt.Errorf("lithops: %w", err))
 	}
@@ -269,14 +275,14 @@ func chain(links []resolve.Link) string {
 }
 
 // fetchAll downloads and inspects the chosen wheels of dists, fetchWorkers at a time.
-func (r *runner) fetchAll(ctx context.Context, client *index.Client, dists []resolve.Dist) ([]build.Wheel, error) {
+func (r *run) fetchAll(ctx context.Context, dists []resolve.Dist) ([]build.Wheel, error) {
 	out := make([]build.Wheel, len(dists))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(fetchWorkers)
 	for i, d := range dists {
 		g.Go(func() error {
 			var err error
-			out[i], err = r.fetchWheel(gctx, client, d.Display, d.Version, d.Wheel)
+			out[i], err = r.fetchWheel(gctx, d.Display, d.Version, d.Wheel)
 			return err
 		})
 	}
@@ -285,13 +291,13 @@ func (r *runner) fetchAll(ctx context.Context, client *index.Client, dists []res
 
 // fetchWheel downloads the chosen wheel of name at version into the cache, checked
 // against its required hashes (and the index's), and inspects it once.
-func (r *runner) fetchWheel(ctx context.Context, client *index.Client, name string, version pep440.Version, w resolve.Wheel) (build.Wheel, error) {
+func (r *run) fetchWheel(ctx context.Context, name string, version pep440.Version, w resolve.Wheel) (build.Wheel, error) {
 	hashes := make([]string, len(w.RequiredHashes))
 	for i, h := range w.RequiredHashes {
 		hashes[i] = h.String()
 	}
 	f := w.File
-	d, err := client.Download(ctx, f, hashes)
+	d, err := r.client.Download(ctx, f, hashes)
 	if err != nil {
 		return build.Wheel{}, err
 	}

@@ -178,7 +178,7 @@ func TestPlainHTTPIndexCredentialsWarn(t *testing.T) {
 	a.inputs["index-url"] = internal.URL + "/simple/" // loopback: no warning for it
 	a.env["INDEX_TOKEN"] = token
 	a.secrets = append(a.secrets, token)
-	a.pEnv.HTTPClient = &http.Client{Transport: tr}
+	a.deps.HTTP = &http.Client{Transport: tr}
 	r := a.mustRun()
 
 	var warnings []string

@@ -1,0 +1,45 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+
+	"github.com/lithops-fc/runtime-action/internal/build"
+	"github.com/lithops-fc/runtime-action/internal/report"
+)
+
+// assembleStage writes runtime.zip and pylock.toml from the fetched wheels
+// (build.Assemble).
+func (r *run) assembleStage(ctx context.Context) error {
+	p, set := r.plan, r.set
+	r.in = build.Input{
+		Lithops: set.lithops, Wheels: set.wheels, Exclude: r.cfg.Exclude,
+		Target: p.Target.Platform, LithopsVersion: p.Lithops.Version(), OutDir: r.cfg.OutputDir,
+	}
+	return r.rep.Stage("assemble", func() error {
+		pkg, err := build.Assemble(ctx, r.in, build.WithCodeLimits(r.deps.limits()))
+		if err != nil {
+			// A wheel that cannot go into the package is the fault of the lines that
+			// asked for it.
+			var ee *build.ELFError
+			if errors.As(err, &ee) {
+				var lines []string
+				for _, v := range ee.Violations {
+					lines = append(lines, set.origins(v.Distribution)...)
+				}
+				return atLines(err, lines...)
+			}
+			return err
+		}
+		r.pkg = pkg
+		for _, w := range pkg.Warnings {
+			r.rep.Annotate(report.Annotation{Level: report.LevelWarning, Title: "runtime package", Message: w})
+		}
+		r.logf("runtime.zip: %s, %d entries, sha256 %s, delivered %s", size(pkg.Size), pkg.Entries, pkg.SHA256, pkg.Delivery)
+		return nil
+	})
+}
+
+// nameStep names the workers after the lithops wheel's own __version__, as Lithops
+// does, which may be spelled differently from the input (3.7 and 3.7.0).
+func (r *run) nameStep(context.Context) error { return r.plan.rename(r.pkg.LithopsVersion) }
