@@ -42,3 +42,22 @@ func TestShowIsInert(t *testing.T) {
 		t.Errorf("the log or traceback is missing:\n%s", text)
 	}
 }
+
+// TestSmokeResult: the smoke-result output of every way a run ends.
+func TestSmokeResult(t *testing.T) {
+	tests := []struct {
+		s    SmokeResult
+		want string
+	}{
+		{SmokeResult{Skipped: "dry run"}, "skipped (dry run)"},
+		{SmokeResult{Skipped: "smoke: none", Metadata: true}, "skipped (smoke: none)"},
+		{SmokeResult{Imports: ImportsOK, Modules: 12, Metadata: true}, "imports ok (12 modules), metadata ok"},
+		{SmokeResult{Imports: ImportsUnchanged, Metadata: true}, "imports skipped (package unchanged), metadata ok"},
+		{SmokeResult{Metadata: true}, "metadata ok"},
+	}
+	for _, tt := range tests {
+		if got := tt.s.String(); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}
