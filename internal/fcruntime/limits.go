@@ -1,5 +1,13 @@
 package fcruntime
 
+// A function's memory and timeout, as FC's limits pages give them for FC 2.0 and FC 3.0.
+const (
+	MinMemoryMB   = 128
+	MaxMemoryMB   = 32768
+	MemoryStepMB  = 64
+	MaxTimeoutSec = 86400
+)
+
 // CodeLimits are Function Compute's limits on a function's code package, the same for
 // FC 2.0 and FC 3.0 (docs/architecture.md, "Function Compute and OSS").
 type CodeLimits struct {

@@ -18,13 +18,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/workspace"
 )
 
-// FC limits (reference/fc.md sections 1.3 and 1.7).
 const (
-	MinMemoryMB  = 128
-	MaxMemoryMB  = 32768
-	MemoryStepMB = 64
-	MaxTimeout   = 86400 // seconds
-
 	// MaxRuntimeName is the longest runtime name that can fit FC's 64-character function
 	// names: Lithops adds "lithops-worker-" (15), "-v" and the version with dashes (at
 	// least 7 for "-v3-7-0"), "-" and 10 hex digits. The exact bound depends on the
@@ -313,7 +307,7 @@ func (v *validator) memory(name string) []int {
 		v.fail(name, "give a size in MB, e.g. 256, or a comma list such as 256,1024", "is empty")
 		return nil
 	}
-	fix := fmt.Sprintf("use a multiple of %d MB between %d and %d, e.g. 256 or 1024", MemoryStepMB, MinMemoryMB, MaxMemoryMB)
+	fix := fmt.Sprintf("use a multiple of %d MB between %d and %d, e.g. 256 or 1024", fcruntime.MemoryStepMB, fcruntime.MinMemoryMB, fcruntime.MaxMemoryMB)
 	var out []int
 	seen := map[int]bool{}
 	for _, it := range items {
@@ -322,11 +316,11 @@ func (v *validator) memory(name string) []int {
 		case err != nil:
 			v.fail(name, fix, "%q is not a number of MB", it)
 			return nil
-		case n < MinMemoryMB || n > MaxMemoryMB:
+		case n < fcruntime.MinMemoryMB || n > fcruntime.MaxMemoryMB:
 			v.fail(name, fix, "%d MB is outside FC's range", n)
 			return nil
-		case n%MemoryStepMB != 0:
-			v.fail(name, fix, "%d MB is not a multiple of %d MB", n, MemoryStepMB)
+		case n%fcruntime.MemoryStepMB != 0:
+			v.fail(name, fix, "%d MB is not a multiple of %d MB", n, fcruntime.MemoryStepMB)
 			return nil
 		case seen[n]:
 			v.fail(name, "list each size once", "%d MB is listed twice", n)
@@ -340,13 +334,13 @@ func (v *validator) memory(name string) []int {
 
 func (v *validator) timeout(name string) int {
 	s := v.get(name)
-	fix := fmt.Sprintf("give whole seconds between 1 and %d, e.g. 300", MaxTimeout)
+	fix := fmt.Sprintf("give whole seconds between 1 and %d, e.g. 300", fcruntime.MaxTimeoutSec)
 	n, err := strconv.Atoi(strings.TrimSuffix(s, "s"))
 	if err != nil {
 		v.fail(name, fix, "%q is not a number of seconds", s)
 		return 0
 	}
-	if n < 1 || n > MaxTimeout {
+	if n < 1 || n > fcruntime.MaxTimeoutSec {
 		v.fail(name, fix, "%d seconds is outside FC's range", n)
 		return 0
 	}
