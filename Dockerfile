@@ -1,5 +1,5 @@
 # Container action image: one static Go binary on distroless (CA certificates, no shell,
-# no Python: the action resolves and assembles wheels itself). DESIGN.md section 8.
+# no Python: the action resolves and assembles wheels itself). docs/architecture.md, "GitHub Actions".
 
 FROM golang:1.26 AS build
 WORKDIR /src

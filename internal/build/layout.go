@@ -10,7 +10,7 @@ import (
 )
 
 // The runtime's layout is what `pip install --target DIR` lays down, with these
-// documented differences (DESIGN section 6):
+// documented differences (docs/architecture.md, "Python packaging"):
 //
 //   - root files, {dist}.data/purelib and {dist}.data/platlib go to the zip root (pip:
 //     the same);

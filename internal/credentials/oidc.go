@@ -98,7 +98,7 @@ func (r *resolver) idToken(ctx context.Context, audience string) (string, error)
 }
 
 // assumeRoleWithOIDC exchanges the ID token for STS credentials. The call is unsigned:
-// the token is the proof (reference/fc.md section 5.3).
+// the token is the proof (docs/architecture.md, "GitHub OIDC and STS").
 func (r *resolver) assumeRoleWithOIDC(ctx context.Context, roleARN, providerARN, token string) (Credentials, error) {
 	u, err := url.Parse(r.stsEndpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

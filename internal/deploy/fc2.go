@@ -25,7 +25,7 @@ const fc2Version = "2016-08-15"
 
 // fc2Transport sends fc-go-sdk's requests. The SDK's own client keeps its HTTP
 // settings in resty's package-level client (NewClient replaces the global transport
-// and timeout, reference/fc.md 1.9), takes no context and cannot send
+// and timeout; docs/architecture.md, "Function Compute and OSS"), takes no context and cannot send
 // X-Fc-Code-Checksum; so the SDK's request types and signer are used with an
 // http.Client of ours: a context per call, per-call timeouts, no shared state.
 type fc2Transport struct {

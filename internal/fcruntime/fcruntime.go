@@ -1,6 +1,6 @@
 // Package fcruntime owns the facts about Function Compute's managed Python runtimes:
 // which Python each runtime runs, on which Debian and glibc, under which FC API
-// (DESIGN.md section 4, reference/fc.md section 3).
+// (docs/architecture.md, "Function Compute runtimes").
 package fcruntime
 
 import (
@@ -42,7 +42,7 @@ func (r Runtime) Supports(api API) bool {
 	return false
 }
 
-// runtimes is DESIGN.md section 4: Lithops up to 3.6 deploys through FC 2.0 (3.6, 3.9,
+// runtimes are docs/architecture.md's "Function Compute runtimes": Lithops up to 3.6 deploys through FC 2.0 (3.6, 3.9,
 // 3.10), Lithops 3.7 and later through FC 3.0 (3.9, 3.10, 3.12). Debian 9 has glibc 2.24,
 // Debian 10 2.28, Debian 11 2.31.
 var runtimes = []Runtime{

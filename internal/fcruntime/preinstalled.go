@@ -8,9 +8,8 @@ type Dist struct {
 
 // PreinstalledSource is where the lists below come from: FC's "Python runtimes, built-in
 // modules" pages (alibabacloud.com/help/en/functioncompute/fc/python/,
-// help.aliyun.com/document_detail/158208.html), as recorded in the team's
-// reference/fc.md section 3.
-const PreinstalledSource = "FC's Python runtime pages (built-in modules), reference/fc.md section 3"
+// help.aliyun.com/document_detail/158208.html), as docs/architecture.md records them.
+const PreinstalledSource = "FC's Python runtime pages (built-in modules): alibabacloud.com/help/en/functioncompute/fc/python/"
 
 // preinstalled are the distributions each runtime has on its path before any code, with
 // FC's documented versions. Dependencies are not listed there (oss2 brings requests,

@@ -11,7 +11,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
 )
 
-// Config is every input of the action (DESIGN.md section 3), validated. Each field that
+// Config is every input of the action (action.yml and the README's Inputs), validated. Each field that
 // comes from an input names it in its `input` tag; `default` is the value used when the
 // input is empty (action.yml declares the same one: a test checks they agree), `usage` is
 // the one-line description shared with action.yml, and `secret` marks values that are

@@ -9,7 +9,7 @@ import (
 
 // containerRoot is where the runner mounts what a container action shares with the
 // host: /github/workspace, /github/home, /github/file_commands, /github/workflow and,
-// since runner 2.329, /github/runner_temp (reference/actions.md section 1.3).
+// since runner 2.329, /github/runner_temp (docs/architecture.md, "GitHub Actions").
 const containerRoot = "/github/"
 
 // InContainerAction reports whether the binary runs as the runner runs a container

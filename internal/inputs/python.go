@@ -70,7 +70,7 @@ func (p Python) Runtime(api fcruntime.API) (fcruntime.Runtime, error) {
 	return rt, nil
 }
 
-// Detection sources, first match wins (DESIGN.md section 3).
+// Detection sources, first match wins (the README's python-version input).
 const (
 	SourceInput          = "input python-version"
 	SourcePythonLocation = "pythonLocation (actions/setup-python)"

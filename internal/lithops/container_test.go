@@ -100,7 +100,7 @@ func TestContainerFunctionNames(t *testing.T) {
 }
 
 // lithopsMirror is the bare git mirror of lithops-cloud/lithops the team keeps beside the
-// worktrees (DESIGN: "Check Lithops itself").
+// worktrees (the team's rule: check Lithops itself, never memory of it).
 const lithopsMirror = "/work/.mirror/lithops-cloud+lithops/repo"
 
 // TestContainerVectorsFromLithops reruns testdata/container_vectors.py on Lithops 3.7.0's

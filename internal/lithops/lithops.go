@@ -23,8 +23,8 @@ type Lithops struct {
 }
 
 // MinVersion is the oldest Lithops whose aliyun_fc conventions this package knows.
-// (Function names took their current form in 2.9.0; 3.0.0 starts the line DESIGN
-// section 4 describes.)
+// (Function names took their current form in 2.9.0; 3.0.0 starts the line
+// docs/architecture.md, "Lithops", describes.)
 const MinVersion = "3.0.0"
 
 // New returns the conventions of Lithops at version, which must be the exact

@@ -25,7 +25,7 @@ func TestFunctionName(t *testing.T) {
 		version string
 		want    string // a name, or "error: ..." substrings separated by |
 	}{
-		// DESIGN section 4's examples.
+		// docs/architecture.md's examples ("Lithops").
 		{"my_matplotlib_runtime", 256, "3.6.4", "lithops-worker-my_matplotlib_runtime-v3-6-4-323f271e1d"},
 		{"default-python-runtime-v312", 1024, "3.7.0", "lithops-worker-default-python-runtime-v312-v3-7-0-74b9c41a6b"},
 		{"r", 128, "3.7.1.dev0", "lithops-worker-r-v3-7-1-dev0-"},

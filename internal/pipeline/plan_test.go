@@ -64,7 +64,7 @@ func TestMakePlan(t *testing.T) {
 			sources: Sources{ExtraIndexURLs: []string{"https://mirror.example/simple"}},
 		},
 		{
-			name:    "DESIGN example: lithops 3.6.4 on FC 2.0, named runtime",
+			name:    "architecture.md example: lithops 3.6.4 on FC 2.0, named runtime",
 			env:     map[string]string{"INPUT_LITHOPS-VERSION": "3.6.4", "INPUT_PYTHON-VERSION": "3.10", "INPUT_RUNTIME-NAME": "my_matplotlib_runtime", "INPUT_RUNTIME-MEMORY": "256,1024"},
 			api:     "2.0",
 			runtime: "python3.10",

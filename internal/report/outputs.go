@@ -13,7 +13,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/deploy"
 )
 
-// Outputs are the action's outputs (DESIGN.md section 3). The `output` tag is the output
+// Outputs are the action's outputs (action.yml and the README's Outputs). The `output` tag is the output
 // name and `usage` its one-line description (action.yml's: a test checks they agree).
 type Outputs struct {
 	FunctionARN    string           `output:"function-arn" usage:"ARN of the function (of the first memory size when there are several)"`
