@@ -26,27 +26,11 @@ func Check(req Request, opts ...Option) error {
 		}
 		return nil
 	}
-	if req.AccessKeyID != "" || req.AccessKeySecret != "" {
-		if req.AccessKeyID == "" || req.AccessKeySecret == "" {
-			return errors.New("credentials: set access-key-id and access-key-secret together")
-		}
-		return wellFormed(req.AccessKeyID, req.AccessKeySecret, req.SecurityToken, "access-key-id", "access-key-secret", "security-token")
+	k, err := r.keys(req)
+	if err != nil {
+		return err
 	}
-	for _, s := range envSources {
-		id, secret := r.getenv(s.id), r.getenv(s.secret)
-		if id == "" && secret == "" {
-			continue
-		}
-		if id == "" || secret == "" {
-			missing := s.secret
-			if id == "" {
-				missing = s.id
-			}
-			return fmt.Errorf("credentials: %s is empty while its pair is set; set both (or neither)", missing)
-		}
-		return wellFormed(id, secret, r.getenv(s.token), s.id, s.secret, s.token)
-	}
-	return ErrNoCredentials
+	return wellFormed(k.id, k.secret, k.token, k.names.id, k.names.secret, k.names.token)
 }
 
 // EnvSecrets returns the values of every credential variable Resolve may read, for

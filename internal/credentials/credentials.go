@@ -157,11 +157,30 @@ func Resolve(ctx context.Context, req Request, opts ...Option) (Credentials, err
 		}
 		return r.oidc(ctx, req)
 	}
+	k, err := r.keys(req)
+	if err != nil {
+		return Credentials{}, err
+	}
+	return Credentials{AccessKeyID: k.id, AccessKeySecret: k.secret, SecurityToken: k.token, Source: k.source}, nil
+}
+
+// keys are a key pair and token as one source gives them, with the source's names for
+// messages.
+type keys struct {
+	id, secret, token string
+	names             envSource // the inputs' or variables' names
+	source            string    // Credentials.Source
+}
+
+// keys takes the keys from the key inputs, else from the first environment source that
+// has any, whole; ErrNoCredentials when none has.
+func (r *resolver) keys(req Request) (keys, error) {
 	if req.AccessKeyID != "" || req.AccessKeySecret != "" {
 		if req.AccessKeyID == "" || req.AccessKeySecret == "" {
-			return Credentials{}, errors.New("credentials: set access-key-id and access-key-secret together")
+			return keys{}, errors.New("credentials: set access-key-id and access-key-secret together")
 		}
-		return Credentials{AccessKeyID: req.AccessKeyID, AccessKeySecret: req.AccessKeySecret, SecurityToken: req.SecurityToken, Source: "inputs"}, nil
+		return keys{id: req.AccessKeyID, secret: req.AccessKeySecret, token: req.SecurityToken,
+			names: envSource{"access-key-id", "access-key-secret", "security-token"}, source: "inputs"}, nil
 	}
 	for _, s := range envSources {
 		id, secret := r.getenv(s.id), r.getenv(s.secret)
@@ -173,11 +192,11 @@ func Resolve(ctx context.Context, req Request, opts ...Option) (Credentials, err
 			if id == "" {
 				missing = s.id
 			}
-			return Credentials{}, fmt.Errorf("credentials: %s is empty while its pair is set; set both (or neither)", missing)
+			return keys{}, fmt.Errorf("credentials: %s is empty while its pair is set; set both (or neither)", missing)
 		}
-		return Credentials{AccessKeyID: id, AccessKeySecret: secret, SecurityToken: r.getenv(s.token), Source: s.id + " environment"}, nil
+		return keys{id: id, secret: secret, token: r.getenv(s.token), names: s, source: s.id + " environment"}, nil
 	}
-	return Credentials{}, ErrNoCredentials
+	return keys{}, ErrNoCredentials
 }
 
 func (r *resolver) oidc(ctx context.Context, req Request) (Credentials, error) {
