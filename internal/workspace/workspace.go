@@ -106,13 +106,9 @@ func (r Root) Stat(path string) (fs.FileInfo, error) {
 		}
 		return info, kindError(path, info)
 	}
-	rel, err := r.Rel(path)
+	root, rel, err := r.openRoot(path)
 	if err != nil {
 		return nil, err
-	}
-	root, err := os.OpenRoot(r.dir)
-	if err != nil {
-		return nil, &Error{Path: path, Err: unwrapPath(err)}
 	}
 	defer root.Close()
 	info, err := root.Stat(rel)
@@ -139,13 +135,9 @@ func (r Root) Open(path string) (*os.File, error) {
 	if r.dir == "" {
 		f, err = os.OpenFile(path, flags, 0)
 	} else {
-		var rel string
-		if rel, err = r.Rel(path); err != nil {
-			return nil, err
-		}
-		var root *os.Root
-		if root, err = os.OpenRoot(r.dir); err != nil {
-			return nil, &Error{Path: path, Err: unwrapPath(err)}
+		root, rel, rerr := r.openRoot(path)
+		if rerr != nil {
+			return nil, rerr
 		}
 		defer root.Close()
 		f, err = root.OpenFile(rel, flags, 0)
@@ -184,13 +176,9 @@ func (r Root) ReadDir(path string) ([]fs.DirEntry, error) {
 		}
 		return entries, nil
 	}
-	rel, err := r.Rel(path)
+	root, rel, err := r.openRoot(path)
 	if err != nil {
 		return nil, err
-	}
-	root, err := os.OpenRoot(r.dir)
-	if err != nil {
-		return nil, &Error{Path: path, Err: unwrapPath(err)}
 	}
 	defer root.Close()
 	d, err := root.Open(rel)
@@ -203,6 +191,18 @@ func (r Root) ReadDir(path string) ([]fs.DirEntry, error) {
 		return nil, &Error{Path: path, Err: unwrapPath(err)}
 	}
 	return entries, nil
+}
+
+// openRoot opens the workspace as an os.Root, through which path (inside it) is reached
+// as rel without leaving it; the caller closes root.
+func (r Root) openRoot(path string) (root *os.Root, rel string, err error) {
+	if rel, err = r.Rel(path); err != nil {
+		return nil, "", err
+	}
+	if root, err = os.OpenRoot(r.dir); err != nil {
+		return nil, "", &Error{Path: path, Err: unwrapPath(err)}
+	}
+	return root, rel, nil
 }
 
 // kindError refuses anything but a regular file or a folder.
