@@ -23,8 +23,6 @@ import (
 type Emulator struct {
 	cfg      config
 	preMu    sync.Mutex // guards cfg.preinstalled, which SetPreinstalled replaces
-	faults   Faults
-	calls    callLog
 	sessions sessions
 	nonces   nonces
 	runner   *pyrun.Runner
@@ -39,8 +37,6 @@ type Emulator struct {
 	bg       context.Context // ends at Close: async invocations run under it
 	stopBG   context.CancelFunc
 	async    tracker
-	invMu    sync.Mutex
-	invoked  []Invocation
 	srvMu    sync.Mutex
 	srv      *http.Server
 	closeErr error
@@ -249,9 +245,6 @@ func (e *Emulator) removeOwnCache() error {
 	return nil
 }
 
-// Faults returns the emulator's fault injector.
-func (e *Emulator) Faults() *Faults { return &e.faults }
-
 // AccessKey returns one permanent AccessKey pair the emulator accepts (the one New made
 // up when none was given).
 func (e *Emulator) AccessKey() (id, secret string) {
@@ -294,7 +287,7 @@ type exchange struct {
 	errCode   string    // the error code answered, if any
 }
 
-// statusWriter remembers the status sent, for the call log.
+// statusWriter remembers the status sent, for Hooks.Answered.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -324,8 +317,7 @@ func (s *statusWriter) Flush() {
 const codePathPrefix = "/_fcemu/code/"
 
 func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	sw := &statusWriter{ResponseWriter: w}
-	x := &exchange{e: e, w: sw, r: r, op: OpUnknown, start: e.now()}
+	x := &exchange{e: e, w: w, r: r, op: OpUnknown, start: e.now()}
 	path := r.URL.Path
 	switch {
 	case strings.HasPrefix(path, "/2016-08-15/"):
@@ -341,7 +333,11 @@ func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		x.api = APIOSS
 	}
 	x.requestID = newRequestID(x.api)
-	defer x.record(sw)
+	if e.cfg.hooks.Answered != nil {
+		sw := &statusWriter{ResponseWriter: w}
+		x.w = sw
+		defer x.record(sw)
+	}
 	switch x.api {
 	case APIFC2:
 		e.serveFC2(x)
@@ -379,20 +375,13 @@ func (x *exchange) admitFC(op Op, resource string, max int64, auth func() *apiEr
 	return true
 }
 
-// begin runs what every operation shares once it is known: injected latency and
-// failures, then reading the body (at most max bytes: more is EntityTooLarge).
+// begin runs what every operation shares once it is known: Hooks.Admit (a test's
+// latency and failures), then reading the body (at most max bytes: more is
+// EntityTooLarge).
 func (x *exchange) begin(op Op, resource string, max int64) bool {
 	x.op, x.resource = op, resource
-	if d := x.e.faults.delay(op); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-x.r.Context().Done():
-			t.Stop()
-		}
-	}
-	if status, code, ok := x.e.faults.take(op); ok {
-		x.fail(errf(status, code, "fault injected by fcemu for %s", op))
+	if f, ok := x.e.cfg.hooks.admit(x.r.Context(), op); ok {
+		x.fail(errf(f.Status, f.Code, "fault injected by fcemu for %s", op))
 		return false
 	}
 	if x.bodyRead {
@@ -416,7 +405,7 @@ func (x *exchange) record(sw *statusWriter) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	x.e.calls.add(Call{
+	x.e.cfg.hooks.answered(Call{
 		Time: x.start, API: x.api, Op: x.op, Method: x.r.Method, Path: x.r.URL.Path, Resource: x.resource,
 		Status: status, ErrorCode: x.errCode, RequestID: x.requestID, AccessKeyID: x.keyID,
 	})

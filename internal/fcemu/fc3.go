@@ -315,7 +315,7 @@ func inTransition(fn *function) bool {
 }
 
 // startTransition begins a create (Pending) or update (InProgress) that lasts
-// WithPendingPolls answers, or what Faults.KeepPending/EndFailed asked. The caller
+// WithPendingPolls answers, or what Hooks.Transition asks. The caller
 // holds e.mu.
 func (e *Emulator) startTransition(fn *function, create bool) {
 	fn.Polls, fn.FailReason = e.cfg.pendingPolls, ""
@@ -333,12 +333,12 @@ func (e *Emulator) startTransition(fn *function, create bool) {
 }
 
 func (e *Emulator) applyHold(fn *function) {
-	if h, ok := e.faults.takeHold(fn.Name); ok {
-		if h.polls >= 0 {
-			fn.Polls = h.polls
+	if h, ok := e.cfg.hooks.transition(fn.Name); ok {
+		if h.Polls >= 0 {
+			fn.Polls = h.Polls
 		}
-		if h.failReason != "" {
-			fn.FailReason = h.failReason
+		if h.FailReason != "" {
+			fn.FailReason = h.FailReason
 		}
 	}
 }

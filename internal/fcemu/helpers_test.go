@@ -230,3 +230,36 @@ func needPython(t *testing.T, e *Emulator, version, runtime string) {
 			version, version, version, runtime)
 	}
 }
+
+// recorder keeps what Hooks report, for this package's tests: fcemutest.Probe does it
+// for every other test, but it imports fcemu, so these cannot use it.
+type recorder struct {
+	mu          sync.Mutex
+	calls       []Call
+	invocations []Invocation
+}
+
+func (r *recorder) option() Option {
+	return WithHooks(Hooks{
+		Answered: func(c Call) { r.mu.Lock(); r.calls = append(r.calls, c); r.mu.Unlock() },
+		Invoked:  func(i Invocation) { r.mu.Lock(); r.invocations = append(r.invocations, i); r.mu.Unlock() },
+	})
+}
+
+func (r *recorder) callsOf(op Op) []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Call
+	for _, c := range r.calls {
+		if c.Op == op {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (r *recorder) invoked() []Invocation {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Invocation(nil), r.invocations...)
+}

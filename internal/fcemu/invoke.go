@@ -16,7 +16,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
-// Invocation is one function invocation the emulator answered.
+// Invocation is one function invocation the emulator answered (see Hooks.Invoked).
 type Invocation struct {
 	RequestID string
 	API       API
@@ -27,14 +27,6 @@ type Invocation struct {
 	Body      []byte // the answer: the handler's result or FC's error document
 	ErrorType string // "" or UnhandledInvocationError
 	Log       string // the log tail FC would return with X-Fc-Log-Type: Tail
-}
-
-// Invocations returns the invocations answered so far (asynchronous ones once they
-// finished), oldest first.
-func (e *Emulator) Invocations() []Invocation {
-	e.invMu.Lock()
-	defer e.invMu.Unlock()
-	return append([]Invocation(nil), e.invoked...)
 }
 
 // WaitAsync waits until the asynchronous invocations started so far have finished.
@@ -124,7 +116,7 @@ func (e *Emulator) invoke(x *exchange, t invokeTarget) {
 
 func (e *Emulator) prepareInvocation(x *exchange, t invokeTarget) (invocationJob, *apiError) {
 	job := invocationJob{target: t}
-	if msg, ok := e.faults.takeInvocationFailure(t.fn.Name); ok {
+	if msg, ok := e.cfg.hooks.failInvocation(t.fn.Name); ok {
 		job.failure = msg
 		return job, nil
 	}
@@ -256,16 +248,10 @@ func errorDoc(msg string) []byte {
 	return b
 }
 
-const keepInvocations = 1000
-
+// remember hands the ended invocation to Hooks.Invoked.
 func (e *Emulator) remember(rec Invocation, out outcome) {
 	rec.Body, rec.ErrorType, rec.Log = out.body, out.errorType, string(out.log)
-	e.invMu.Lock()
-	e.invoked = append(e.invoked, rec)
-	if len(e.invoked) > keepInvocations {
-		e.invoked = e.invoked[len(e.invoked)-keepInvocations:]
-	}
-	e.invMu.Unlock()
+	e.cfg.hooks.invoked(rec)
 }
 
 // tracker counts running asynchronous invocations; once closed it admits no more.

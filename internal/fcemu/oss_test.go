@@ -290,7 +290,8 @@ func TestOSSAuth(t *testing.T) {
 // A function created from an object in the user's bucket (FC 2.0) and from FC's temporary
 // code bucket (GetTempBucketToken, then FC 3.0), then invoked.
 func TestFunctionCodeFromOSS(t *testing.T) {
-	e, base := start(t, WithBucket("user-bucket"))
+	rec := &recorder{}
+	e, base := start(t, WithBucket("user-bucket"), rec.option())
 	code := handlerZip(t)
 
 	ub, _ := ossClient(t, base, testKeyID, testSecret).Bucket("user-bucket")
@@ -335,7 +336,7 @@ func TestFunctionCodeFromOSS(t *testing.T) {
 	if tea.StringValue(f3.CodeChecksum) != crcDecimal(code) {
 		t.Errorf("from the temporary bucket: checksum %s", tea.StringValue(f3.CodeChecksum))
 	}
-	if puts := e.CallsOf(OpPutObject); len(puts) != 3 || puts[1].Resource != tok.OssBucket+"/"+key || puts[1].Status != 200 {
+	if puts := rec.callsOf(OpPutObject); len(puts) != 3 || puts[1].Resource != tok.OssBucket+"/"+key || puts[1].Status != 200 {
 		t.Errorf("PutObject calls = %+v", puts)
 	}
 
