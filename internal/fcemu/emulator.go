@@ -340,9 +340,9 @@ func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch x.api {
 	case APIFC2:
-		e.serveFC2(x)
+		e.serveFC(x, fc2Routes, fc2Prefix, x.authFC2)
 	case APIFC3:
-		e.serveFC3(x)
+		e.serveFC(x, fc3Routes, fc3Prefix, x.authFC3)
 	case APICode:
 		e.serveCode(x)
 	case APISTS:
@@ -412,9 +412,7 @@ func (x *exchange) record(sw *statusWriter) {
 }
 
 // internal reports a failure of the emulator itself (disk, encoding) in the service's shape.
-func (x *exchange) internal(err error) {
-	x.fail(errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err))
-}
+func (x *exchange) internal(err error) { x.fail(internalError(err)) }
 
 // SetPreinstalled replaces the folders of installed distributions that handlers of
 // runtime (e.g. "python3.10") see on sys.path after their code (see WithPreinstalled),

@@ -339,17 +339,38 @@ func page(names []string, prefix, start string, limit int) ([]string, string) {
 	return out, ""
 }
 
-// listPage is a List call's answer: the items of m that keep (nil: all) and whose names
-// start with prefix, in name order from start, at most limit, rendered under key, and
-// nextToken when more follow.
-func listPage[T any](key string, m map[string]T, keep func(T) bool, prefix, start string, limit int, render func(T) map[string]any) map[string]any {
+// listQuery is a List call's paging: the names' prefix, the name to start from and how
+// many at most.
+type listQuery struct {
+	prefix, start string
+	limit         int
+}
+
+// listQueryOf reads the paging parameters; the start is the largest of the tokens
+// parameters (FC 2.0 takes startKey or nextToken).
+func listQueryOf(r *http.Request, tokens ...string) (listQuery, *apiError) {
+	q := r.URL.Query()
+	limit, apiErr := pageLimit(q.Get("limit"), 20, 100)
+	if apiErr != nil {
+		return listQuery{}, apiErr
+	}
+	lq := listQuery{prefix: q.Get("prefix"), limit: limit}
+	for _, t := range tokens {
+		lq.start = max(lq.start, q.Get(t))
+	}
+	return lq, nil
+}
+
+// listPage is a List call's answer: the items of m that keep (nil: all) and that q
+// asks for, rendered under key, and nextToken when more follow.
+func listPage[T any](key string, m map[string]T, keep func(T) bool, q listQuery, render func(T) map[string]any) map[string]any {
 	var names []string
 	for n, v := range m {
 		if keep == nil || keep(v) {
 			names = append(names, n)
 		}
 	}
-	names, next := page(names, prefix, start, limit)
+	names, next := page(names, q.prefix, q.start, q.limit)
 	list := []any{}
 	for _, n := range names {
 		list = append(list, render(m[n]))
