@@ -567,12 +567,15 @@ func (q objectQuery) enc(s string) string {
 }
 
 // candidates are the keys under the prefix after q.after, in order. A marker that is a
-// common prefix (the NextMarker of a page that ended in a group) skips the whole group.
+// common prefix (the NextMarker of a page that ended in a group) skips the group's
+// keys; a marker that is an object's key ending in the delimiter skips nothing more.
 func (q objectQuery) candidates(objects map[string]*object) []string {
-	skipGroup := q.delimiter != "" && strings.HasSuffix(q.after, q.delimiter)
 	var keys []string
 	for k := range objects {
-		if strings.HasPrefix(k, q.prefix) && k > q.after && !(skipGroup && strings.HasPrefix(k, q.after)) {
+		if !strings.HasPrefix(k, q.prefix) || k <= q.after {
+			continue
+		}
+		if g := q.group(k); g == "" || g != q.after {
 			keys = append(keys, k)
 		}
 	}
