@@ -141,7 +141,7 @@ func (x *exchange) decodeService() (*service, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	name, apiErr := f.str("serviceName")
+	name, apiErr := field[string](f, "serviceName")
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -158,23 +158,13 @@ func (x *exchange) decodeService() (*service, *apiError) {
 }
 
 func (s *service) configure(f fields) *apiError {
-	if v, err := f.str("description"); err != nil {
-		return err
-	} else if v != nil {
-		s.Description = *v
-	}
-	if v, err := f.role(); err != nil {
-		return err
-	} else if v != nil {
-		s.Role = *v
-	}
-	if v, err := f.boolean("internetAccess"); err != nil {
-		return err
-	} else if v != nil {
-		s.InternetAccess = v
-	}
+	apiErr := firstError(
+		assign(f, "description", &s.Description, nil),
+		assign(f, "role", &s.Role, checkRole),
+		assign(f, "internetAccess", &s.InternetAccess, nil),
+	)
 	s.Config = f.passthrough(s.Config, fc2ServicePassthrough...)
-	return nil
+	return apiErr
 }
 
 func (e *Emulator) fc2CreateService(x *exchange, _ fcPath) {

@@ -73,32 +73,42 @@ func (e *Emulator) fc3JSON(fn *function, withState bool) map[string]any {
 
 // configureFC3 applies the FC 3.0-only fields (role and the checked passthrough ones).
 func configureFC3(fn *function, f fields) *apiError {
-	if v, err := f.role(); err != nil {
-		return err
-	} else if v != nil {
-		fn.Role = *v
-	}
-	if d, err := f.int32("diskSize"); err != nil {
-		return err
-	} else if d != nil && *d != 512 && *d != 10240 {
-		return invalidArg("diskSize %d is invalid: it must be 512 or 10240", *d)
-	}
-	if _, err := f.boolean("internetAccess"); err != nil {
-		return err
+	var disk int32
+	var internet bool // stored as sent, with the passthrough fields
+	if apiErr := firstError(
+		assign(f, "role", &fn.Role, checkRole),
+		assign(f, "diskSize", &disk, checkDiskSize),
+		assign(f, "internetAccess", &internet, nil),
+	); apiErr != nil {
+		return apiErr
 	}
 	fn.Config = f.passthrough(fn.Config, fc3Passthrough...)
-	if raw, ok := fn.Config["cpu"]; ok {
-		var cpu float64
-		if err := json.Unmarshal(raw, &cpu); err != nil {
-			return invalidArg("cpu must be a number")
-		}
-		steps := cpu / 0.05
-		if cpu < 0.05 || cpu > 16 || math.Abs(steps-math.Round(steps)) > 1e-6 {
-			return invalidArg("cpu %g is invalid: it must be between 0.05 and 16 vCPU, in steps of 0.05", cpu)
-		}
-		if ratio := float64(fn.MemorySize) / 1024 / cpu; ratio < 1-1e-9 || ratio > 4+1e-9 {
-			return invalidArg("cpu %g and memorySize %d do not fit: memory in GB must be 1 to 4 times the vCPUs", cpu, fn.MemorySize)
-		}
+	return checkCPU(fn)
+}
+
+func checkDiskSize(d int32) *apiError {
+	if d != 512 && d != 10240 {
+		return invalidArg("diskSize %d is invalid: it must be 512 or 10240", d)
+	}
+	return nil
+}
+
+// checkCPU checks the vCPUs (cpu, stored as sent) against FC's steps and memorySize.
+func checkCPU(fn *function) *apiError {
+	raw, ok := fn.Config["cpu"]
+	if !ok {
+		return nil
+	}
+	var cpu float64
+	if err := json.Unmarshal(raw, &cpu); err != nil {
+		return invalidArg("cpu must be a number")
+	}
+	steps := cpu / 0.05
+	if cpu < 0.05 || cpu > 16 || math.Abs(steps-math.Round(steps)) > 1e-6 {
+		return invalidArg("cpu %g is invalid: it must be between 0.05 and 16 vCPU, in steps of 0.05", cpu)
+	}
+	if ratio := float64(fn.MemorySize) / 1024 / cpu; ratio < 1-1e-9 || ratio > 4+1e-9 {
+		return invalidArg("cpu %g and memorySize %d do not fit: memory in GB must be 1 to 4 times the vCPUs", cpu, fn.MemorySize)
 	}
 	return nil
 }
