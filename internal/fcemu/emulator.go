@@ -26,6 +26,7 @@ type Emulator struct {
 	sessions sessions
 	nonces   nonces
 	runner   *pyrun.Runner
+	cacheDir string // where code and images are unpacked (WithCacheDir)
 	ownCache string // a temporary cache folder New made, removed by Close
 
 	mu      sync.Mutex // guards st, blobs, uploads, links
@@ -155,7 +156,7 @@ func (e *Emulator) open() error {
 	if err != nil {
 		return err
 	}
-	e.runner = runner
+	e.runner, e.cacheDir = runner, cache
 
 	now := e.now()
 	if _, ok := e.st.Buckets[e.TempBucket()]; !ok {

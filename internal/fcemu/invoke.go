@@ -5,8 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,11 +143,7 @@ func (e *Emulator) prepareInvocation(x *exchange, t invokeTarget) (invocationJob
 	if err != nil {
 		return job, errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err)
 	}
-	var creds pyrun.Credentials
-	if t.role != "" {
-		c := e.sessions.issue(e.now(), time.Hour, nil)
-		creds = pyrun.Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}
-	}
+	creds := e.roleCredentials(t)
 	job.req = pyrun.Request{
 		Python:  python,
 		CodeDir: codeDir,
@@ -170,24 +167,31 @@ func (e *Emulator) prepareInvocation(x *exchange, t invokeTarget) (invocationJob
 // handlerEnv is the handler's environment: the function's variables, then the ones FC
 // sets itself (which win).
 func (e *Emulator) handlerEnv(t invokeTarget, codeDir string, creds pyrun.Credentials) []string {
-	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}
-	var keys []string
-	for k := range t.fn.Env {
-		keys = append(keys, k)
+	env := append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}, functionVariables(t.fn.Env)...)
+	env = append(env, "FC_FUNC_CODE_PATH="+codeDir)
+	return append(env, e.fcVariables(t, creds)...)
+}
+
+// functionVariables are the function's environment variables, NAME=value in name order.
+func functionVariables(vars map[string]string) []string {
+	var env []string
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		env = append(env, k+"="+vars[k])
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		env = append(env, k+"="+t.fn.Env[k])
+	return env
+}
+
+// fcVariables are the variables FC sets for an invocation of t (code and custom
+// container runtimes alike), with the role's credentials when it has one.
+func (e *Emulator) fcVariables(t invokeTarget, creds pyrun.Credentials) []string {
+	env := []string{
+		"FC_FUNCTION_NAME=" + t.fn.Name,
+		"FC_FUNCTION_HANDLER=" + t.fn.Handler,
+		"FC_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(int(t.fn.MemorySize)),
+		"FC_REGION=" + e.cfg.region,
+		"FC_ACCOUNT_ID=" + e.cfg.accountID,
+		"FC_QUALIFIER=" + t.qualifier,
 	}
-	env = append(env,
-		"FC_FUNC_CODE_PATH="+codeDir,
-		"FC_FUNCTION_NAME="+t.fn.Name,
-		"FC_FUNCTION_HANDLER="+t.fn.Handler,
-		"FC_FUNCTION_MEMORY_SIZE="+strconv.Itoa(int(t.fn.MemorySize)),
-		"FC_REGION="+e.cfg.region,
-		"FC_ACCOUNT_ID="+e.cfg.accountID,
-		"FC_QUALIFIER="+t.qualifier,
-	)
 	if t.api == APIFC2 {
 		env = append(env, "FC_SERVICE_NAME="+t.service)
 	}
@@ -198,6 +202,16 @@ func (e *Emulator) handlerEnv(t invokeTarget, codeDir string, creds pyrun.Creden
 			"ALIBABA_CLOUD_SECURITY_TOKEN="+creds.SecurityToken)
 	}
 	return env
+}
+
+// roleCredentials are the temporary credentials an invocation of t gets: its role's
+// (new ones each time), none without a role.
+func (e *Emulator) roleCredentials(t invokeTarget) pyrun.Credentials {
+	if t.role == "" {
+		return pyrun.Credentials{}
+	}
+	c := e.sessions.issue(e.now(), time.Hour, nil)
+	return pyrun.Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}
 }
 
 // run executes the handler and turns the result into FC's answer.
