@@ -109,13 +109,25 @@ var glibcABITags = map[string]fcruntime.Glibc{
 	"GLIBC_ABI_DT_RELR": {Major: 2, Minor: 36},
 }
 
-// glibcVersion parses "GLIBC_2.34" (or "GLIBC_2.2.5") into its major.minor; ok is false
-// for names that are not releases (GLIBC_PRIVATE, unknown GLIBC_ABI_* tags).
+// glibcVersion is the release a GLIBC_* version need asks for: ParseGlibcVersion's,
+// or the one that introduced a GLIBC_ABI_* tag; ok is false for names that are not
+// releases (GLIBC_PRIVATE, unknown GLIBC_ABI_* tags).
 func glibcVersion(dep string) (fcruntime.Glibc, bool) {
 	if g, ok := glibcABITags[dep]; ok {
 		return g, true
 	}
-	f := strings.Split(strings.TrimPrefix(dep, "GLIBC_"), ".")
+	return ParseGlibcVersion(dep)
+}
+
+// ParseGlibcVersion parses an ELF symbol version name "GLIBC_2.34" (or "GLIBC_2.2.5")
+// into its major.minor; ok is false for other names. internal/image reads libc's
+// version definitions with it.
+func ParseGlibcVersion(name string) (fcruntime.Glibc, bool) {
+	rest, ok := strings.CutPrefix(name, "GLIBC_")
+	if !ok {
+		return fcruntime.Glibc{}, false
+	}
+	f := strings.Split(rest, ".")
 	if len(f) < 2 {
 		return fcruntime.Glibc{}, false
 	}

@@ -8,8 +8,8 @@ import (
 	"io"
 	"regexp"
 	"strconv"
-	"strings"
 
+	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
@@ -43,7 +43,7 @@ func readLibc(b []byte) (libcInfo, error) {
 	}
 	var info libcInfo
 	for _, n := range names {
-		if g, ok := parseGlibcVersion(n); ok && less(info.Defined, g) {
+		if g, ok := build.ParseGlibcVersion(n); ok && less(info.Defined, g) {
 			info.Defined = g
 		}
 	}
@@ -105,24 +105,6 @@ func versionDefinitions(f *elf.File) ([]string, error) {
 		i += next
 	}
 	return names, nil
-}
-
-// parseGlibcVersion parses "GLIBC_2.34" or "GLIBC_2.2.5" into its major.minor.
-func parseGlibcVersion(name string) (fcruntime.Glibc, bool) {
-	rest, ok := strings.CutPrefix(name, "GLIBC_")
-	if !ok {
-		return fcruntime.Glibc{}, false
-	}
-	f := strings.Split(rest, ".")
-	if len(f) < 2 {
-		return fcruntime.Glibc{}, false
-	}
-	ma, err1 := strconv.Atoi(f[0])
-	mi, err2 := strconv.Atoi(f[1])
-	if err1 != nil || err2 != nil {
-		return fcruntime.Glibc{}, false
-	}
-	return fcruntime.Glibc{Major: ma, Minor: mi}, true
 }
 
 func less(a, b fcruntime.Glibc) bool {
