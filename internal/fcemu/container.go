@@ -142,12 +142,7 @@ func checkImage(s string) *apiError {
 	return nil
 }
 
-func checkPort(n int32) *apiError {
-	if n < 1 || n > 65535 {
-		return invalidArg("customContainerConfig.port %d is invalid: it must be between 1 and 65535", n)
-	}
-	return nil
-}
+func checkPort(n int32) *apiError { return between("customContainerConfig.port", n, 1, 65535, "") }
 
 func checkAcceleration(s string) *apiError {
 	if !strings.EqualFold(s, "Default") && !strings.EqualFold(s, "None") {

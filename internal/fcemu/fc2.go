@@ -65,30 +65,7 @@ func (s *service) json() map[string]any {
 }
 
 func (fn *function) fc2JSON() map[string]any {
-	env := fn.Env
-	if env == nil {
-		env = map[string]string{}
-	}
-	m := map[string]any{
-		"functionId":           fn.ID,
-		"functionName":         fn.Name,
-		"description":          fn.Description,
-		"runtime":              fn.Runtime,
-		"handler":              fn.Handler,
-		"timeout":              fn.Timeout,
-		"memorySize":           fn.MemorySize,
-		"codeSize":             fn.Code.Size,
-		"codeChecksum":         fn.Code.Checksum,
-		"environmentVariables": env,
-		"createdTime":          fcTime(fn.Created),
-		"lastModifiedTime":     fcTime(fn.Modified),
-		"instanceConcurrency":  1,
-		"instanceType":         "e1",
-	}
-	for k, v := range fn.Config {
-		m[k] = v
-	}
-	return m
+	return fn.json(map[string]any{"instanceConcurrency": 1, "instanceType": "e1"})
 }
 
 // fc2Service finds a service (qualifier: see checkQualifier). The caller holds e.mu.

@@ -32,31 +32,12 @@ func fc3FunctionNotFound(name string) *apiError {
 }
 
 func (e *Emulator) fc3JSON(fn *function, withState bool) map[string]any {
-	env := fn.Env
-	if env == nil {
-		env = map[string]string{}
-	}
-	m := map[string]any{
-		"functionArn":          "acs:fc:" + e.cfg.region + ":" + e.cfg.accountID + ":functions/" + fn.Name,
-		"functionId":           fn.ID,
-		"functionName":         fn.Name,
-		"description":          fn.Description,
-		"runtime":              fn.Runtime,
-		"handler":              fn.Handler,
-		"timeout":              fn.Timeout,
-		"memorySize":           fn.MemorySize,
-		"diskSize":             512,
-		"internetAccess":       true,
-		"role":                 fn.Role,
-		"codeSize":             fn.Code.Size,
-		"codeChecksum":         fn.Code.Checksum,
-		"environmentVariables": env,
-		"createdTime":          fcTime(fn.Created),
-		"lastModifiedTime":     fcTime(fn.Modified),
-	}
-	for k, v := range fn.Config {
-		m[k] = v
-	}
+	m := fn.json(map[string]any{
+		"functionArn":    "acs:fc:" + e.cfg.region + ":" + e.cfg.accountID + ":functions/" + fn.Name,
+		"diskSize":       512,
+		"internetAccess": true,
+		"role":           fn.Role,
+	})
 	if withState {
 		for k, v := range map[string]string{
 			"state": fn.State, "stateReason": fn.StateReason, "stateReasonCode": fn.StateReasonCode,

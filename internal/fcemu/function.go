@@ -62,6 +62,14 @@ func checkHandler(h string) *apiError {
 	return nil
 }
 
+// between refuses n outside lo..hi, naming what it is (and its unit).
+func between(what string, n, lo, hi int32, unit string) *apiError {
+	if n < lo || n > hi {
+		return invalidArg("%s %d is invalid: it must be between %d and %d%s", what, n, lo, hi, unit)
+	}
+	return nil
+}
+
 func checkMemory(m int32) *apiError {
 	if m < 128 || m > 32768 || m%64 != 0 {
 		return invalidArg("memorySize %d is invalid: it must be between 128 and 32768 MB, in steps of 64 MB", m)
@@ -69,12 +77,7 @@ func checkMemory(m int32) *apiError {
 	return nil
 }
 
-func checkTimeout(t int32) *apiError {
-	if t < 1 || t > 86400 {
-		return invalidArg("timeout %d is invalid: it must be between 1 and 86400 seconds", t)
-	}
-	return nil
-}
+func checkTimeout(t int32) *apiError { return between("timeout", t, 1, 86400, " seconds") }
 
 // configure applies the fields common to FC 2.0 and 3.0 creates and updates to fn,
 // validating each given one.
@@ -180,6 +183,36 @@ func (x *exchange) configureFunction(api functionAPI, fn *function, f fields, cr
 		spec.Checksum = &h
 	}
 	return &spec, nil
+}
+
+// json is a function as both APIs answer it: its fields, the API's (extra), then the
+// configuration stored as sent, which overrides extra's defaults.
+func (fn *function) json(extra map[string]any) map[string]any {
+	env := fn.Env
+	if env == nil {
+		env = map[string]string{}
+	}
+	m := map[string]any{
+		"functionId":           fn.ID,
+		"functionName":         fn.Name,
+		"description":          fn.Description,
+		"runtime":              fn.Runtime,
+		"handler":              fn.Handler,
+		"timeout":              fn.Timeout,
+		"memorySize":           fn.MemorySize,
+		"codeSize":             fn.Code.Size,
+		"codeChecksum":         fn.Code.Checksum,
+		"environmentVariables": env,
+		"createdTime":          fcTime(fn.Created),
+		"lastModifiedTime":     fcTime(fn.Modified),
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	for k, v := range fn.Config {
+		m[k] = v
+	}
+	return m
 }
 
 func fcTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
