@@ -288,7 +288,8 @@ type exchange struct {
 	errCode   string    // the error code answered, if any
 }
 
-// statusWriter remembers the status sent, for Hooks.Answered.
+// statusWriter remembers the status sent, for Hooks.Answered (record takes a body
+// written without a status as the 200 net/http sends).
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -301,19 +302,8 @@ func (s *statusWriter) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Flush lets long answers stream.
-func (s *statusWriter) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 const codePathPrefix = "/_fcemu/code/"
 
