@@ -149,11 +149,13 @@ type instance struct {
 	mu     sync.Mutex // one invocation at a time
 }
 
+// stop kills the instance (its process group) and removes its output.
 func (in *instance) stop() {
 	if in.cmd.Process != nil {
 		syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
 	}
 	<-in.exited
+	in.out.remove()
 }
 
 func (c *containers) stop(fn string) {
@@ -224,10 +226,14 @@ func startInstance(ctx context.Context, job *containerJob) (*instance, error) {
 	env := setEnv(setEnv(append([]string{}, job.env...), "CAPort="+strconv.Itoa(port)), "FC_SERVER_PORT="+strconv.Itoa(port))
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = job.dir, env
-	out := &outputLog{}
-	cmd.Stdout, cmd.Stderr = out, out
+	out, err := newOutputLog()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = out.f, out.f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
+		out.remove()
 		return nil, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	in := &instance{key: job.key, cmd: cmd, port: port, out: out, exited: make(chan struct{})}
@@ -245,17 +251,19 @@ func startInstance(ctx context.Context, job *containerJob) (*instance, error) {
 			conn.Close()
 			return in, nil
 		}
+		var err error
 		select {
 		case <-in.exited:
-			return nil, fmt.Errorf("the container exited (%v) before listening on port %d; its output ends:\n%s", cmd.ProcessState, job.port, out.tail(1024))
+			err = fmt.Errorf("the container exited (%v) before listening on port %d; its output ends:\n%s", cmd.ProcessState, job.port, out.tail(1024))
 		case <-deadline.C:
-			in.stop()
-			return nil, fmt.Errorf("the container did not listen on port %d within %s; its output ends:\n%s", job.port, containerStartTimeout, out.tail(1024))
+			err = fmt.Errorf("the container did not listen on port %d within %s; its output ends:\n%s", job.port, containerStartTimeout, out.tail(1024))
 		case <-ctx.Done():
-			in.stop()
-			return nil, ctx.Err()
+			err = ctx.Err()
 		case <-tick.C:
+			continue
 		}
+		in.stop()
+		return nil, err
 	}
 }
 
@@ -353,45 +361,52 @@ func tailString(s string, n int) string {
 	return s
 }
 
-// outputLog keeps the last 64 KB an instance wrote and how much it wrote in all, so an
-// invocation can take what was written while it ran.
+// outputLog is where an instance's stdout and stderr go: a file the process writes
+// itself, so what it wrote before it answered is there once the answer has come (a
+// pipe, copied by a goroutine, could still hold it).
 type outputLog struct {
-	mu    sync.Mutex
-	buf   []byte
-	total int64
+	f *os.File
 }
 
+// outputKeep bounds what an invocation takes of the output written while it ran.
 const outputKeep = 64 << 10
 
-func (o *outputLog) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf = append(o.buf, p...)
-	if len(o.buf) > outputKeep {
-		o.buf = append([]byte(nil), o.buf[len(o.buf)-outputKeep:]...)
+func newOutputLog() (*outputLog, error) {
+	f, err := os.CreateTemp("", "fcemu-instance-*.log")
+	if err != nil {
+		return nil, fmt.Errorf("instance output: %w", err)
 	}
-	o.total += int64(len(p))
-	return len(p), nil
+	return &outputLog{f: f}, nil
 }
 
+// size is how much the instance has written in all.
 func (o *outputLog) size() int64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.total
+	st, err := o.f.Stat()
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }
 
-func (o *outputLog) since(mark int64) string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	n := o.total - mark
-	if n > int64(len(o.buf)) {
-		n = int64(len(o.buf))
-	}
-	return string(o.buf[int64(len(o.buf))-n:])
-}
+// since is what the instance wrote after size was mark (its last outputKeep bytes).
+func (o *outputLog) since(mark int64) string { return o.read(mark, o.size()) }
 
 func (o *outputLog) tail(n int) string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return tailString(string(o.buf), n)
+	end := o.size()
+	return o.read(max(0, end-int64(n)), end)
+}
+
+func (o *outputLog) read(from, to int64) string {
+	from = max(from, to-outputKeep)
+	if to <= from {
+		return ""
+	}
+	b := make([]byte, to-from)
+	n, _ := o.f.ReadAt(b, from)
+	return string(b[:n])
+}
+
+func (o *outputLog) remove() {
+	o.f.Close()
+	os.Remove(o.f.Name())
 }
