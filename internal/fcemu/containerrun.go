@@ -242,28 +242,34 @@ func startInstance(ctx context.Context, job *containerJob) (*instance, error) {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // its children too
 		close(in.exited)
 	}()
+	if err := in.waitListening(ctx, job.port); err != nil {
+		in.stop()
+		return nil, err
+	}
+	return in, nil
+}
+
+// waitListening waits until the instance listens on its port (port is the one its
+// image was told), at most containerStartTimeout.
+func (in *instance) waitListening(ctx context.Context, port int) error {
 	deadline := time.NewTimer(containerStartTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second); err == nil {
+		if conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(in.port), time.Second); err == nil {
 			conn.Close()
-			return in, nil
+			return nil
 		}
-		var err error
 		select {
 		case <-in.exited:
-			err = fmt.Errorf("the container exited (%v) before listening on port %d; its output ends:\n%s", cmd.ProcessState, job.port, out.tail(1024))
+			return fmt.Errorf("the container exited (%v) before listening on port %d; its output ends:\n%s", in.cmd.ProcessState, port, in.out.tail(1024))
 		case <-deadline.C:
-			err = fmt.Errorf("the container did not listen on port %d within %s; its output ends:\n%s", job.port, containerStartTimeout, out.tail(1024))
+			return fmt.Errorf("the container did not listen on port %d within %s; its output ends:\n%s", port, containerStartTimeout, in.out.tail(1024))
 		case <-ctx.Done():
-			err = ctx.Err()
+			return ctx.Err()
 		case <-tick.C:
-			continue
 		}
-		in.stop()
-		return nil, err
 	}
 }
 

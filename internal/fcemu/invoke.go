@@ -67,8 +67,7 @@ func (e *Emulator) payloadLimit(r *http.Request) int64 {
 
 // invoke answers an InvokeFunction request for t (found and ready) on either API.
 func (e *Emulator) invoke(x *exchange, t invokeTarget) {
-	h := x.w.Header()
-	h.Set("X-Fc-Code-Checksum", t.fn.Code.Checksum)
+	x.w.Header().Set("X-Fc-Code-Checksum", t.fn.Code.Checksum)
 	invType := x.r.Header.Get("X-Fc-Invocation-Type")
 	async := strings.EqualFold(invType, "Async")
 	if invType != "" && !async && !strings.EqualFold(invType, "Sync") {
@@ -81,22 +80,28 @@ func (e *Emulator) invoke(x *exchange, t invokeTarget) {
 		return
 	}
 	rec := Invocation{RequestID: x.requestID, API: t.api, Service: t.service, Function: t.fn.Name, Async: async, Event: x.body}
-	if async {
-		if !e.async.start() {
-			x.fail(errf(http.StatusServiceUnavailable, "ServiceUnavailable", "the emulator is shutting down"))
-			return
-		}
-		go func() {
-			defer e.async.done()
-			out := e.run(e.bg, job, x.requestID)
-			e.remember(rec, out)
-		}()
-		h.Set("X-Fc-Request-Id", x.requestID)
-		x.w.WriteHeader(http.StatusAccepted)
+	if !async {
+		out := e.run(x.r.Context(), job, x.requestID)
+		e.remember(rec, out)
+		x.invocationAnswer(t, out)
 		return
 	}
-	out := e.run(x.r.Context(), job, x.requestID)
-	e.remember(rec, out)
+	if !e.async.start() {
+		x.fail(errf(http.StatusServiceUnavailable, "ServiceUnavailable", "the emulator is shutting down"))
+		return
+	}
+	go func() {
+		defer e.async.done()
+		e.remember(rec, e.run(e.bg, job, x.requestID))
+	}()
+	x.w.Header().Set("X-Fc-Request-Id", x.requestID)
+	x.w.WriteHeader(http.StatusAccepted)
+}
+
+// invocationAnswer is a synchronous invocation's answer: the body and FC's headers
+// (duration, memory, error type, the log tail when asked).
+func (x *exchange) invocationAnswer(t invokeTarget, out outcome) {
+	h := x.w.Header()
 	h.Set("X-Fc-Request-Id", x.requestID)
 	h.Set("X-Fc-Invocation-Duration", strconv.FormatInt(out.duration.Milliseconds(), 10))
 	h.Set("X-Fc-Max-Memory-Usage", fmt.Sprintf("%.2f", float64(out.maxRSS)/(1<<20)))
