@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash/crc64"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -249,13 +250,7 @@ func (r *recorder) option() Option {
 func (r *recorder) callsOf(op Op) []Call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []Call
-	for _, c := range r.calls {
-		if c.Op == op {
-			out = append(out, c)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(r.calls), func(c Call) bool { return c.Op != op })
 }
 
 func (r *recorder) invoked() []Invocation {

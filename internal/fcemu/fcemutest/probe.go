@@ -11,6 +11,7 @@ package fcemutest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -73,13 +74,7 @@ func (p *Probe) Calls() []fcemu.Call {
 
 // CallsOf returns the requests answered for op (any API), oldest first.
 func (p *Probe) CallsOf(op fcemu.Op) []fcemu.Call {
-	var out []fcemu.Call
-	for _, c := range p.Calls() {
-		if c.Op == op {
-			out = append(out, c)
-		}
-	}
-	return out
+	return slices.DeleteFunc(p.Calls(), func(c fcemu.Call) bool { return c.Op != op })
 }
 
 // ResetCalls forgets the calls recorded so far.
