@@ -12,6 +12,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
+	"github.com/lithops-fc/runtime-action/internal/fcemu/fcemutest"
 	"github.com/lithops-fc/runtime-action/internal/pipeline/pipelinetest"
 )
 
@@ -27,8 +28,9 @@ func TestOIDCAgainstEmulatorSTS(t *testing.T) {
 		gitlab   = "acs:ram::1234567890123456:oidc-provider/gitlab"
 	)
 	gh := pipelinetest.NewGitHubOIDC(t)
+	probe := fcemutest.New()
 	emu, err := fcemu.New(fcemu.WithOIDCProvider(gh.Provider(provider, role)),
-		fcemu.WithOIDCProvider(gh.Provider(gitlab, other)), fcemu.WithBucket("lithops-bucket"))
+		fcemu.WithOIDCProvider(gh.Provider(gitlab, other)), fcemu.WithBucket("lithops-bucket"), probe.Option())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,15 +95,15 @@ func TestOIDCAgainstEmulatorSTS(t *testing.T) {
 				}
 			}
 			// The emulator accepts them, signed, on FC (with the security token).
-			n := len(emu.Calls())
+			n := len(probe.Calls())
 			put(t, srv.URL, c)
-			calls := emu.Calls()[n:]
+			calls := probe.Calls()[n:]
 			if len(calls) != 1 || calls[0].Status != 200 || calls[0].AccessKeyID != c.AccessKeyID {
 				t.Errorf("signed OSS call with the credentials: %+v", calls)
 			}
 		})
 	}
-	if sts := emu.CallsOf(fcemu.OpAssumeRoleWithOIDC); len(sts) != len(tests) {
+	if sts := probe.CallsOf(fcemu.OpAssumeRoleWithOIDC); len(sts) != len(tests) {
 		t.Errorf("%d AssumeRoleWithOIDC calls, want one per case (%d)", len(sts), len(tests))
 	}
 }

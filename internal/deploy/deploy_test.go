@@ -68,7 +68,7 @@ func TestCreateUnchangedConfigOnly(t *testing.T) {
 		}
 
 		// Same inputs again: nothing uploaded, nothing changed.
-		v.Emu.ResetCalls()
+		v.Probe.ResetCalls()
 		rel, err = d.Deploy(ctx, pkg, []deploy.Spec{spec})
 		if err != nil {
 			t.Fatalf("second Deploy: %v", err)
@@ -77,7 +77,7 @@ func TestCreateUnchangedConfigOnly(t *testing.T) {
 			t.Errorf("second deploy: %s, want unchanged", got)
 		}
 		if n := fcWrites(v) + v.Uploads() + v.Count(fcemu.OpGetFunctionCode); n != 0 {
-			t.Errorf("second deploy made %d writes or code reads; calls: %+v", n, v.Emu.Calls())
+			t.Errorf("second deploy made %d writes or code reads; calls: %+v", n, v.Probe.Calls())
 		}
 		if err := rel.Commit(ctx); err != nil {
 			t.Fatalf("Commit: %v", err)
@@ -86,7 +86,7 @@ func TestCreateUnchangedConfigOnly(t *testing.T) {
 		// Other memory and timeout, same code: one configuration-only update.
 		spec2 := spec
 		spec2.MemoryMB, spec2.TimeoutSec = 512, 120
-		v.Emu.ResetCalls()
+		v.Probe.ResetCalls()
 		rel, err = d.Deploy(ctx, pkg, []deploy.Spec{spec2})
 		if err != nil {
 			t.Fatalf("third Deploy: %v", err)
@@ -206,7 +206,7 @@ func TestLargePackageThroughOSS(t *testing.T) {
 
 				if bucket {
 					// Another function from the same package: the object is there already.
-					v.Emu.ResetCalls()
+					v.Probe.ResetCalls()
 					rel, err := d.Deploy(ctx, pkg, []deploy.Spec{deploytest.Spec("lithops-worker-big-2", 512)})
 					if err != nil {
 						t.Fatal(err)
@@ -248,7 +248,7 @@ func TestRetriedFaults(t *testing.T) {
 					extra = append(extra, blob(300<<10))
 				}
 				pkg := deploytest.Package(t, deploytest.Lithops(api), extra, nil)
-				v.Emu.Faults().FailNext(c.op, 2, c.status, c.code)
+				v.Probe.Faults().FailNext(c.op, 2, c.status, c.code)
 				spec := deploytest.Spec("lithops-worker-faults", 256)
 				rel, err := d.Deploy(ctx, pkg, []deploy.Spec{spec})
 				if err != nil {
@@ -258,7 +258,7 @@ func TestRetriedFaults(t *testing.T) {
 					t.Fatal(err)
 				}
 				failed := 0
-				for _, call := range v.Emu.CallsOf(c.op) {
+				for _, call := range v.Probe.CallsOf(c.op) {
 					if call.ErrorCode == c.code {
 						failed++
 					}
@@ -289,7 +289,7 @@ func TestNotRetried(t *testing.T) {
 		v := deploytest.Start(t, api)
 		d := v.Deployer(t, true)
 		pkg := deploytest.Package(t, deploytest.Lithops(api), nil, nil)
-		v.Emu.Faults().FailNext(fcemu.OpCreateFunction, 1, 400, "InvalidArgument")
+		v.Probe.Faults().FailNext(fcemu.OpCreateFunction, 1, 400, "InvalidArgument")
 		_, err := d.Deploy(ctx, pkg, []deploy.Spec{deploytest.Spec("lithops-worker-invalid", 256)})
 		t.Logf("error: %v", err)
 		var ae *deploy.APIError
@@ -333,8 +333,8 @@ func TestWrongCredentials(t *testing.T) {
 				if !strings.Contains(err.Error(), "access-key-secret") {
 					t.Errorf("error %q does not say what to check", err)
 				}
-				if n := len(v.Emu.Calls()); n != 1 {
-					t.Errorf("%d calls with wrong credentials, want 1 (no retries): %+v", n, v.Emu.Calls())
+				if n := len(v.Probe.Calls()); n != 1 {
+					t.Errorf("%d calls with wrong credentials, want 1 (no retries): %+v", n, v.Probe.Calls())
 				}
 				deploytest.NoSecrets(t, append(v.Secrets(), target.Credentials.AccessKeySecret, target.Credentials.SecurityToken), append(v.Log.Lines(), err.Error())...)
 			})
@@ -359,7 +359,7 @@ func TestConcurrentChangeWaited(t *testing.T) {
 	if _, err := v.FC3Client(t).UpdateFunction(tea.String(spec.Name), &fc3api.UpdateFunctionRequest{Body: &fc3api.UpdateFunctionInput{Timeout: tea.Int32(99)}}); err != nil {
 		t.Fatal(err)
 	}
-	v.Emu.ResetCalls()
+	v.Probe.ResetCalls()
 	pkg2 := deploytest.Package(t, deploytest.Lithops(fcruntime.FC3), []wheeltest.Wheel{deploytest.Module("appmod", "2.0", "VALUE = 2\n")}, nil)
 	rel, err = d.Deploy(ctx, pkg2, []deploy.Spec{spec})
 	if err != nil {
@@ -369,7 +369,7 @@ func TestConcurrentChangeWaited(t *testing.T) {
 		t.Fatal(err)
 	}
 	conflicts := 0
-	for _, call := range v.Emu.CallsOf(fcemu.OpUpdateFunction) {
+	for _, call := range v.Probe.CallsOf(fcemu.OpUpdateFunction) {
 		if call.ErrorCode == "ConcurrentUpdateError" {
 			conflicts++
 		}
@@ -390,7 +390,7 @@ func TestStuckOrFailedFC3(t *testing.T) {
 		d := v.Deployer(t, true, deploy.WithTimeouts(short))
 		pkg := deploytest.Package(t, deploytest.Lithops(fcruntime.FC3), nil, nil)
 		spec := deploytest.Spec("lithops-worker-stuck", 256)
-		v.Emu.Faults().KeepPending(spec.Name, 1_000_000)
+		v.Probe.Faults().KeepPending(spec.Name, 1_000_000)
 		_, err := d.Deploy(ctx, pkg, []deploy.Spec{spec})
 		t.Logf("error: %v", err)
 		var nr *deploy.NotReadyError
@@ -416,7 +416,7 @@ func TestStuckOrFailedFC3(t *testing.T) {
 		}
 		rel.Commit(ctx)
 		pkg := deploytest.Package(t, deploytest.Lithops(fcruntime.FC3), []wheeltest.Wheel{deploytest.Module("appmod", "2.0", "VALUE = 2\n")}, nil)
-		v.Emu.Faults().EndFailed(spec.Name, "image pull failed (injected)")
+		v.Probe.Faults().EndFailed(spec.Name, "image pull failed (injected)")
 		_, err = d.Deploy(ctx, pkg, []deploy.Spec{spec})
 		t.Logf("error: %v", err)
 		var nr *deploy.NotReadyError
@@ -469,7 +469,7 @@ func TestCancelled(t *testing.T) {
 						t.Errorf("error %q does not say the function was restored", err)
 					}
 					updates := 0
-					for _, c := range v.Emu.CallsOf(fcemu.OpUpdateFunction) {
+					for _, c := range v.Probe.CallsOf(fcemu.OpUpdateFunction) {
 						if c.Status == 200 {
 							updates++
 						}
@@ -553,7 +553,7 @@ func TestPublishUnchangedWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.Emu.ResetCalls()
+	v.Probe.ResetCalls()
 	if err := rel.Commit(ctx, deploy.Object{Key: key, Body: body}); err != nil {
 		t.Fatal(err)
 	}
@@ -759,7 +759,7 @@ func TestAnswerWithoutFunction(t *testing.T) {
 					w.Write([]byte(body))
 					return true
 				})
-				v.Emu.ResetCalls()
+				v.Probe.ResetCalls()
 				spec2 := spec
 				spec2.MemoryMB = 512
 				_, err = d.Deploy(ctx, pkg, []deploy.Spec{spec2})
@@ -768,7 +768,7 @@ func TestAnswerWithoutFunction(t *testing.T) {
 					t.Errorf("error %v, want one saying GetFunction's answer is not a function", err)
 				}
 				if n := fcWrites(v) + v.Uploads(); n != 0 {
-					t.Errorf("%d writes after an answer that describes no function: %+v", n, v.Emu.Calls())
+					t.Errorf("%d writes after an answer that describes no function: %+v", n, v.Probe.Calls())
 				}
 			})
 		}
@@ -858,12 +858,12 @@ func TestServiceUsedAsItIs(t *testing.T) {
 			}
 		}
 	}
-	v.Emu.ResetCalls()
+	v.Probe.ResetCalls()
 	if _, err := d.Deploy(ctx, pkg, []deploy.Spec{other}); !errors.As(err, new(*deploy.ServiceMismatchError)) {
 		t.Errorf("Deploy with another role: %v, want a *ServiceMismatchError", err)
 	}
 	if n := fcWrites(v); n != 0 {
-		t.Errorf("a refused deploy made %d writes: %+v", n, v.Emu.Calls())
+		t.Errorf("a refused deploy made %d writes: %+v", n, v.Probe.Calls())
 	}
 	if live := v.ReadWithSDK(t, spec.Name); live.Role != spec.Role {
 		t.Errorf("the service's role changed to %s", live.Role)
@@ -904,7 +904,7 @@ func TestEnsureBucket(t *testing.T) {
 	if !v.Emu.HasBucket(tg.Bucket) {
 		t.Fatalf("bucket %s not created", tg.Bucket)
 	}
-	v.Emu.ResetCalls()
+	v.Probe.ResetCalls()
 	if created, err := d.Uploader().EnsureBucket(ctx); err != nil || created {
 		t.Errorf("EnsureBucket of an existing bucket = %v, %v", created, err)
 	}

@@ -1,9 +1,6 @@
 package fcemu
 
-import (
-	"sync"
-	"time"
-)
+import "time"
 
 // API names one of the services the emulator serves.
 type API string
@@ -16,11 +13,11 @@ const (
 	APICode API = "code" // downloads of function code through GetFunctionCode's URL
 )
 
-// Op is an operation name, as the services' API references name them. Faults and the call
-// log use them.
+// Op is an operation name, as the services' API references name them. Hooks and Call
+// use them.
 type Op string
 
-// OpAny matches every operation in Faults.
+// OpAny matches every operation (in fcemutest's fault rules).
 const OpAny Op = "*"
 
 // FC operations (both API versions use the same names where the operation exists in both).
@@ -58,7 +55,7 @@ const (
 	OpUnknown                 Op = "Unknown"
 )
 
-// Call is one request the emulator answered.
+// Call is one request the emulator answered (see Hooks.Answered).
 type Call struct {
 	Time        time.Time // emulator clock when the request arrived
 	API         API
@@ -71,43 +68,3 @@ type Call struct {
 	RequestID   string
 	AccessKeyID string // the caller's key, when it signed the request
 }
-
-type callLog struct {
-	mu    sync.Mutex
-	calls []Call
-}
-
-func (l *callLog) add(c Call) {
-	l.mu.Lock()
-	l.calls = append(l.calls, c)
-	l.mu.Unlock()
-}
-
-func (l *callLog) all() []Call {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]Call(nil), l.calls...)
-}
-
-func (l *callLog) reset() {
-	l.mu.Lock()
-	l.calls = nil
-	l.mu.Unlock()
-}
-
-// Calls returns every request answered so far, oldest first.
-func (e *Emulator) Calls() []Call { return e.calls.all() }
-
-// CallsOf returns the requests answered for op (any API), oldest first.
-func (e *Emulator) CallsOf(op Op) []Call {
-	var out []Call
-	for _, c := range e.calls.all() {
-		if c.Op == op {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// ResetCalls forgets the calls recorded so far.
-func (e *Emulator) ResetCalls() { e.calls.reset() }

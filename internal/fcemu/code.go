@@ -38,42 +38,9 @@ func parseCode(raw json.RawMessage) (codeSpec, *apiError) {
 // loadCodeLocked resolves a code location to zip bytes and stores them, answering as FC
 // does to a bad location. The caller holds e.mu.
 func (e *Emulator) loadCodeLocked(c codeSpec) (codeRef, *apiError) {
-	inline := c.ZipFile != nil && *c.ZipFile != ""
-	fromOSS := c.OSSBucketName != nil && *c.OSSBucketName != "" || c.OSSObjectName != nil && *c.OSSObjectName != ""
-	if inline == fromOSS {
-		return codeRef{}, invalidArg("Either ossBucketName/ossObjectName or zipFile must be set")
-	}
-	var data []byte
-	if inline {
-		if int64(len(*c.ZipFile)) > e.cfg.limits.InlineCode {
-			return codeRef{}, errf(http.StatusBadRequest, "EntityTooLarge", "payload size exceeds maximum allowed size (%d bytes); upload the code to OSS and pass ossBucketName/ossObjectName", e.cfg.limits.InlineCode)
-		}
-		b, err := base64.StdEncoding.DecodeString(*c.ZipFile)
-		if err != nil {
-			return codeRef{}, invalidArg("code.zipFile is not valid base64: %v", err)
-		}
-		data = b
-	} else {
-		if c.OSSBucketName == nil || *c.OSSBucketName == "" || c.OSSObjectName == nil || *c.OSSObjectName == "" {
-			return codeRef{}, invalidArg("both ossBucketName and ossObjectName must be set")
-		}
-		bucketName, key := *c.OSSBucketName, *c.OSSObjectName
-		b, ok := e.st.Buckets[bucketName]
-		var o *object
-		if ok {
-			o = b.Objects[key]
-		}
-		if o == nil {
-			return codeRef{}, invalidArg("unable to access object %s in bucket %s: it does not exist", key, bucketName)
-		}
-		if o.Size > e.cfg.limits.OSSCode {
-			return codeRef{}, errf(http.StatusBadRequest, "EntityTooLarge", "code size %d exceeds maximum allowed size (%d bytes)", o.Size, e.cfg.limits.OSSCode)
-		}
-		blob, err := e.blobs.get(o.Blob)
-		if err != nil {
-			return codeRef{}, errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err)
-		}
-		data = blob
+	data, apiErr := e.codeBytesLocked(c)
+	if apiErr != nil {
+		return codeRef{}, apiErr
 	}
 	if _, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err != nil {
 		return codeRef{}, invalidArg("the code package is not a valid zip file: %v", err)
@@ -84,7 +51,44 @@ func (e *Emulator) loadCodeLocked(c codeSpec) (codeRef, *apiError) {
 	}
 	id, err := e.blobs.put(data)
 	if err != nil {
-		return codeRef{}, errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err)
+		return codeRef{}, internalError(err)
 	}
 	return codeRef{Blob: id, Size: int64(len(data)), Checksum: sum}, nil
+}
+
+// codeBytesLocked reads the zip of exactly one location: the inline base64 zipFile
+// (at most Limits.InlineCode) or an OSS object of the account (at most Limits.OSSCode).
+func (e *Emulator) codeBytesLocked(c codeSpec) ([]byte, *apiError) {
+	given := func(s *string) bool { return s != nil && *s != "" }
+	inline, fromOSS := given(c.ZipFile), given(c.OSSBucketName) || given(c.OSSObjectName)
+	switch {
+	case inline == fromOSS:
+		return nil, invalidArg("Either ossBucketName/ossObjectName or zipFile must be set")
+	case inline && int64(len(*c.ZipFile)) > e.cfg.limits.InlineCode:
+		return nil, errf(http.StatusBadRequest, "EntityTooLarge", "payload size exceeds maximum allowed size (%d bytes); upload the code to OSS and pass ossBucketName/ossObjectName", e.cfg.limits.InlineCode)
+	case inline:
+		b, err := base64.StdEncoding.DecodeString(*c.ZipFile)
+		if err != nil {
+			return nil, invalidArg("code.zipFile is not valid base64: %v", err)
+		}
+		return b, nil
+	case !given(c.OSSBucketName) || !given(c.OSSObjectName):
+		return nil, invalidArg("both ossBucketName and ossObjectName must be set")
+	}
+	bucketName, key := *c.OSSBucketName, *c.OSSObjectName
+	var o *object
+	if b, ok := e.st.Buckets[bucketName]; ok {
+		o = b.Objects[key]
+	}
+	if o == nil {
+		return nil, invalidArg("unable to access object %s in bucket %s: it does not exist", key, bucketName)
+	}
+	if o.Size > e.cfg.limits.OSSCode {
+		return nil, errf(http.StatusBadRequest, "EntityTooLarge", "code size %d exceeds maximum allowed size (%d bytes)", o.Size, e.cfg.limits.OSSCode)
+	}
+	data, err := e.blobs.get(o.Blob)
+	if err != nil {
+		return nil, internalError(err)
+	}
+	return data, nil
 }

@@ -84,72 +84,22 @@ func configureContainer(api functionAPI, fn *function, f fields) (isContainer bo
 		if given {
 			return false, invalidArg("customContainerConfig is only for runtime custom-container (the runtime is %s)", fn.Runtime)
 		}
-		if fn.Config != nil {
-			delete(fn.Config, containerConfigKey) // a function moved off custom-container
-		}
+		delete(fn.Config, containerConfigKey) // a function moved off custom-container
 		return false, nil
 	}
-	if !api.containers {
+	switch _, kept := fn.Config[containerConfigKey]; {
+	case !api.containers:
 		return true, invalidArg("fcemu emulates custom-container functions through FC 3.0 only")
-	}
-	if f.given("code") {
+	case f.given("code"):
 		return true, invalidArg("a custom-container function runs customContainerConfig.image and takes no code")
-	}
-	if !given {
-		if _, ok := fn.Config[containerConfigKey]; !ok {
-			return true, invalidArg("customContainerConfig is required for runtime custom-container")
-		}
+	case !given && !kept:
+		return true, invalidArg("customContainerConfig is required for runtime custom-container")
+	case !given:
 		return true, nil // an update that keeps the image
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(f[containerConfigKey], &raw); err != nil || raw == nil {
-		return true, invalidArg("customContainerConfig must be an object")
-	}
-	cf := fields(raw)
-	var cc containerConfig
-	if s, err := cf.str("image"); err != nil {
-		return true, err
-	} else if s == nil || *s == "" {
-		return true, invalidArg("customContainerConfig.image is required")
-	} else if _, perr := name.ParseReference(*s, name.StrictValidation); perr != nil {
-		return true, invalidArg("customContainerConfig.image '%s' is not a valid image reference (registry/namespace/repository:tag or @sha256:digest)", *s)
-	} else {
-		cc.Image = *s
-	}
-	cc.Port = 9000
-	if n, err := cf.int32("port"); err != nil {
-		return true, err
-	} else if n != nil {
-		if *n < 1 || *n > 65535 {
-			return true, invalidArg("customContainerConfig.port %d is invalid: it must be between 1 and 65535", *n)
-		}
-		cc.Port = int(*n)
-	}
-	if s, err := cf.str("accelerationType"); err != nil {
-		return true, err
-	} else if s != nil {
-		if !strings.EqualFold(*s, "Default") && !strings.EqualFold(*s, "None") {
-			return true, invalidArg("customContainerConfig.accelerationType '%s' is invalid: it must be Default or None", *s)
-		}
-		cc.AccelerationType = *s
-	}
-	for key, dst := range map[string]*[]string{"command": &cc.Command, "entrypoint": &cc.Entrypoint} {
-		if cf.given(key) {
-			if err := json.Unmarshal(cf[key], dst); err != nil {
-				return true, invalidArg("customContainerConfig.%s must be a list of strings", key)
-			}
-		}
-	}
-	if s, err := cf.str("acrInstanceId"); err != nil {
-		return true, err
-	} else if s != nil {
-		cc.AcrInstanceID = *s
-	}
-	if cf.given("healthCheckConfig") {
-		cc.HealthCheck = cf["healthCheckConfig"]
-	}
-	if cf.given("registryConfig") {
-		cc.RegistryConfig = cf["registryConfig"]
+	cc, apiErr := parseContainerConfig(f[containerConfigKey])
+	if apiErr != nil {
+		return true, apiErr
 	}
 	b, _ := json.Marshal(cc)
 	if fn.Config == nil {
@@ -158,6 +108,54 @@ func configureContainer(api functionAPI, fn *function, f fields) (isContainer bo
 	fn.Config[containerConfigKey] = b
 	fn.Code = codeRef{}
 	return true, nil
+}
+
+// parseContainerConfig validates a given customContainerConfig (see above).
+func parseContainerConfig(raw json.RawMessage) (containerConfig, *apiError) {
+	var cf fields
+	if err := json.Unmarshal(raw, &cf); err != nil || cf == nil {
+		return containerConfig{}, invalidArg("customContainerConfig must be an object")
+	}
+	cc := containerConfig{HealthCheck: cf.givenValue("healthCheckConfig"), RegistryConfig: cf.givenValue("registryConfig")}
+	if apiErr := assign(cf, "image", &cc.Image, checkImage); apiErr != nil || cc.Image == "" {
+		return cc, firstError(apiErr, invalidArg("customContainerConfig.image is required"))
+	}
+	port := int32(9000)
+	apiErr := firstError(
+		assign(cf, "port", &port, checkPort),
+		assign(cf, "accelerationType", &cc.AccelerationType, checkAcceleration),
+		assignList(cf, "command", &cc.Command),
+		assignList(cf, "entrypoint", &cc.Entrypoint),
+		assign(cf, "acrInstanceId", &cc.AcrInstanceID, nil),
+	)
+	cc.Port = int(port)
+	return cc, apiErr
+}
+
+func checkImage(s string) *apiError {
+	if s == "" {
+		return invalidArg("customContainerConfig.image is required")
+	}
+	if _, err := name.ParseReference(s, name.StrictValidation); err != nil {
+		return invalidArg("customContainerConfig.image '%s' is not a valid image reference (registry/namespace/repository:tag or @sha256:digest)", s)
+	}
+	return nil
+}
+
+func checkPort(n int32) *apiError { return between("customContainerConfig.port", n, 1, 65535, "") }
+
+func checkAcceleration(s string) *apiError {
+	if !strings.EqualFold(s, "Default") && !strings.EqualFold(s, "None") {
+		return invalidArg("customContainerConfig.accelerationType '%s' is invalid: it must be Default or None", s)
+	}
+	return nil
+}
+
+func assignList(cf fields, key string, dst *[]string) *apiError {
+	if cf.given(key) && json.Unmarshal(cf[key], dst) != nil {
+		return invalidArg("customContainerConfig.%s must be a list of strings", key)
+	}
+	return nil
 }
 
 // containerOf returns fn's customContainerConfig (ok false for other functions).

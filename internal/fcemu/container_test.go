@@ -60,7 +60,8 @@ func lithopsContainerFunction(name, img string) *fc3.CreateFunctionInput {
 func TestContainerFunction(t *testing.T) {
 	reg := imagetest.NewRegistry(t)
 	ref := containerImage(t, reg, "")
-	e, base := start(t, WithPendingPolls(1))
+	rec := &recorder{}
+	e, base := start(t, WithPendingPolls(1), rec.option())
 	needPython(t, e, "3.12", "custom-container (python3.12 image)")
 	c := fc3Client(t, base, testKeyID, testSecret, "")
 
@@ -116,7 +117,7 @@ func TestContainerFunction(t *testing.T) {
 	if n := len(e.containers.instances); n != 1 {
 		t.Errorf("%d instances", n)
 	}
-	inv := e.Invocations()
+	inv := rec.invoked()
 	if len(inv) != 3 || string(inv[0].Event) != lithops.MetadataRequest {
 		t.Errorf("invocations %+v", inv)
 	}

@@ -1,8 +1,6 @@
 package fcemu
 
 import (
-	"archive/tar"
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -14,20 +12,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path"
-	"path/filepath"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/lithops-fc/runtime-action/internal/fcemu/pyrun"
 )
@@ -36,20 +25,11 @@ import (
 // limit for custom containers is 120 s).
 var containerStartTimeout = 120 * time.Second
 
-// unpacked is an image's filesystem in the cache.
-type unpacked struct {
-	mu     sync.Mutex // held while unpacking
-	root   string
-	config v1.Config
-	err    error
-	ready  bool
-}
-
 // containerJob is what a container invocation needs, gathered before it runs.
 type containerJob struct {
 	key     string // the instance that serves it: function, image digest, command, environment
 	fn      string
-	argv    []string // the local command; bindPort marks where the remapped port goes
+	argv    []string // the local command
 	env     []string
 	dir     string
 	port    int // customContainerConfig.port
@@ -59,63 +39,59 @@ type containerJob struct {
 }
 
 // prepareContainer gathers a custom-container invocation: the image (pulled and unpacked
-// once per digest), the local command that stands for the image's, and FC's headers.
+// once per digest), the local command that stands for the image's, its environment (the
+// image's, the function's variables, FC's) and FC's headers.
 func (e *Emulator) prepareContainer(x *exchange, t invokeTarget) (invocationJob, *apiError) {
-	job := invocationJob{target: t}
-	internal := func(format string, args ...any) (invocationJob, *apiError) {
-		return job, errf(http.StatusInternalServerError, "InternalServerError", "fcemu: "+format, args...)
-	}
 	cc, ok := containerOf(&t.fn)
 	if !ok || cc.ResolvedImageURI == "" {
-		return internal("function %s has no resolved image", t.fn.Name)
+		return invocationJob{}, internalError(fmt.Errorf("function %s has no resolved image", t.fn.Name))
 	}
 	img, err := e.image(x.r.Context(), cc.ResolvedImageURI)
 	if err != nil {
-		return internal("image %s: %v", cc.ResolvedImageURI, err)
+		return invocationJob{}, internalError(fmt.Errorf("image %s: %w", cc.ResolvedImageURI, err))
 	}
-	args := append(append([]string{}, img.config.Entrypoint...), img.config.Cmd...)
-	if len(cc.Entrypoint) > 0 {
-		args = append(append([]string{}, cc.Entrypoint...), cc.Command...)
-	} else if len(cc.Command) > 0 {
-		args = append(append([]string{}, img.config.Entrypoint...), cc.Command...)
-	}
-	env := append([]string{}, img.config.Env...)
-	argv, version, sites, err := localCommand(img.root, args, env)
+	argv, err := e.containerCommand(img, cc)
 	if err != nil {
-		return internal("%v", err)
+		return invocationJob{}, internalError(err)
+	}
+	creds := e.roleCredentials(t)
+	env := append([]string{}, img.config.Env...)
+	for _, kv := range append(functionVariables(t.fn.Env), e.fcVariables(t, creds)...) {
+		env = setEnv(env, kv)
+	}
+	job := &containerJob{fn: t.fn.Name, argv: argv, env: env, dir: inImage(img.root, img.config.WorkingDir), port: cc.Port,
+		headers: e.containerHeaders(x.requestID, t, creds), event: x.body, timeout: time.Duration(t.fn.Timeout) * time.Second}
+	job.key = job.instanceKey(cc.ResolvedImageURI)
+	return invocationJob{target: t, container: job}, nil
+}
+
+// containerCommand is the local command that stands for the image's: its entry point and
+// command (customContainerConfig's entrypoint replaces both, its command the command),
+// run by the local CPython of the image's Python through containerBootstrap.
+func (e *Emulator) containerCommand(img *unpacked, cc containerConfig) ([]string, error) {
+	entrypoint, command := img.config.Entrypoint, img.config.Cmd
+	if len(cc.Entrypoint) > 0 {
+		entrypoint, command = cc.Entrypoint, cc.Command
+	} else if len(cc.Command) > 0 {
+		command = cc.Command
+	}
+	args, version, sites, err := localCommand(img.root, append(append([]string{}, entrypoint...), command...), img.config.Env)
+	if err != nil {
+		return nil, err
 	}
 	python, ok := e.cfg.pythons[version]
 	if !ok {
-		return internal("no local CPython %s for the image's python%s: install it under $(pyenv root)/versions or as python%s on PATH, or pass fcemu.WithPython", version, version, version)
+		return nil, fmt.Errorf("no local CPython %s for the image's python%s: install it under $(pyenv root)/versions or as python%s on PATH, or pass fcemu.WithPython", version, version, version)
 	}
-	argv = append([]string{python, "-B", "-S", "-s", "-c", containerBootstrap, strings.Join(sites, string(os.PathListSeparator))}, argv...)
+	return append([]string{python, "-B", "-S", "-s", "-c", containerBootstrap, strings.Join(sites, string(os.PathListSeparator))}, args...), nil
+}
 
-	var creds pyrun.Credentials
-	if t.role != "" {
-		c := e.sessions.issue(e.now(), time.Hour, nil)
-		creds = pyrun.Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}
-	}
-	for _, k := range sortedKeys(t.fn.Env) {
-		env = setEnv(env, k+"="+t.fn.Env[k])
-	}
-	for _, kv := range []string{
-		"FC_FUNCTION_NAME=" + t.fn.Name, "FC_FUNCTION_HANDLER=" + t.fn.Handler,
-		"FC_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(int(t.fn.MemorySize)), "FC_REGION=" + e.cfg.region,
-		"FC_ACCOUNT_ID=" + e.cfg.accountID, "FC_QUALIFIER=" + t.qualifier,
-	} {
-		env = setEnv(env, kv)
-	}
-	if creds.AccessKeyID != "" {
-		env = setEnv(env, "ALIBABA_CLOUD_ACCESS_KEY_ID="+creds.AccessKeyID)
-		env = setEnv(env, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+creds.AccessKeySecret)
-		env = setEnv(env, "ALIBABA_CLOUD_SECURITY_TOKEN="+creds.SecurityToken)
-	}
-	dir := filepath.Join(img.root, filepath.FromSlash(strings.TrimPrefix(path.Clean("/"+img.config.WorkingDir), "/")))
-
+// containerHeaders are the headers FC sends the container's server with an invocation.
+func (e *Emulator) containerHeaders(requestID string, t invokeTarget, creds pyrun.Credentials) http.Header {
 	h := http.Header{}
 	h.Set("Content-Type", "application/octet-stream")
 	for k, v := range map[string]string{
-		"x-fc-request-id": x.requestID, "x-fc-function-name": t.fn.Name, "x-fc-function-handler": t.fn.Handler,
+		"x-fc-request-id": requestID, "x-fc-function-name": t.fn.Name, "x-fc-function-handler": t.fn.Handler,
 		"x-fc-function-memory": strconv.Itoa(int(t.fn.MemorySize)), "x-fc-function-timeout": strconv.Itoa(int(t.fn.Timeout)),
 		"x-fc-region": e.cfg.region, "x-fc-account-id": e.cfg.accountID, "x-fc-qualifier": t.qualifier,
 		"x-fc-control-path": "/invoke",
@@ -127,139 +103,18 @@ func (e *Emulator) prepareContainer(x *exchange, t invokeTarget) (invocationJob,
 		h.Set("x-fc-access-key-secret", creds.AccessKeySecret)
 		h.Set("x-fc-security-token", creds.SecurityToken)
 	}
+	return h
+}
+
+// instanceKey names the instance that can serve j: a change of function, image,
+// command, folder, port or environment (the role's fresh credentials aside) needs a
+// new one.
+func (j *containerJob) instanceKey(image string) string {
 	sum := sha256.New()
-	for _, s := range append(append([]string{t.fn.Name, cc.ResolvedImageURI, dir, strconv.Itoa(cc.Port)}, argv...), envWithout(env, "ALIBABA_CLOUD_")...) {
+	for _, s := range append(append([]string{j.fn, image, j.dir, strconv.Itoa(j.port)}, j.argv...), envWithout(j.env, "ALIBABA_CLOUD_")...) {
 		sum.Write([]byte(s + "\x00"))
 	}
-	job.container = &containerJob{key: hex.EncodeToString(sum.Sum(nil)), fn: t.fn.Name, argv: argv, env: env, dir: dir,
-		port: cc.Port, headers: h, event: x.body, timeout: time.Duration(t.fn.Timeout) * time.Second}
-	return job, nil
-}
-
-// containerBootstrap runs the image's Python command with the local interpreter: the
-// image's site-packages (argv[1], os.pathsep-separated) are added with site.addsitedir,
-// then the command's own arguments run as python would run them (-m module, -c code,
-// or a script); interpreter flags before them are dropped.
-const containerBootstrap = `import os, runpy, site, sys
-for d in sys.argv[1].split(os.pathsep):
-    if d:
-        site.addsitedir(d)
-args = sys.argv[2:]
-while args and args[0].startswith('-') and args[0] not in ('-m', '-c'):
-    flag = args.pop(0)
-    if flag in ('-W', '-X') and args:
-        args.pop(0)
-if not args:
-    sys.exit('fcemu: the command starts an interactive interpreter')
-if args[0] == '-m':
-    sys.argv = args[1:]
-    sys.path.insert(0, os.getcwd())
-    runpy.run_module(args[1], run_name='__main__', alter_sys=True)
-elif args[0] == '-c':
-    sys.argv = ['-c'] + args[2:]
-    sys.path.insert(0, '')
-    exec(compile(args[1], '<string>', 'exec'), {'__name__': '__main__'})
-else:
-    sys.argv = args
-    sys.path.insert(0, os.path.dirname(os.path.abspath(args[0])))
-    runpy.run_path(args[0], run_name='__main__')
-`
-
-var pythonName = regexp.MustCompile(`^python([0-9]+\.[0-9]+)$`)
-
-// localCommand turns the image's command into the arguments of a local CPython: the
-// program must be the image's python3.X (or a link to it, or a script whose #! line
-// names it). It returns the arguments after the interpreter (script paths inside the
-// unpacked root), the Python version and the image's site-packages folders.
-func localCommand(root string, args, env []string) ([]string, string, []string, error) {
-	if len(args) == 0 {
-		return nil, "", nil, errors.New("the image has no command (Entrypoint, Cmd, or customContainerConfig.entrypoint/command)")
-	}
-	prog, err := findProgram(root, args[0], env)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	rest := args[1:]
-	interp := prog
-	if !pythonName.MatchString(filepath.Base(prog)) {
-		line, _ := firstLine(filepath.Join(root, prog))
-		shebang := strings.Fields(strings.TrimPrefix(line, "#!"))
-		if !strings.HasPrefix(line, "#!") || len(shebang) == 0 {
-			return nil, "", nil, fmt.Errorf("the image's command %q runs %s, which is not the image's CPython: fcemu runs only commands whose program is bin/python3.X of the image (or a Python script)", strings.Join(args, " "), prog)
-		}
-		target := shebang[0]
-		if filepath.Base(target) == "env" && len(shebang) > 1 {
-			target = shebang[1]
-		}
-		if interp, err = findProgram(root, target, env); err != nil || !pythonName.MatchString(filepath.Base(interp)) {
-			return nil, "", nil, fmt.Errorf("the image's command %q runs the script %s, whose interpreter %s is not the image's CPython", strings.Join(args, " "), prog, target)
-		}
-		rest = append([]string{filepath.Join(root, prog)}, rest...)
-	}
-	version := pythonName.FindStringSubmatch(filepath.Base(interp))[1]
-	prefix := path.Dir(path.Dir(interp)) // /usr/local/bin/python3.12 → /usr/local
-	candidates := []string{path.Join(prefix, "lib", "python"+version, "site-packages")}
-	if prefix == "/usr" {
-		candidates = append(candidates, "/usr/local/lib/python"+version+"/dist-packages", "/usr/lib/python3/dist-packages")
-	}
-	var sites []string
-	for _, c := range candidates {
-		if st, err := os.Stat(filepath.Join(root, c)); err == nil && st.IsDir() {
-			sites = append(sites, filepath.Join(root, c))
-		}
-	}
-	return rest, version, sites, nil
-}
-
-// findProgram finds prog in the unpacked image (through its PATH when relative) and
-// returns its path inside the image after following links.
-func findProgram(root, prog string, env []string) (string, error) {
-	var candidates []string
-	if strings.Contains(prog, "/") {
-		candidates = []string{prog}
-	} else {
-		for _, d := range strings.Split(envValue(env, "PATH"), ":") {
-			if d != "" {
-				candidates = append(candidates, path.Join(d, prog))
-			}
-		}
-	}
-	for _, c := range candidates {
-		real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(path.Clean("/"+c))))
-		if err != nil {
-			continue
-		}
-		rel, err := filepath.Rel(root, real)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-			continue
-		}
-		if st, err := os.Stat(real); err == nil && st.Mode().IsRegular() {
-			return "/" + filepath.ToSlash(rel), nil
-		}
-	}
-	return "", fmt.Errorf("the image has no program %s", prog)
-}
-
-func firstLine(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	line, err := bufio.NewReader(io.LimitReader(f, 512)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
-	}
-	return strings.TrimSpace(line), nil
-}
-
-func envValue(env []string, k string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if name, v, _ := strings.Cut(env[i], "="); name == k {
-			return v
-		}
-	}
-	return ""
+	return hex.EncodeToString(sum.Sum(nil))
 }
 
 // setEnv replaces or appends one NAME=value in env.
@@ -284,170 +139,6 @@ func envWithout(env []string, prefix string) []string {
 	return out
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// cacheRoot is where the emulator keeps what it unpacks (see WithCacheDir).
-func (e *Emulator) cacheRoot() string {
-	switch {
-	case e.cfg.cacheDir != "":
-		return e.cfg.cacheDir
-	case e.cfg.stateDir != "":
-		return filepath.Join(e.cfg.stateDir, "cache")
-	}
-	return e.ownCache
-}
-
-// image returns the unpacked image ref (repository@digest), pulling and unpacking it
-// the first time.
-func (e *Emulator) image(ctx context.Context, ref string) (*unpacked, error) {
-	r, err := name.NewDigest(ref)
-	if err != nil {
-		return nil, err
-	}
-	c := &e.containers
-	c.mu.Lock()
-	if c.images == nil {
-		c.images = map[string]*unpacked{}
-	}
-	u, ok := c.images[r.DigestStr()]
-	if !ok {
-		u = &unpacked{root: filepath.Join(e.cacheRoot(), "images", strings.TrimPrefix(r.DigestStr(), "sha256:"))}
-		c.images[r.DigestStr()] = u
-	}
-	c.mu.Unlock()
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.ready {
-		return u, nil
-	}
-	img, err := remote.Image(r, e.remoteOptions(ctx)...)
-	if err != nil {
-		return nil, err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := os.Stat(u.root); err != nil {
-		if err := unpackImage(ctx, img, u.root); err != nil {
-			return nil, err
-		}
-	}
-	u.config, u.ready = cf.Config, true
-	return u, nil
-}
-
-// unpackImage writes img's flattened filesystem (whiteouts applied) to dest: folders,
-// regular files, hard links and symbolic links, whose absolute targets are rewritten to
-// stay inside dest. Devices and other special files are skipped.
-func unpackImage(ctx context.Context, img v1.Image, dest string) error {
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dest), ".unpack-")
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			os.RemoveAll(tmp)
-		}
-	}()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	buf := make([]byte, 256<<10)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read image: %w", err)
-		}
-		rel := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
-		if rel == "" {
-			continue
-		}
-		p := filepath.Join(tmp, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			continue // a parent is a file or a dangling link in the image: skip, as overlay would hide it
-		}
-		if !inside(tmp, filepath.Dir(p)) {
-			return fmt.Errorf("image entry %s leads outside the image", h.Name)
-		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.Mkdir(p, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-				return err
-			}
-		case tar.TypeReg:
-			f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, os.FileMode(h.Mode).Perm()|0o600)
-			if err != nil {
-				if errors.Is(err, os.ErrExist) {
-					continue
-				}
-				return err
-			}
-			_, err = io.CopyBuffer(f, tr, buf)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("unpack %s: %w", h.Name, err)
-			}
-		case tar.TypeSymlink:
-			target := h.Linkname
-			if strings.HasPrefix(target, "/") {
-				abs := filepath.Join(tmp, filepath.FromSlash(strings.TrimPrefix(path.Clean(target), "/")))
-				if target, err = filepath.Rel(filepath.Dir(p), abs); err != nil {
-					continue
-				}
-			}
-			if err := os.Symlink(target, p); err != nil && !errors.Is(err, os.ErrExist) {
-				return err
-			}
-		case tar.TypeLink:
-			src := filepath.Join(tmp, filepath.FromSlash(strings.TrimPrefix(path.Clean("/"+h.Linkname), "/")))
-			if err := os.Link(src, p); err != nil && !errors.Is(err, os.ErrExist) && !errors.Is(err, os.ErrNotExist) {
-				return err
-			}
-		}
-	}
-	if err := os.Rename(tmp, dest); err != nil {
-		if _, serr := os.Stat(dest); serr == nil {
-			return nil // unpacked meanwhile
-		}
-		return err
-	}
-	ok = true
-	return nil
-}
-
-func inside(root, p string) bool {
-	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		return false
-	}
-	rootReal, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return false
-	}
-	rel, err := filepath.Rel(rootReal, real)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
-}
-
 // instance is one running container: its process and the loopback port it serves.
 type instance struct {
 	key    string
@@ -458,11 +149,13 @@ type instance struct {
 	mu     sync.Mutex // one invocation at a time
 }
 
+// stop kills the instance (its process group) and removes its output.
 func (in *instance) stop() {
 	if in.cmd.Process != nil {
 		syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
 	}
 	<-in.exited
+	in.out.remove()
 }
 
 func (c *containers) stop(fn string) {
@@ -533,10 +226,14 @@ func startInstance(ctx context.Context, job *containerJob) (*instance, error) {
 	env := setEnv(setEnv(append([]string{}, job.env...), "CAPort="+strconv.Itoa(port)), "FC_SERVER_PORT="+strconv.Itoa(port))
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = job.dir, env
-	out := &outputLog{}
-	cmd.Stdout, cmd.Stderr = out, out
+	out, err := newOutputLog()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = out.f, out.f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
+		out.remove()
 		return nil, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	in := &instance{key: job.key, cmd: cmd, port: port, out: out, exited: make(chan struct{})}
@@ -545,24 +242,32 @@ func startInstance(ctx context.Context, job *containerJob) (*instance, error) {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // its children too
 		close(in.exited)
 	}()
+	if err := in.waitListening(ctx, job.port); err != nil {
+		in.stop()
+		return nil, err
+	}
+	return in, nil
+}
+
+// waitListening waits until the instance listens on its port (port is the one its
+// image was told), at most containerStartTimeout.
+func (in *instance) waitListening(ctx context.Context, port int) error {
 	deadline := time.NewTimer(containerStartTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second); err == nil {
+		if conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(in.port), time.Second); err == nil {
 			conn.Close()
-			return in, nil
+			return nil
 		}
 		select {
 		case <-in.exited:
-			return nil, fmt.Errorf("the container exited (%v) before listening on port %d; its output ends:\n%s", cmd.ProcessState, job.port, out.tail(1024))
+			return fmt.Errorf("the container exited (%v) before listening on port %d; its output ends:\n%s", in.cmd.ProcessState, port, in.out.tail(1024))
 		case <-deadline.C:
-			in.stop()
-			return nil, fmt.Errorf("the container did not listen on port %d within %s; its output ends:\n%s", job.port, containerStartTimeout, out.tail(1024))
+			return fmt.Errorf("the container did not listen on port %d within %s; its output ends:\n%s", port, containerStartTimeout, in.out.tail(1024))
 		case <-ctx.Done():
-			in.stop()
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-tick.C:
 		}
 	}
@@ -662,45 +367,52 @@ func tailString(s string, n int) string {
 	return s
 }
 
-// outputLog keeps the last 64 KB an instance wrote and how much it wrote in all, so an
-// invocation can take what was written while it ran.
+// outputLog is where an instance's stdout and stderr go: a file the process writes
+// itself, so what it wrote before it answered is there once the answer has come (a
+// pipe, copied by a goroutine, could still hold it).
 type outputLog struct {
-	mu    sync.Mutex
-	buf   []byte
-	total int64
+	f *os.File
 }
 
+// outputKeep bounds what an invocation takes of the output written while it ran.
 const outputKeep = 64 << 10
 
-func (o *outputLog) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf = append(o.buf, p...)
-	if len(o.buf) > outputKeep {
-		o.buf = append([]byte(nil), o.buf[len(o.buf)-outputKeep:]...)
+func newOutputLog() (*outputLog, error) {
+	f, err := os.CreateTemp("", "fcemu-instance-*.log")
+	if err != nil {
+		return nil, fmt.Errorf("instance output: %w", err)
 	}
-	o.total += int64(len(p))
-	return len(p), nil
+	return &outputLog{f: f}, nil
 }
 
+// size is how much the instance has written in all.
 func (o *outputLog) size() int64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.total
+	st, err := o.f.Stat()
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }
 
-func (o *outputLog) since(mark int64) string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	n := o.total - mark
-	if n > int64(len(o.buf)) {
-		n = int64(len(o.buf))
-	}
-	return string(o.buf[int64(len(o.buf))-n:])
-}
+// since is what the instance wrote after size was mark (its last outputKeep bytes).
+func (o *outputLog) since(mark int64) string { return o.read(mark, o.size()) }
 
 func (o *outputLog) tail(n int) string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return tailString(string(o.buf), n)
+	end := o.size()
+	return o.read(max(0, end-int64(n)), end)
+}
+
+func (o *outputLog) read(from, to int64) string {
+	from = max(from, to-outputKeep)
+	if to <= from {
+		return ""
+	}
+	b := make([]byte, to-from)
+	n, _ := o.f.ReadAt(b, from)
+	return string(b[:n])
+}
+
+func (o *outputLog) remove() {
+	o.f.Close()
+	os.Remove(o.f.Name())
 }

@@ -30,9 +30,10 @@
 //   - FC 3.0 lifecycle: a create leaves state Pending, an update lastUpdateStatus
 //     InProgress, for WithPendingPolls answers (default 1) of GetFunction or
 //     InvokeFunction (both count as polls); the next answer shows Active/Successful (or
-//     Failed, see Faults.EndFailed). InvokeFunction while Pending or Failed answers 412
-//     PreconditionFailed (Lithops retries it); UpdateFunction during a transition answers
-//     409 ConcurrentUpdateError; DeleteFunction is always allowed. ListFunctions omits the
+//     Failed: Hooks.Transition, fcemutest's Faults.EndFailed). InvokeFunction while
+//     Pending or Failed answers 412 PreconditionFailed (Lithops retries it);
+//     UpdateFunction during a transition answers 409 ConcurrentUpdateError;
+//     DeleteFunction is always allowed. ListFunctions omits the
 //     state fields and lists FC 3.0 functions only (fcVersion=v2 lists none).
 //   - Code: exactly one of zipFile and ossBucketName/ossObjectName (InvalidArgument);
 //     the zip must open; base64 zipFile over Limits.InlineCode and OSS objects over
@@ -81,5 +82,8 @@
 //     (unknown provider, role not trusting it), 404 EntityNotExist.Role, 400
 //     InvalidParameter.DurationSeconds (outside 900 s .. the role's maximum).
 //
-// Sub-package pyrun runs the handlers.
+// Tests watch and steer it through Hooks (failures, latency, functions held Pending,
+// failing handlers; the logs of calls and invocations): sub-package fcemutest provides
+// them, so --local's binary has none of that machinery. Sub-package pyrun runs the
+// handlers.
 package fcemu

@@ -23,11 +23,10 @@ import (
 type Emulator struct {
 	cfg      config
 	preMu    sync.Mutex // guards cfg.preinstalled, which SetPreinstalled replaces
-	faults   Faults
-	calls    callLog
 	sessions sessions
 	nonces   nonces
 	runner   *pyrun.Runner
+	cacheDir string // where code and images are unpacked (WithCacheDir)
 	ownCache string // a temporary cache folder New made, removed by Close
 
 	mu      sync.Mutex // guards st, blobs, uploads, links
@@ -39,8 +38,6 @@ type Emulator struct {
 	bg       context.Context // ends at Close: async invocations run under it
 	stopBG   context.CancelFunc
 	async    tracker
-	invMu    sync.Mutex
-	invoked  []Invocation
 	srvMu    sync.Mutex
 	srv      *http.Server
 	closeErr error
@@ -159,7 +156,7 @@ func (e *Emulator) open() error {
 	if err != nil {
 		return err
 	}
-	e.runner = runner
+	e.runner, e.cacheDir = runner, cache
 
 	now := e.now()
 	if _, ok := e.st.Buckets[e.TempBucket()]; !ok {
@@ -249,9 +246,6 @@ func (e *Emulator) removeOwnCache() error {
 	return nil
 }
 
-// Faults returns the emulator's fault injector.
-func (e *Emulator) Faults() *Faults { return &e.faults }
-
 // AccessKey returns one permanent AccessKey pair the emulator accepts (the one New made
 // up when none was given).
 func (e *Emulator) AccessKey() (id, secret string) {
@@ -294,7 +288,8 @@ type exchange struct {
 	errCode   string    // the error code answered, if any
 }
 
-// statusWriter remembers the status sent, for the call log.
+// statusWriter remembers the status sent, for Hooks.Answered (record takes a body
+// written without a status as the 200 net/http sends).
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -307,25 +302,13 @@ func (s *statusWriter) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Flush lets long answers stream.
-func (s *statusWriter) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 const codePathPrefix = "/_fcemu/code/"
 
 func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	sw := &statusWriter{ResponseWriter: w}
-	x := &exchange{e: e, w: sw, r: r, op: OpUnknown, start: e.now()}
+	x := &exchange{e: e, w: w, r: r, op: OpUnknown, start: e.now()}
 	path := r.URL.Path
 	switch {
 	case strings.HasPrefix(path, "/2016-08-15/"):
@@ -341,12 +324,16 @@ func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		x.api = APIOSS
 	}
 	x.requestID = newRequestID(x.api)
-	defer x.record(sw)
+	if e.cfg.hooks.Answered != nil {
+		sw := &statusWriter{ResponseWriter: w}
+		x.w = sw
+		defer x.record(sw)
+	}
 	switch x.api {
 	case APIFC2:
-		e.serveFC2(x)
+		e.serveFC(x, fc2Routes, fc2Prefix, x.authFC2)
 	case APIFC3:
-		e.serveFC3(x)
+		e.serveFC(x, fc3Routes, fc3Prefix, x.authFC3)
 	case APICode:
 		e.serveCode(x)
 	case APISTS:
@@ -379,20 +366,13 @@ func (x *exchange) admitFC(op Op, resource string, max int64, auth func() *apiEr
 	return true
 }
 
-// begin runs what every operation shares once it is known: injected latency and
-// failures, then reading the body (at most max bytes: more is EntityTooLarge).
+// begin runs what every operation shares once it is known: Hooks.Admit (a test's
+// latency and failures), then reading the body (at most max bytes: more is
+// EntityTooLarge).
 func (x *exchange) begin(op Op, resource string, max int64) bool {
 	x.op, x.resource = op, resource
-	if d := x.e.faults.delay(op); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-x.r.Context().Done():
-			t.Stop()
-		}
-	}
-	if status, code, ok := x.e.faults.take(op); ok {
-		x.fail(errf(status, code, "fault injected by fcemu for %s", op))
+	if f, ok := x.e.cfg.hooks.admit(x.r.Context(), op); ok {
+		x.fail(errf(f.Status, f.Code, "fault injected by fcemu for %s", op))
 		return false
 	}
 	if x.bodyRead {
@@ -416,16 +396,14 @@ func (x *exchange) record(sw *statusWriter) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	x.e.calls.add(Call{
+	x.e.cfg.hooks.answered(Call{
 		Time: x.start, API: x.api, Op: x.op, Method: x.r.Method, Path: x.r.URL.Path, Resource: x.resource,
 		Status: status, ErrorCode: x.errCode, RequestID: x.requestID, AccessKeyID: x.keyID,
 	})
 }
 
 // internal reports a failure of the emulator itself (disk, encoding) in the service's shape.
-func (x *exchange) internal(err error) {
-	x.fail(errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err))
-}
+func (x *exchange) internal(err error) { x.fail(internalError(err)) }
 
 // SetPreinstalled replaces the folders of installed distributions that handlers of
 // runtime (e.g. "python3.10") see on sys.path after their code (see WithPreinstalled),

@@ -22,6 +22,11 @@ func errf(status int, code, format string, args ...any) *apiError {
 	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
 }
 
+// internalError is a failure of the emulator itself (disk, encoding).
+func internalError(err error) *apiError {
+	return errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err)
+}
+
 func invalidArg(format string, args ...any) *apiError {
 	return errf(http.StatusBadRequest, "InvalidArgument", format, args...)
 }

@@ -16,99 +16,22 @@ var (
 	fc2FunctionPassthrough = []string{"initializer", "initializationTimeout", "instanceConcurrency", "customContainerConfig", "caPort", "instanceType", "layers"}
 )
 
-// serveFC2 routes FC 2.0 (/2016-08-15) requests.
-func (e *Emulator) serveFC2(x *exchange) {
-	r := x.r
-	seg := splitSegments(r.URL.Path, fc2Prefix)
-	small := int64(1 << 20)
-	codeBody := e.cfg.limits.InlineCode + small // a function body carries the base64 zip
-	route := func(op Op, resource string, max int64) bool {
-		return x.admitFC(op, resource, max, x.authFC2)
-	}
-	m := r.Method
-	switch {
-	case len(seg) == 1 && seg[0] == "tempBucketToken" && m == http.MethodGet:
-		if route(OpGetTempBucketToken, "", small) {
-			e.fc2TempBucketToken(x)
-		}
-	case len(seg) == 1 && seg[0] == "services" && m == http.MethodGet:
-		if route(OpListServices, "", small) {
-			e.fc2ListServices(x)
-		}
-	case len(seg) == 1 && seg[0] == "services" && m == http.MethodPost:
-		if route(OpCreateService, "", small) {
-			e.fc2CreateService(x)
-		}
-	case len(seg) == 2 && seg[0] == "services":
-		svc, q := splitQualifier(seg[1])
-		switch m {
-		case http.MethodGet:
-			if route(OpGetService, svc, small) {
-				e.fc2GetService(x, svc, q)
-			}
-		case http.MethodPut:
-			if route(OpUpdateService, seg[1], small) {
-				e.fc2UpdateService(x, seg[1])
-			}
-		case http.MethodDelete:
-			if route(OpDeleteService, seg[1], small) {
-				e.fc2DeleteService(x, seg[1])
-			}
-		default:
-			x.pathNotSupported()
-		}
-	case len(seg) == 3 && seg[0] == "services" && seg[2] == "functions":
-		svc, q := splitQualifier(seg[1])
-		switch m {
-		case http.MethodGet:
-			if route(OpListFunctions, svc, small) {
-				e.fc2ListFunctions(x, svc, q)
-			}
-		case http.MethodPost:
-			if route(OpCreateFunction, seg[1], codeBody) {
-				e.fc2CreateFunction(x, seg[1])
-			}
-		default:
-			x.pathNotSupported()
-		}
-	case len(seg) == 4 && seg[0] == "services" && seg[2] == "functions":
-		svc, q := splitQualifier(seg[1])
-		res := svc + "/" + seg[3]
-		switch m {
-		case http.MethodGet:
-			if route(OpGetFunction, res, small) {
-				e.fc2GetFunction(x, svc, q, seg[3])
-			}
-		case http.MethodPut:
-			if route(OpUpdateFunction, res, codeBody) {
-				e.fc2UpdateFunction(x, seg[1], seg[3])
-			}
-		case http.MethodDelete:
-			if route(OpDeleteFunction, res, small) {
-				e.fc2DeleteFunction(x, seg[1], seg[3])
-			}
-		default:
-			x.pathNotSupported()
-		}
-	case len(seg) == 5 && seg[0] == "services" && seg[2] == "functions" && seg[4] == "code" && m == http.MethodGet:
-		svc, q := splitQualifier(seg[1])
-		if route(OpGetFunctionCode, svc+"/"+seg[3], small) {
-			e.fc2GetFunctionCode(x, svc, q, seg[3])
-		}
-	case len(seg) == 5 && seg[0] == "services" && seg[2] == "functions" && seg[4] == "invocations" && m == http.MethodPost:
-		svc, q := splitQualifier(seg[1])
-		if route(OpInvokeFunction, svc+"/"+seg[3], e.payloadLimit(r)) {
-			e.fc2Invoke(x, svc, q, seg[3])
-		}
-	default:
-		if x.begin(OpUnknown, "", small) {
-			x.pathNotSupported()
-		}
-	}
-}
-
-func (x *exchange) pathNotSupported() {
-	x.fail(errf(http.StatusBadRequest, "PathNotSupported", "'%s' against '%s' is not supported", x.r.Method, x.r.URL.Path))
+// fc2Routes is FC 2.0's API. Only reads and invocations take a qualified service: a
+// change names the service as given ("svc.LATEST" is then no service).
+var fc2Routes = []route{
+	{http.MethodGet, "tempBucketToken", OpGetTempBucketToken, smallBody, (*Emulator).fc2TempBucketToken},
+	{http.MethodGet, "services", OpListServices, smallBody, (*Emulator).fc2ListServices},
+	{http.MethodPost, "services", OpCreateService, smallBody, (*Emulator).fc2CreateService},
+	{http.MethodGet, "services/{service.qualifier}", OpGetService, smallBody, (*Emulator).fc2GetService},
+	{http.MethodPut, "services/{service}", OpUpdateService, smallBody, (*Emulator).fc2UpdateService},
+	{http.MethodDelete, "services/{service}", OpDeleteService, smallBody, (*Emulator).fc2DeleteService},
+	{http.MethodGet, "services/{service.qualifier}/functions", OpListFunctions, smallBody, (*Emulator).fc2ListFunctions},
+	{http.MethodPost, "services/{service}/functions", OpCreateFunction, codeBody, (*Emulator).fc2CreateFunction},
+	{http.MethodGet, "services/{service.qualifier}/functions/{function}", OpGetFunction, smallBody, (*Emulator).fc2GetFunction},
+	{http.MethodPut, "services/{service}/functions/{function}", OpUpdateFunction, codeBody, (*Emulator).fc2UpdateFunction},
+	{http.MethodDelete, "services/{service}/functions/{function}", OpDeleteFunction, smallBody, (*Emulator).fc2DeleteFunction},
+	{http.MethodGet, "services/{service.qualifier}/functions/{function}/code", OpGetFunctionCode, smallBody, (*Emulator).fc2GetFunctionCode},
+	{http.MethodPost, "services/{service.qualifier}/functions/{function}/invocations", OpInvokeFunction, eventBody, (*Emulator).fc2Invoke},
 }
 
 // splitQualifier splits "svc.LATEST" (the SDK's qualified service path) into its parts.
@@ -142,217 +65,7 @@ func (s *service) json() map[string]any {
 }
 
 func (fn *function) fc2JSON() map[string]any {
-	env := fn.Env
-	if env == nil {
-		env = map[string]string{}
-	}
-	m := map[string]any{
-		"functionId":           fn.ID,
-		"functionName":         fn.Name,
-		"description":          fn.Description,
-		"runtime":              fn.Runtime,
-		"handler":              fn.Handler,
-		"timeout":              fn.Timeout,
-		"memorySize":           fn.MemorySize,
-		"codeSize":             fn.Code.Size,
-		"codeChecksum":         fn.Code.Checksum,
-		"environmentVariables": env,
-		"createdTime":          fcTime(fn.Created),
-		"lastModifiedTime":     fcTime(fn.Modified),
-		"instanceConcurrency":  1,
-		"instanceType":         "e1",
-	}
-	for k, v := range fn.Config {
-		m[k] = v
-	}
-	return m
-}
-
-func (e *Emulator) fc2CreateService(x *exchange) {
-	f, apiErr := parseFields(x.body)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	name, apiErr := f.str("serviceName")
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if name == nil {
-		name = new(string)
-	}
-	if apiErr := checkName("service", *name, 128); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	x.resource = *name
-	now := e.now()
-	s := &service{Name: *name, ID: randomUUID(), Created: now, Modified: now, ETag: newETag(), Functions: map[string]*function{}}
-	if apiErr := s.configure(f); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, ok := e.st.Services[*name]; ok {
-		x.fail(errf(http.StatusConflict, "ServiceAlreadyExists", "service '%s' already exists", *name))
-		return
-	}
-	e.st.Services[*name] = s
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
-	x.fc2Answer(http.StatusOK, s.ETag, s.json())
-}
-
-func (s *service) configure(f fields) *apiError {
-	if v, err := f.str("description"); err != nil {
-		return err
-	} else if v != nil {
-		s.Description = *v
-	}
-	if v, err := f.role(); err != nil {
-		return err
-	} else if v != nil {
-		s.Role = *v
-	}
-	if v, err := f.boolean("internetAccess"); err != nil {
-		return err
-	} else if v != nil {
-		s.InternetAccess = v
-	}
-	s.Config = f.passthrough(s.Config, fc2ServicePassthrough...)
-	return nil
-}
-
-func (e *Emulator) fc2GetService(x *exchange, name, qualifier string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, apiErr := e.fc2Service(name, qualifier)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	x.fc2Answer(http.StatusOK, s.ETag, s.json())
-}
-
-func (e *Emulator) fc2UpdateService(x *exchange, name string) {
-	f, apiErr := parseFields(x.body)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, apiErr := e.fc2Service(name, "")
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if apiErr := checkIfMatch(x.r, s.ETag); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	updated := *s
-	updated.Config = cloneRaw(s.Config)
-	if apiErr := updated.configure(f); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	updated.Modified, updated.ETag = e.now(), newETag()
-	*s = updated
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
-	x.fc2Answer(http.StatusOK, s.ETag, s.json())
-}
-
-func (e *Emulator) fc2DeleteService(x *exchange, name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, apiErr := e.fc2Service(name, "")
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if apiErr := checkIfMatch(x.r, s.ETag); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if len(s.Functions) > 0 {
-		x.fail(errf(http.StatusBadRequest, "ServiceNotEmpty", "service '%s' is not empty: delete its %d function(s) first", name, len(s.Functions)))
-		return
-	}
-	delete(e.st.Services, name)
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
-	x.noContent()
-}
-
-func (e *Emulator) fc2ListServices(x *exchange) {
-	q := x.r.URL.Query()
-	limit, apiErr := pageLimit(q.Get("limit"), 20, 100)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := listPage("services", e.st.Services, nil, q.Get("prefix"), max(q.Get("startKey"), q.Get("nextToken")), limit, (*service).json)
-	x.fc2Answer(http.StatusOK, "", out)
-}
-
-func (e *Emulator) fc2CreateFunction(x *exchange, svcName string) {
-	fn, spec, apiErr := x.decodeCreate(fc2Functions, svcName+"/")
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, apiErr := e.fc2Service(svcName, "")
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if _, ok := s.Functions[fn.Name]; ok {
-		x.fail(errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists in service '%s'", fn.Name, svcName))
-		return
-	}
-	ref, apiErr := e.loadCodeLocked(spec)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	fn.Code = ref
-	s.Functions[fn.Name] = fn
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
-	x.fc2Answer(http.StatusOK, fn.ETag, fn.fc2JSON())
-}
-
-// configureFC2 applies the FC 2.0-only function fields (stored and echoed).
-func configureFC2(fn *function, f fields) *apiError {
-	fn.Config = f.passthrough(fn.Config, fc2FunctionPassthrough...)
-	return nil
-}
-
-func (e *Emulator) fc2GetFunction(x *exchange, svcName, qualifier, name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	fn, apiErr := e.fc2Lookup(svcName, qualifier, name)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	x.fc2Answer(http.StatusOK, fn.ETag, fn.fc2JSON())
+	return fn.json(map[string]any{"instanceConcurrency": 1, "instanceType": "e1"})
 }
 
 // fc2Service finds a service (qualifier: see checkQualifier). The caller holds e.mu.
@@ -367,120 +80,247 @@ func (e *Emulator) fc2Service(name, qualifier string) (*service, *apiError) {
 	return s, nil
 }
 
-// fc2Lookup finds a function (qualifier "" for changes). The caller holds e.mu.
-func (e *Emulator) fc2Lookup(svcName, qualifier, name string) (*function, *apiError) {
-	s, apiErr := e.fc2Service(svcName, qualifier)
+// fc2Function finds the function p names. The caller holds e.mu.
+func (e *Emulator) fc2Function(p fcPath) (*service, *function, *apiError) {
+	s, apiErr := e.fc2Service(p.service, p.qualifier)
+	if apiErr != nil {
+		return nil, nil, apiErr
+	}
+	fn, ok := s.Functions[p.function]
+	if !ok {
+		return nil, nil, fc2FunctionNotFound(p.service, p.function)
+	}
+	return s, fn, nil
+}
+
+// fc2ServiceToChange finds the service p names for a change, which If-Match may pin
+// to a version. The caller holds e.mu.
+func (e *Emulator) fc2ServiceToChange(x *exchange, p fcPath) (*service, *apiError) {
+	s, apiErr := e.fc2Service(p.service, "")
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	fn, ok := s.Functions[name]
-	if !ok {
-		return nil, fc2FunctionNotFound(svcName, name)
-	}
-	return fn, nil
+	return s, checkIfMatch(x.r, s.ETag)
 }
 
-func (e *Emulator) fc2UpdateFunction(x *exchange, svcName, name string) {
+// fc2FunctionToChange is fc2ServiceToChange for a function.
+func (e *Emulator) fc2FunctionToChange(x *exchange, p fcPath) (*service, *function, *apiError) {
+	s, fn, apiErr := e.fc2Function(p)
+	if apiErr != nil {
+		return nil, nil, apiErr
+	}
+	return s, fn, checkIfMatch(x.r, fn.ETag)
+}
+
+// decodeService decodes a CreateService body.
+func (x *exchange) decodeService() (*service, *apiError) {
 	f, apiErr := parseFields(x.body)
 	if apiErr != nil {
-		x.fail(apiErr)
-		return
+		return nil, apiErr
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	fn, apiErr := e.fc2Lookup(svcName, "", name)
+	name, apiErr := field[string](f, "serviceName")
 	if apiErr != nil {
-		x.fail(apiErr)
-		return
+		return nil, apiErr
 	}
-	if apiErr := checkIfMatch(x.r, fn.ETag); apiErr != nil {
-		x.fail(apiErr)
-		return
+	if name == nil {
+		name = new(string)
 	}
-	updated, apiErr := e.updateLocked(x, fc2Functions, fn, f)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
+	if apiErr := checkName("service", *name, 128); apiErr != nil {
+		return nil, apiErr
 	}
-	*fn = updated
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
-	x.fc2Answer(http.StatusOK, fn.ETag, fn.fc2JSON())
+	x.resource = *name
+	now := x.e.now()
+	s := &service{Name: *name, ID: randomUUID(), Created: now, Modified: now, ETag: newETag(), Functions: map[string]*function{}}
+	return s, s.configure(f)
 }
 
-func (e *Emulator) fc2DeleteFunction(x *exchange, svcName, name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	fn, apiErr := e.fc2Lookup(svcName, "", name)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	if apiErr := checkIfMatch(x.r, fn.ETag); apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	delete(e.st.Services[svcName].Functions, name)
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
-	x.noContent()
+func (s *service) configure(f fields) *apiError {
+	apiErr := firstError(
+		assign(f, "description", &s.Description, nil),
+		assign(f, "role", &s.Role, checkRole),
+		assign(f, "internetAccess", &s.InternetAccess, nil),
+	)
+	s.Config = f.passthrough(s.Config, fc2ServicePassthrough...)
+	return apiErr
 }
 
-func (e *Emulator) fc2ListFunctions(x *exchange, svcName, qualifier string) {
-	q := x.r.URL.Query()
-	limit, apiErr := pageLimit(q.Get("limit"), 20, 100)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, apiErr := e.fc2Service(svcName, qualifier)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	out := listPage("functions", s.Functions, nil, q.Get("prefix"), max(q.Get("startKey"), q.Get("nextToken")), limit, (*function).fc2JSON)
-	x.fc2Answer(http.StatusOK, "", out)
+func (e *Emulator) fc2CreateService(x *exchange, _ fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		s, apiErr := x.decodeService()
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		if _, ok := e.st.Services[s.Name]; ok {
+			return nil, errf(http.StatusConflict, "ServiceAlreadyExists", "service '%s' already exists", s.Name)
+		}
+		e.st.Services[s.Name] = s
+		return fc2Reply(s.ETag, s.json()), nil
+	})
 }
 
-func (e *Emulator) fc2GetFunctionCode(x *exchange, svcName, qualifier, name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	fn, apiErr := e.fc2Lookup(svcName, qualifier, name)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	url := e.codeURLLocked(x.r, fn.Code, svcName+"/"+name)
-	x.fc2Answer(http.StatusOK, "", map[string]any{"url": url, "checksum": fn.Code.Checksum})
+func (e *Emulator) fc2GetService(x *exchange, p fcPath) {
+	e.view(x, func() (reply, *apiError) {
+		s, apiErr := e.fc2Service(p.service, p.qualifier)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		return fc2Reply(s.ETag, s.json()), nil
+	})
 }
 
-func (e *Emulator) fc2Invoke(x *exchange, svcName, qualifier, name string) {
-	e.mu.Lock()
-	fn, apiErr := e.fc2Lookup(svcName, qualifier, name)
-	var t invokeTarget
-	if apiErr == nil {
-		t = invokeTarget{api: APIFC2, service: svcName, qualifier: "LATEST", fn: *fn, role: e.st.Services[svcName].Role}
-	}
-	e.mu.Unlock()
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	e.invoke(x, t)
+func (e *Emulator) fc2UpdateService(x *exchange, p fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		f, apiErr := parseFields(x.body)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		s, apiErr := e.fc2ServiceToChange(x, p)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		updated := *s
+		updated.Config = cloneRaw(s.Config)
+		if apiErr := updated.configure(f); apiErr != nil {
+			return nil, apiErr
+		}
+		updated.Modified, updated.ETag = e.now(), newETag()
+		*s = updated
+		return fc2Reply(s.ETag, s.json()), nil
+	})
+}
+
+func (e *Emulator) fc2DeleteService(x *exchange, p fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		s, apiErr := e.fc2ServiceToChange(x, p)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		if len(s.Functions) > 0 {
+			return nil, errf(http.StatusBadRequest, "ServiceNotEmpty", "service '%s' is not empty: delete its %d function(s) first", s.Name, len(s.Functions))
+		}
+		delete(e.st.Services, s.Name)
+		return noContent, nil
+	})
+}
+
+func (e *Emulator) fc2ListServices(x *exchange, _ fcPath) {
+	e.view(x, func() (reply, *apiError) {
+		q, apiErr := listQueryOf(x.r, "startKey", "nextToken")
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		return fc2Reply("", listPage("services", e.st.Services, nil, q, (*service).json)), nil
+	})
+}
+
+func (e *Emulator) fc2ListFunctions(x *exchange, p fcPath) {
+	e.view(x, func() (reply, *apiError) {
+		q, apiErr := listQueryOf(x.r, "startKey", "nextToken")
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		s, apiErr := e.fc2Service(p.service, p.qualifier)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		return fc2Reply("", listPage("functions", s.Functions, nil, q, (*function).fc2JSON)), nil
+	})
+}
+
+func (e *Emulator) fc2CreateFunction(x *exchange, p fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		fn, spec, apiErr := x.decodeCreate(fc2Functions, p.service+"/")
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		s, apiErr := e.fc2Service(p.service, "")
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		if _, ok := s.Functions[fn.Name]; ok {
+			return nil, errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists in service '%s'", fn.Name, p.service)
+		}
+		if fn.Code, apiErr = e.loadCodeLocked(spec); apiErr != nil {
+			return nil, apiErr
+		}
+		s.Functions[fn.Name] = fn
+		return fc2Reply(fn.ETag, fn.fc2JSON()), nil
+	})
+}
+
+// configureFC2 applies the FC 2.0-only function fields (stored and echoed).
+func configureFC2(fn *function, f fields) *apiError {
+	fn.Config = f.passthrough(fn.Config, fc2FunctionPassthrough...)
+	return nil
+}
+
+func (e *Emulator) fc2GetFunction(x *exchange, p fcPath) {
+	e.view(x, func() (reply, *apiError) {
+		_, fn, apiErr := e.fc2Function(p)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		return fc2Reply(fn.ETag, fn.fc2JSON()), nil
+	})
+}
+
+func (e *Emulator) fc2UpdateFunction(x *exchange, p fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		f, apiErr := parseFields(x.body)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		_, fn, apiErr := e.fc2FunctionToChange(x, p)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		updated, apiErr := e.updateLocked(x, fc2Functions, fn, f)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		*fn = updated
+		return fc2Reply(fn.ETag, fn.fc2JSON()), nil
+	})
+}
+
+func (e *Emulator) fc2DeleteFunction(x *exchange, p fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		s, fn, apiErr := e.fc2FunctionToChange(x, p)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		delete(s.Functions, fn.Name)
+		return noContent, nil
+	})
+}
+
+func (e *Emulator) fc2GetFunctionCode(x *exchange, p fcPath) {
+	e.view(x, func() (reply, *apiError) {
+		_, fn, apiErr := e.fc2Function(p)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		return fc2Reply("", e.codeLocationLocked(x.r, fn.Code, p.resource())), nil
+	})
+}
+
+func (e *Emulator) fc2Invoke(x *exchange, p fcPath) {
+	e.view(x, func() (reply, *apiError) {
+		s, fn, apiErr := e.fc2Function(p)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		t := invokeTarget{api: APIFC2, service: p.service, qualifier: "LATEST", fn: *fn, role: s.Role}
+		return func(x *exchange) { e.invoke(x, t) }, nil
+	})
 }
 
 // fc2TempBucketToken hands out credentials that can write one object into FC's temporary
 // code bucket; the code is then given to Create/UpdateFunction as that OSS object.
-func (e *Emulator) fc2TempBucketToken(x *exchange) {
+func (e *Emulator) fc2TempBucketToken(x *exchange, _ fcPath) {
 	objectName := randomHex(16)
 	creds := e.sessions.issue(e.now(), time.Hour, &objectScope{bucket: e.TempBucket(), key: e.cfg.accountID + "/" + objectName})
-	x.fc2Answer(http.StatusOK, "", map[string]any{
+	fc2Reply("", map[string]any{
 		"credentials": map[string]string{
 			"AccessKeyId":     creds.AccessKeyID,
 			"AccessKeySecret": creds.AccessKeySecret,
@@ -490,22 +330,26 @@ func (e *Emulator) fc2TempBucketToken(x *exchange) {
 		"ossRegion":  "oss-" + e.cfg.region,
 		"ossBucket":  e.TempBucket(),
 		"objectName": objectName,
-	})
+	})(x)
 }
 
 // TempBucket is the name of FC's temporary code bucket in the emulated region.
 func (e *Emulator) TempBucket() string { return "fc-temp-code-" + e.cfg.region }
 
-func (x *exchange) fc2Answer(status int, etag string, v any) {
-	h := x.w.Header()
-	h.Set("X-Fc-Request-Id", x.requestID)
-	if etag != "" {
-		h.Set("ETag", etag)
+// fc2Reply answers 200 with v (rendered by the caller) and the resource's ETag, if any.
+func fc2Reply(etag string, v any) reply {
+	return func(x *exchange) {
+		h := x.w.Header()
+		h.Set("X-Fc-Request-Id", x.requestID)
+		if etag != "" {
+			h.Set("ETag", etag)
+		}
+		x.writeJSON(http.StatusOK, v)
 	}
-	x.writeJSON(status, v)
 }
 
-func (x *exchange) noContent() {
+// noContent is an FC delete's answer.
+func noContent(x *exchange) {
 	x.w.Header().Set("X-Fc-Request-Id", x.requestID)
 	x.w.WriteHeader(http.StatusNoContent)
 }

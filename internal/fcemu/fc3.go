@@ -16,55 +16,15 @@ var fc3Passthrough = []string{
 	"tracingConfig", "disableOndemand", "layers", "tags",
 }
 
-// serveFC3 routes FC 3.0 (/2023-03-30) requests.
-func (e *Emulator) serveFC3(x *exchange) {
-	r := x.r
-	seg := splitSegments(r.URL.Path, fc3Prefix)
-	small := int64(1 << 20)
-	codeBody := e.cfg.limits.InlineCode + small
-	route := func(op Op, resource string, max int64) bool {
-		return x.admitFC(op, resource, max, x.authFC3)
-	}
-	m := r.Method
-	switch {
-	case len(seg) == 1 && seg[0] == "functions" && m == http.MethodGet:
-		if route(OpListFunctions, "", small) {
-			e.fc3List(x)
-		}
-	case len(seg) == 1 && seg[0] == "functions" && m == http.MethodPost:
-		if route(OpCreateFunction, "", codeBody) {
-			e.fc3Create(x)
-		}
-	case len(seg) == 2 && seg[0] == "functions":
-		switch m {
-		case http.MethodGet:
-			if route(OpGetFunction, seg[1], small) {
-				e.fc3Get(x, seg[1])
-			}
-		case http.MethodPut:
-			if route(OpUpdateFunction, seg[1], codeBody) {
-				e.fc3Update(x, seg[1])
-			}
-		case http.MethodDelete:
-			if route(OpDeleteFunction, seg[1], small) {
-				e.fc3Delete(x, seg[1])
-			}
-		default:
-			x.pathNotSupported()
-		}
-	case len(seg) == 3 && seg[0] == "functions" && seg[2] == "code" && m == http.MethodGet:
-		if route(OpGetFunctionCode, seg[1], small) {
-			e.fc3GetCode(x, seg[1])
-		}
-	case len(seg) == 3 && seg[0] == "functions" && seg[2] == "invocations" && m == http.MethodPost:
-		if route(OpInvokeFunction, seg[1], e.payloadLimit(r)) {
-			e.fc3Invoke(x, seg[1])
-		}
-	default:
-		if x.begin(OpUnknown, "", small) {
-			x.pathNotSupported()
-		}
-	}
+// fc3Routes is FC 3.0's API.
+var fc3Routes = []route{
+	{http.MethodGet, "functions", OpListFunctions, smallBody, (*Emulator).fc3List},
+	{http.MethodPost, "functions", OpCreateFunction, codeBody, (*Emulator).fc3Create},
+	{http.MethodGet, "functions/{function}", OpGetFunction, smallBody, (*Emulator).fc3Get},
+	{http.MethodPut, "functions/{function}", OpUpdateFunction, codeBody, (*Emulator).fc3Update},
+	{http.MethodDelete, "functions/{function}", OpDeleteFunction, smallBody, (*Emulator).fc3Delete},
+	{http.MethodGet, "functions/{function}/code", OpGetFunctionCode, smallBody, (*Emulator).fc3GetCode},
+	{http.MethodPost, "functions/{function}/invocations", OpInvokeFunction, eventBody, (*Emulator).fc3Invoke},
 }
 
 func fc3FunctionNotFound(name string) *apiError {
@@ -72,31 +32,12 @@ func fc3FunctionNotFound(name string) *apiError {
 }
 
 func (e *Emulator) fc3JSON(fn *function, withState bool) map[string]any {
-	env := fn.Env
-	if env == nil {
-		env = map[string]string{}
-	}
-	m := map[string]any{
-		"functionArn":          "acs:fc:" + e.cfg.region + ":" + e.cfg.accountID + ":functions/" + fn.Name,
-		"functionId":           fn.ID,
-		"functionName":         fn.Name,
-		"description":          fn.Description,
-		"runtime":              fn.Runtime,
-		"handler":              fn.Handler,
-		"timeout":              fn.Timeout,
-		"memorySize":           fn.MemorySize,
-		"diskSize":             512,
-		"internetAccess":       true,
-		"role":                 fn.Role,
-		"codeSize":             fn.Code.Size,
-		"codeChecksum":         fn.Code.Checksum,
-		"environmentVariables": env,
-		"createdTime":          fcTime(fn.Created),
-		"lastModifiedTime":     fcTime(fn.Modified),
-	}
-	for k, v := range fn.Config {
-		m[k] = v
-	}
+	m := fn.json(map[string]any{
+		"functionArn":    "acs:fc:" + e.cfg.region + ":" + e.cfg.accountID + ":functions/" + fn.Name,
+		"diskSize":       512,
+		"internetAccess": true,
+		"role":           fn.Role,
+	})
 	if withState {
 		for k, v := range map[string]string{
 			"state": fn.State, "stateReason": fn.StateReason, "stateReasonCode": fn.StateReasonCode,
@@ -113,201 +54,173 @@ func (e *Emulator) fc3JSON(fn *function, withState bool) map[string]any {
 
 // configureFC3 applies the FC 3.0-only fields (role and the checked passthrough ones).
 func configureFC3(fn *function, f fields) *apiError {
-	if v, err := f.role(); err != nil {
-		return err
-	} else if v != nil {
-		fn.Role = *v
-	}
-	if d, err := f.int32("diskSize"); err != nil {
-		return err
-	} else if d != nil && *d != 512 && *d != 10240 {
-		return invalidArg("diskSize %d is invalid: it must be 512 or 10240", *d)
-	}
-	if _, err := f.boolean("internetAccess"); err != nil {
-		return err
+	var disk int32
+	var internet bool // stored as sent, with the passthrough fields
+	if apiErr := firstError(
+		assign(f, "role", &fn.Role, checkRole),
+		assign(f, "diskSize", &disk, checkDiskSize),
+		assign(f, "internetAccess", &internet, nil),
+	); apiErr != nil {
+		return apiErr
 	}
 	fn.Config = f.passthrough(fn.Config, fc3Passthrough...)
-	if raw, ok := fn.Config["cpu"]; ok {
-		var cpu float64
-		if err := json.Unmarshal(raw, &cpu); err != nil {
-			return invalidArg("cpu must be a number")
-		}
-		steps := cpu / 0.05
-		if cpu < 0.05 || cpu > 16 || math.Abs(steps-math.Round(steps)) > 1e-6 {
-			return invalidArg("cpu %g is invalid: it must be between 0.05 and 16 vCPU, in steps of 0.05", cpu)
-		}
-		if ratio := float64(fn.MemorySize) / 1024 / cpu; ratio < 1-1e-9 || ratio > 4+1e-9 {
-			return invalidArg("cpu %g and memorySize %d do not fit: memory in GB must be 1 to 4 times the vCPUs", cpu, fn.MemorySize)
-		}
+	return checkCPU(fn)
+}
+
+func checkDiskSize(d int32) *apiError {
+	if d != 512 && d != 10240 {
+		return invalidArg("diskSize %d is invalid: it must be 512 or 10240", d)
 	}
 	return nil
 }
 
-func (e *Emulator) fc3Create(x *exchange) {
-	fn, spec, apiErr := x.decodeCreate(fc3Functions, "")
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
+// checkCPU checks the vCPUs (cpu, stored as sent) against FC's steps and memorySize.
+func checkCPU(fn *function) *apiError {
+	raw, ok := fn.Config["cpu"]
+	if !ok {
+		return nil
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, ok := e.st.Functions[fn.Name]; ok {
-		x.fail(errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists", fn.Name))
-		return
+	var cpu float64
+	if err := json.Unmarshal(raw, &cpu); err != nil {
+		return invalidArg("cpu must be a number")
 	}
-	if fn.Runtime != containerRuntime {
-		ref, apiErr := e.loadCodeLocked(spec)
+	steps := cpu / 0.05
+	if cpu < 0.05 || cpu > 16 || math.Abs(steps-math.Round(steps)) > 1e-6 {
+		return invalidArg("cpu %g is invalid: it must be between 0.05 and 16 vCPU, in steps of 0.05", cpu)
+	}
+	if ratio := float64(fn.MemorySize) / 1024 / cpu; ratio < 1-1e-9 || ratio > 4+1e-9 {
+		return invalidArg("cpu %g and memorySize %d do not fit: memory in GB must be 1 to 4 times the vCPUs", cpu, fn.MemorySize)
+	}
+	return nil
+}
+
+func (e *Emulator) fc3Create(x *exchange, _ fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		fn, spec, apiErr := x.decodeCreate(fc3Functions, "")
 		if apiErr != nil {
-			x.fail(apiErr)
-			return
+			return nil, apiErr
 		}
-		fn.Code = ref
-	}
-	e.startTransition(fn, true)
-	e.st.Functions[fn.Name] = fn
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
-	x.fc3Answer(http.StatusOK, e.fc3JSON(fn, true))
+		if _, ok := e.st.Functions[fn.Name]; ok {
+			return nil, errf(http.StatusConflict, "FunctionAlreadyExists", "function '%s' already exists", fn.Name)
+		}
+		if fn.Runtime != containerRuntime {
+			if fn.Code, apiErr = e.loadCodeLocked(spec); apiErr != nil {
+				return nil, apiErr
+			}
+		}
+		e.startTransition(fn, true)
+		e.st.Functions[fn.Name] = fn
+		return fc3Reply(e.fc3JSON(fn, true)), nil
+	})
 }
 
-func (e *Emulator) fc3Get(x *exchange, name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	fn, apiErr := e.fc3Lookup(name, x.r.URL.Query().Get("qualifier"))
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	// This answer is a poll: with N pending polls, N answers show the transition and the
-	// next one its end.
-	e.pollLocked(fn)
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
-	x.fc3Answer(http.StatusOK, e.fc3JSON(fn, true))
-}
-
-// fc3Lookup finds a function for a read. The caller holds e.mu.
-func (e *Emulator) fc3Lookup(name, qualifier string) (*function, *apiError) {
+// fc3Function finds a function: for a read, the qualifier of the query (see
+// checkQualifier); for a change, as named. The caller holds e.mu.
+func (e *Emulator) fc3Function(x *exchange, name string, read bool) (*function, *apiError) {
 	fn, ok := e.st.Functions[name]
 	if !ok {
 		return nil, fc3FunctionNotFound(name)
 	}
-	if apiErr := checkQualifier(qualifier, "function '"+name+"'"); apiErr != nil {
-		return nil, apiErr
+	if !read {
+		return fn, nil
 	}
-	return fn, nil
+	return fn, checkQualifier(x.r.URL.Query().Get("qualifier"), "function '"+name+"'")
 }
 
-func (e *Emulator) fc3Update(x *exchange, name string) {
-	f, apiErr := parseFields(x.body)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	fn, ok := e.st.Functions[name]
-	if !ok {
-		x.fail(fc3FunctionNotFound(name))
-		return
-	}
-	if inTransition(fn) {
-		// Refused rather than queued: a deployer must wait for Active / not InProgress.
-		x.fail(errf(http.StatusConflict, "ConcurrentUpdateError", "function '%s' is being %s: wait until its state is Active and its lastUpdateStatus is not InProgress",
-			name, map[bool]string{true: "created", false: "updated"}[fn.State == "Pending"]))
-		return
-	}
-	updated, apiErr := e.updateLocked(x, fc3Functions, fn, f)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	*fn = updated
-	e.startTransition(fn, false)
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
-	x.fc3Answer(http.StatusOK, e.fc3JSON(fn, true))
+func (e *Emulator) fc3Get(x *exchange, p fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		fn, apiErr := e.fc3Function(x, p.function, true)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		// This answer is a poll: with N pending polls, N answers show the transition and
+		// the next one its end.
+		e.pollLocked(fn)
+		return fc3Reply(e.fc3JSON(fn, true)), nil
+	})
 }
 
-func (e *Emulator) fc3Delete(x *exchange, name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, ok := e.st.Functions[name]; !ok {
-		x.fail(fc3FunctionNotFound(name))
-		return
-	}
-	delete(e.st.Functions, name)
-	e.containers.stop(name)
-	if err := e.saveLocked(); err != nil {
-		x.internal(err)
-		return
-	}
-	x.noContent()
+func (e *Emulator) fc3Update(x *exchange, p fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		f, apiErr := parseFields(x.body)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		fn, apiErr := e.fc3Function(x, p.function, false)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		if inTransition(fn) {
+			// Refused rather than queued: a deployer must wait for Active / not InProgress.
+			return nil, errf(http.StatusConflict, "ConcurrentUpdateError", "function '%s' is being %s: wait until its state is Active and its lastUpdateStatus is not InProgress",
+				p.function, map[bool]string{true: "created", false: "updated"}[fn.State == "Pending"])
+		}
+		updated, apiErr := e.updateLocked(x, fc3Functions, fn, f)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		*fn = updated
+		e.startTransition(fn, false)
+		return fc3Reply(e.fc3JSON(fn, true)), nil
+	})
 }
 
-func (e *Emulator) fc3List(x *exchange) {
-	q := x.r.URL.Query()
-	limit, apiErr := pageLimit(q.Get("limit"), 20, 100)
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	keep := func(fn *function) bool {
-		return q.Get("fcVersion") != "v2" && // FC 2.0 functions are not listed through FC 3.0 here
-			(q.Get("runtime") == "" || fn.Runtime == q.Get("runtime")) &&
-			strings.Contains(fn.Description, q.Get("description"))
-	}
-	out := listPage("functions", e.st.Functions, keep, q.Get("prefix"), q.Get("nextToken"), limit,
-		func(fn *function) map[string]any { return e.fc3JSON(fn, false) })
-	x.fc3Answer(http.StatusOK, out)
+func (e *Emulator) fc3Delete(x *exchange, p fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		if _, apiErr := e.fc3Function(x, p.function, false); apiErr != nil {
+			return nil, apiErr
+		}
+		delete(e.st.Functions, p.function)
+		e.containers.stop(p.function)
+		return noContent, nil
+	})
 }
 
-func (e *Emulator) fc3GetCode(x *exchange, name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	fn, apiErr := e.fc3Lookup(name, x.r.URL.Query().Get("qualifier"))
-	if apiErr != nil {
-		x.fail(apiErr)
-		return
-	}
-	x.fc3Answer(http.StatusOK, map[string]any{"url": e.codeURLLocked(x.r, fn.Code, name), "checksum": fn.Code.Checksum})
+func (e *Emulator) fc3List(x *exchange, _ fcPath) {
+	e.view(x, func() (reply, *apiError) {
+		lq, apiErr := listQueryOf(x.r, "nextToken")
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		q := x.r.URL.Query()
+		keep := func(fn *function) bool {
+			return q.Get("fcVersion") != "v2" && // FC 2.0 functions are not listed through FC 3.0 here
+				(q.Get("runtime") == "" || fn.Runtime == q.Get("runtime")) &&
+				strings.Contains(fn.Description, q.Get("description"))
+		}
+		return fc3Reply(listPage("functions", e.st.Functions, keep, lq, func(fn *function) map[string]any { return e.fc3JSON(fn, false) })), nil
+	})
 }
 
-func (e *Emulator) fc3Invoke(x *exchange, name string) {
-	e.mu.Lock()
-	fn, apiErr := e.fc3Lookup(name, x.r.URL.Query().Get("qualifier"))
-	var t invokeTarget
-	if apiErr == nil {
-		// An invocation counts as a poll: retrying on 412 is how Lithops waits.
+func (e *Emulator) fc3GetCode(x *exchange, p fcPath) {
+	e.view(x, func() (reply, *apiError) {
+		fn, apiErr := e.fc3Function(x, p.function, true)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		return fc3Reply(e.codeLocationLocked(x.r, fn.Code, p.function)), nil
+	})
+}
+
+func (e *Emulator) fc3Invoke(x *exchange, p fcPath) {
+	e.update(x, func() (reply, *apiError) {
+		fn, apiErr := e.fc3Function(x, p.function, true)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		x.w.Header().Set("X-Fc-Code-Checksum", fn.Code.Checksum)
+		// An invocation counts as a poll (saved even when refused): retrying on 412 is
+		// how Lithops waits.
 		e.pollLocked(fn)
 		switch fn.State {
 		case "Pending":
-			apiErr = errf(http.StatusPreconditionFailed, "PreconditionFailed", "function '%s' is not ready to be invoked: its state is Pending; retry later", name)
+			return refuse(errf(http.StatusPreconditionFailed, "PreconditionFailed", "function '%s' is not ready to be invoked: its state is Pending; retry later", p.function)), nil
 		case "Failed":
-			apiErr = errf(http.StatusPreconditionFailed, "PreconditionFailed", "function '%s' cannot be invoked: its state is Failed (%s)", name, fn.StateReason)
+			return refuse(errf(http.StatusPreconditionFailed, "PreconditionFailed", "function '%s' cannot be invoked: its state is Failed (%s)", p.function, fn.StateReason)), nil
 		}
-		if err := e.saveLocked(); err != nil && apiErr == nil {
-			apiErr = errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err)
-		}
-		t = invokeTarget{api: APIFC3, qualifier: "LATEST", fn: *fn, role: fn.Role}
-	}
-	e.mu.Unlock()
-	if apiErr != nil {
-		if fn != nil {
-			x.w.Header().Set("X-Fc-Code-Checksum", fn.Code.Checksum)
-		}
-		x.fail(apiErr)
-		return
-	}
-	e.invoke(x, t)
+		t := invokeTarget{api: APIFC3, qualifier: "LATEST", fn: *fn, role: fn.Role}
+		return func(x *exchange) { e.invoke(x, t) }, nil
+	})
 }
 
 func inTransition(fn *function) bool {
@@ -315,7 +228,7 @@ func inTransition(fn *function) bool {
 }
 
 // startTransition begins a create (Pending) or update (InProgress) that lasts
-// WithPendingPolls answers, or what Faults.KeepPending/EndFailed asked. The caller
+// WithPendingPolls answers, or what Hooks.Transition asks. The caller
 // holds e.mu.
 func (e *Emulator) startTransition(fn *function, create bool) {
 	fn.Polls, fn.FailReason = e.cfg.pendingPolls, ""
@@ -333,12 +246,12 @@ func (e *Emulator) startTransition(fn *function, create bool) {
 }
 
 func (e *Emulator) applyHold(fn *function) {
-	if h, ok := e.faults.takeHold(fn.Name); ok {
-		if h.polls >= 0 {
-			fn.Polls = h.polls
+	if h, ok := e.cfg.hooks.transition(fn.Name); ok {
+		if h.Polls >= 0 {
+			fn.Polls = h.Polls
 		}
-		if h.failReason != "" {
-			fn.FailReason = h.failReason
+		if h.FailReason != "" {
+			fn.FailReason = h.FailReason
 		}
 	}
 }
@@ -380,7 +293,10 @@ func finishTransition(fn *function) {
 	fn.LastUpdateStatus, fn.LastUpdateStatusReason, fn.LastUpdateStatusReasonCode = "Successful", "", ""
 }
 
-func (x *exchange) fc3Answer(status int, v any) {
-	x.w.Header().Set("X-Fc-Request-Id", x.requestID)
-	x.writeJSON(status, v)
+// fc3Reply answers 200 with v (rendered by the caller).
+func fc3Reply(v any) reply {
+	return func(x *exchange) {
+		x.w.Header().Set("X-Fc-Request-Id", x.requestID)
+		x.writeJSON(http.StatusOK, v)
+	}
 }

@@ -1,8 +1,6 @@
 package fcemu
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"sort"
@@ -12,86 +10,6 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
-
-// fields is a JSON request object by key. Both SDKs send JSON null for unset fields
-// (fc-go-sdk has no omitempty; the FC 3.0 SDK for maps and lists), and null means
-// "not given": on updates, "unchanged".
-type fields map[string]json.RawMessage
-
-func parseFields(body []byte) (fields, *apiError) {
-	var f fields
-	if err := json.Unmarshal(body, &f); err != nil || f == nil {
-		return nil, invalidArg("the request body must be a JSON object")
-	}
-	return f, nil
-}
-
-func (f fields) given(key string) bool {
-	raw, ok := f[key]
-	return ok && !bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
-}
-
-func (f fields) str(key string) (*string, *apiError) { return field[string](f, key, "a string") }
-
-func (f fields) int32(key string) (*int32, *apiError) { return field[int32](f, key, "an integer") }
-
-func (f fields) boolean(key string) (*bool, *apiError) { return field[bool](f, key, "true or false") }
-
-// field decodes key as a T: nil when not given, InvalidArgument naming the key and what
-// it must be when it is not a T.
-func field[T any](f fields, key, must string) (*T, *apiError) {
-	if !f.given(key) {
-		return nil, nil
-	}
-	var v T
-	if err := json.Unmarshal(f[key], &v); err != nil {
-		return nil, invalidArg("%s must be %s", key, must)
-	}
-	return &v, nil
-}
-
-// role decodes the role field (FC 2.0 services, FC 3.0 functions): empty or a RAM role ARN.
-func (f fields) role() (*string, *apiError) {
-	v, err := f.str("role")
-	if err != nil || v == nil {
-		return v, err
-	}
-	if *v != "" && !strings.HasPrefix(*v, "acs:ram::") {
-		return nil, invalidArg("role '%s' is not a RAM role ARN (acs:ram::<account>:role/<name>)", *v)
-	}
-	return v, nil
-}
-
-func (f fields) strMap(key string) (map[string]string, bool, *apiError) {
-	if !f.given(key) {
-		return nil, false, nil
-	}
-	var m map[string]*string
-	if err := json.Unmarshal(f[key], &m); err != nil {
-		return nil, false, invalidArg("%s must be an object of strings", key)
-	}
-	out := map[string]string{}
-	for k, v := range m {
-		if v != nil {
-			out[k] = *v
-		}
-	}
-	return out, true, nil
-}
-
-// passthrough copies the given, non-null keys into dst: configuration the emulator
-// stores and echoes without acting on it.
-func (f fields) passthrough(dst map[string]json.RawMessage, keys ...string) map[string]json.RawMessage {
-	for _, k := range keys {
-		if f.given(k) {
-			if dst == nil {
-				dst = map[string]json.RawMessage{}
-			}
-			dst[k] = f[k]
-		}
-	}
-	return dst
-}
 
 // FC's naming rule for services and functions: letters, digits, '_' and '-', not starting
 // with a digit or '-'.
@@ -144,6 +62,14 @@ func checkHandler(h string) *apiError {
 	return nil
 }
 
+// between refuses n outside lo..hi, naming what it is (and its unit).
+func between(what string, n, lo, hi int32, unit string) *apiError {
+	if n < lo || n > hi {
+		return invalidArg("%s %d is invalid: it must be between %d and %d%s", what, n, lo, hi, unit)
+	}
+	return nil
+}
+
 func checkMemory(m int32) *apiError {
 	if m < 128 || m > 32768 || m%64 != 0 {
 		return invalidArg("memorySize %d is invalid: it must be between 128 and 32768 MB, in steps of 64 MB", m)
@@ -151,59 +77,19 @@ func checkMemory(m int32) *apiError {
 	return nil
 }
 
-func checkTimeout(t int32) *apiError {
-	if t < 1 || t > 86400 {
-		return invalidArg("timeout %d is invalid: it must be between 1 and 86400 seconds", t)
-	}
-	return nil
-}
+func checkTimeout(t int32) *apiError { return between("timeout", t, 1, 86400, " seconds") }
 
 // configure applies the fields common to FC 2.0 and 3.0 creates and updates to fn,
 // validating each given one.
 func configure(fn *function, f fields) *apiError {
-	if s, err := f.str("description"); err != nil {
-		return err
-	} else if s != nil {
-		fn.Description = *s
-	}
-	if s, err := f.str("runtime"); err != nil {
-		return err
-	} else if s != nil {
-		if err := checkRuntime(*s); err != nil {
-			return err
-		}
-		fn.Runtime = *s
-	}
-	if s, err := f.str("handler"); err != nil {
-		return err
-	} else if s != nil {
-		if err := checkHandler(*s); err != nil {
-			return err
-		}
-		fn.Handler = *s
-	}
-	if n, err := f.int32("memorySize"); err != nil {
-		return err
-	} else if n != nil {
-		if err := checkMemory(*n); err != nil {
-			return err
-		}
-		fn.MemorySize = *n
-	}
-	if n, err := f.int32("timeout"); err != nil {
-		return err
-	} else if n != nil {
-		if err := checkTimeout(*n); err != nil {
-			return err
-		}
-		fn.Timeout = *n
-	}
-	if env, ok, err := f.strMap("environmentVariables"); err != nil {
-		return err
-	} else if ok {
-		fn.Env = env
-	}
-	return nil
+	return firstError(
+		assign(f, "description", &fn.Description, nil),
+		assign(f, "runtime", &fn.Runtime, checkRuntime),
+		assign(f, "handler", &fn.Handler, checkHandler),
+		assign(f, "memorySize", &fn.MemorySize, checkMemory),
+		assign(f, "timeout", &fn.Timeout, checkTimeout),
+		assignStrings(f, "environmentVariables", &fn.Env),
+	)
 }
 
 // functionAPI is what differs between FC 2.0 and 3.0 function creates and updates.
@@ -227,7 +113,7 @@ func (x *exchange) decodeCreate(api functionAPI, resourcePrefix string) (*functi
 	if apiErr != nil {
 		return nil, codeSpec{}, apiErr
 	}
-	name, apiErr := f.str("functionName")
+	name, apiErr := field[string](f, "functionName")
 	if apiErr != nil {
 		return nil, codeSpec{}, apiErr
 	}
@@ -299,6 +185,36 @@ func (x *exchange) configureFunction(api functionAPI, fn *function, f fields, cr
 	return &spec, nil
 }
 
+// json is a function as both APIs answer it: its fields, the API's (extra), then the
+// configuration stored as sent, which overrides extra's defaults.
+func (fn *function) json(extra map[string]any) map[string]any {
+	env := fn.Env
+	if env == nil {
+		env = map[string]string{}
+	}
+	m := map[string]any{
+		"functionId":           fn.ID,
+		"functionName":         fn.Name,
+		"description":          fn.Description,
+		"runtime":              fn.Runtime,
+		"handler":              fn.Handler,
+		"timeout":              fn.Timeout,
+		"memorySize":           fn.MemorySize,
+		"codeSize":             fn.Code.Size,
+		"codeChecksum":         fn.Code.Checksum,
+		"environmentVariables": env,
+		"createdTime":          fcTime(fn.Created),
+		"lastModifiedTime":     fcTime(fn.Modified),
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	for k, v := range fn.Config {
+		m[k] = v
+	}
+	return m
+}
+
 func fcTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 func newETag() string { return randomHex(16) }
@@ -339,17 +255,38 @@ func page(names []string, prefix, start string, limit int) ([]string, string) {
 	return out, ""
 }
 
-// listPage is a List call's answer: the items of m that keep (nil: all) and whose names
-// start with prefix, in name order from start, at most limit, rendered under key, and
-// nextToken when more follow.
-func listPage[T any](key string, m map[string]T, keep func(T) bool, prefix, start string, limit int, render func(T) map[string]any) map[string]any {
+// listQuery is a List call's paging: the names' prefix, the name to start from and how
+// many at most.
+type listQuery struct {
+	prefix, start string
+	limit         int
+}
+
+// listQueryOf reads the paging parameters; the start is the largest of the tokens
+// parameters (FC 2.0 takes startKey or nextToken).
+func listQueryOf(r *http.Request, tokens ...string) (listQuery, *apiError) {
+	q := r.URL.Query()
+	limit, apiErr := pageLimit(q.Get("limit"), 20, 100)
+	if apiErr != nil {
+		return listQuery{}, apiErr
+	}
+	lq := listQuery{prefix: q.Get("prefix"), limit: limit}
+	for _, t := range tokens {
+		lq.start = max(lq.start, q.Get(t))
+	}
+	return lq, nil
+}
+
+// listPage is a List call's answer: the items of m that keep (nil: all) and that q
+// asks for, rendered under key, and nextToken when more follow.
+func listPage[T any](key string, m map[string]T, keep func(T) bool, q listQuery, render func(T) map[string]any) map[string]any {
 	var names []string
 	for n, v := range m {
 		if keep == nil || keep(v) {
 			names = append(names, n)
 		}
 	}
-	names, next := page(names, prefix, start, limit)
+	names, next := page(names, q.prefix, q.start, q.limit)
 	list := []any{}
 	for _, n := range names {
 		list = append(list, render(m[n]))

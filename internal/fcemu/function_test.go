@@ -35,15 +35,15 @@ func FuzzFunctionRequest(f *testing.F) {
 		APIFC3: `{"functionName":"fn","runtime":"python3.10","handler":"index.handler","code":{"zipFile":"` + zip + `"}}`,
 	} {
 		if api == APIFC2 {
-			if rec := call(e, APIFC2, `{"serviceName":"svc"}`, func(x *exchange) { e.fc2CreateService(x) }); rec.Code != http.StatusOK {
+			if rec := call(e, APIFC2, `{"serviceName":"svc"}`, func(x *exchange) { e.fc2CreateService(x, fcPath{}) }); rec.Code != http.StatusOK {
 				f.Fatalf("create service: %d %s", rec.Code, rec.Body)
 			}
-			if rec := call(e, api, body, func(x *exchange) { e.fc2CreateFunction(x, svc) }); rec.Code != http.StatusOK {
+			if rec := call(e, api, body, func(x *exchange) { e.fc2CreateFunction(x, fcPath{service: svc}) }); rec.Code != http.StatusOK {
 				f.Fatalf("create FC 2.0 function: %d %s", rec.Code, rec.Body)
 			}
 			continue
 		}
-		if rec := call(e, api, body, func(x *exchange) { e.fc3Create(x) }); rec.Code != http.StatusOK {
+		if rec := call(e, api, body, func(x *exchange) { e.fc3Create(x, fcPath{}) }); rec.Code != http.StatusOK {
 			f.Fatalf("create FC 3.0 function: %d %s", rec.Code, rec.Body)
 		}
 	}
@@ -52,12 +52,12 @@ func FuzzFunctionRequest(f *testing.F) {
 			api    API
 			handle func(*exchange)
 		}{
-			{APIFC2, func(x *exchange) { e.fc2CreateService(x) }},
-			{APIFC2, func(x *exchange) { e.fc2UpdateService(x, svc) }},
-			{APIFC2, func(x *exchange) { e.fc2CreateFunction(x, svc) }},
-			{APIFC2, func(x *exchange) { e.fc2UpdateFunction(x, svc, fn) }},
-			{APIFC3, func(x *exchange) { e.fc3Create(x) }},
-			{APIFC3, func(x *exchange) { e.fc3Update(x, fn) }},
+			{APIFC2, func(x *exchange) { e.fc2CreateService(x, fcPath{}) }},
+			{APIFC2, func(x *exchange) { e.fc2UpdateService(x, fcPath{service: svc}) }},
+			{APIFC2, func(x *exchange) { e.fc2CreateFunction(x, fcPath{service: svc}) }},
+			{APIFC2, func(x *exchange) { e.fc2UpdateFunction(x, fcPath{service: svc, function: fn}) }},
+			{APIFC3, func(x *exchange) { e.fc3Create(x, fcPath{}) }},
+			{APIFC3, func(x *exchange) { e.fc3Update(x, fcPath{function: fn}) }},
 		} {
 			rec := call(e, c.api, string(body), c.handle)
 			if rec.Code == http.StatusOK {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash/crc64"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -229,4 +230,31 @@ func needPython(t *testing.T, e *Emulator, version, runtime string) {
 		t.Skipf("SKIPPED: no CPython %s interpreter (looked under $(pyenv root)/versions/%s.* and python%s on PATH); install it to test runtime %s",
 			version, version, version, runtime)
 	}
+}
+
+// recorder keeps what Hooks report, for this package's tests: fcemutest.Probe does it
+// for every other test, but it imports fcemu, so these cannot use it.
+type recorder struct {
+	mu          sync.Mutex
+	calls       []Call
+	invocations []Invocation
+}
+
+func (r *recorder) option() Option {
+	return WithHooks(Hooks{
+		Answered: func(c Call) { r.mu.Lock(); r.calls = append(r.calls, c); r.mu.Unlock() },
+		Invoked:  func(i Invocation) { r.mu.Lock(); r.invocations = append(r.invocations, i); r.mu.Unlock() },
+	})
+}
+
+func (r *recorder) callsOf(op Op) []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.DeleteFunc(slices.Clone(r.calls), func(c Call) bool { return c.Op != op })
+}
+
+func (r *recorder) invoked() []Invocation {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Invocation(nil), r.invocations...)
 }

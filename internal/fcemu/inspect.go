@@ -178,7 +178,10 @@ func (e *Emulator) PutObject(bucketName, key string, data []byte) error {
 		e.st.Buckets[bucketName] = b
 	}
 	o := &object{Key: key, ETag: md5ETag(data), ContentType: "application/octet-stream", Type: "Normal", Modified: e.now()}
-	return e.storeObjectLocked(b, o, data)
+	if err := e.storeObjectLocked(b, o, data); err != nil {
+		return err
+	}
+	return e.saveLocked()
 }
 
 // CreateBucket creates an OSS bucket in the account (no error if it exists).

@@ -5,8 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,7 +17,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
-// Invocation is one function invocation the emulator answered.
+// Invocation is one function invocation the emulator answered (see Hooks.Invoked).
 type Invocation struct {
 	RequestID string
 	API       API
@@ -27,14 +28,6 @@ type Invocation struct {
 	Body      []byte // the answer: the handler's result or FC's error document
 	ErrorType string // "" or UnhandledInvocationError
 	Log       string // the log tail FC would return with X-Fc-Log-Type: Tail
-}
-
-// Invocations returns the invocations answered so far (asynchronous ones once they
-// finished), oldest first.
-func (e *Emulator) Invocations() []Invocation {
-	e.invMu.Lock()
-	defer e.invMu.Unlock()
-	return append([]Invocation(nil), e.invoked...)
 }
 
 // WaitAsync waits until the asynchronous invocations started so far have finished.
@@ -74,8 +67,7 @@ func (e *Emulator) payloadLimit(r *http.Request) int64 {
 
 // invoke answers an InvokeFunction request for t (found and ready) on either API.
 func (e *Emulator) invoke(x *exchange, t invokeTarget) {
-	h := x.w.Header()
-	h.Set("X-Fc-Code-Checksum", t.fn.Code.Checksum)
+	x.w.Header().Set("X-Fc-Code-Checksum", t.fn.Code.Checksum)
 	invType := x.r.Header.Get("X-Fc-Invocation-Type")
 	async := strings.EqualFold(invType, "Async")
 	if invType != "" && !async && !strings.EqualFold(invType, "Sync") {
@@ -88,22 +80,28 @@ func (e *Emulator) invoke(x *exchange, t invokeTarget) {
 		return
 	}
 	rec := Invocation{RequestID: x.requestID, API: t.api, Service: t.service, Function: t.fn.Name, Async: async, Event: x.body}
-	if async {
-		if !e.async.start() {
-			x.fail(errf(http.StatusServiceUnavailable, "ServiceUnavailable", "the emulator is shutting down"))
-			return
-		}
-		go func() {
-			defer e.async.done()
-			out := e.run(e.bg, job, x.requestID)
-			e.remember(rec, out)
-		}()
-		h.Set("X-Fc-Request-Id", x.requestID)
-		x.w.WriteHeader(http.StatusAccepted)
+	if !async {
+		out := e.run(x.r.Context(), job, x.requestID)
+		e.remember(rec, out)
+		x.invocationAnswer(t, out)
 		return
 	}
-	out := e.run(x.r.Context(), job, x.requestID)
-	e.remember(rec, out)
+	if !e.async.start() {
+		x.fail(errf(http.StatusServiceUnavailable, "ServiceUnavailable", "the emulator is shutting down"))
+		return
+	}
+	go func() {
+		defer e.async.done()
+		e.remember(rec, e.run(e.bg, job, x.requestID))
+	}()
+	x.w.Header().Set("X-Fc-Request-Id", x.requestID)
+	x.w.WriteHeader(http.StatusAccepted)
+}
+
+// invocationAnswer is a synchronous invocation's answer: the body and FC's headers
+// (duration, memory, error type, the log tail when asked).
+func (x *exchange) invocationAnswer(t invokeTarget, out outcome) {
+	h := x.w.Header()
 	h.Set("X-Fc-Request-Id", x.requestID)
 	h.Set("X-Fc-Invocation-Duration", strconv.FormatInt(out.duration.Milliseconds(), 10))
 	h.Set("X-Fc-Max-Memory-Usage", fmt.Sprintf("%.2f", float64(out.maxRSS)/(1<<20)))
@@ -124,7 +122,7 @@ func (e *Emulator) invoke(x *exchange, t invokeTarget) {
 
 func (e *Emulator) prepareInvocation(x *exchange, t invokeTarget) (invocationJob, *apiError) {
 	job := invocationJob{target: t}
-	if msg, ok := e.faults.takeInvocationFailure(t.fn.Name); ok {
+	if msg, ok := e.cfg.hooks.failInvocation(t.fn.Name); ok {
 		job.failure = msg
 		return job, nil
 	}
@@ -150,11 +148,7 @@ func (e *Emulator) prepareInvocation(x *exchange, t invokeTarget) (invocationJob
 	if err != nil {
 		return job, errf(http.StatusInternalServerError, "InternalServerError", "fcemu: %v", err)
 	}
-	var creds pyrun.Credentials
-	if t.role != "" {
-		c := e.sessions.issue(e.now(), time.Hour, nil)
-		creds = pyrun.Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}
-	}
+	creds := e.roleCredentials(t)
 	job.req = pyrun.Request{
 		Python:  python,
 		CodeDir: codeDir,
@@ -178,24 +172,31 @@ func (e *Emulator) prepareInvocation(x *exchange, t invokeTarget) (invocationJob
 // handlerEnv is the handler's environment: the function's variables, then the ones FC
 // sets itself (which win).
 func (e *Emulator) handlerEnv(t invokeTarget, codeDir string, creds pyrun.Credentials) []string {
-	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}
-	var keys []string
-	for k := range t.fn.Env {
-		keys = append(keys, k)
+	env := append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}, functionVariables(t.fn.Env)...)
+	env = append(env, "FC_FUNC_CODE_PATH="+codeDir)
+	return append(env, e.fcVariables(t, creds)...)
+}
+
+// functionVariables are the function's environment variables, NAME=value in name order.
+func functionVariables(vars map[string]string) []string {
+	var env []string
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		env = append(env, k+"="+vars[k])
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		env = append(env, k+"="+t.fn.Env[k])
+	return env
+}
+
+// fcVariables are the variables FC sets for an invocation of t (code and custom
+// container runtimes alike), with the role's credentials when it has one.
+func (e *Emulator) fcVariables(t invokeTarget, creds pyrun.Credentials) []string {
+	env := []string{
+		"FC_FUNCTION_NAME=" + t.fn.Name,
+		"FC_FUNCTION_HANDLER=" + t.fn.Handler,
+		"FC_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(int(t.fn.MemorySize)),
+		"FC_REGION=" + e.cfg.region,
+		"FC_ACCOUNT_ID=" + e.cfg.accountID,
+		"FC_QUALIFIER=" + t.qualifier,
 	}
-	env = append(env,
-		"FC_FUNC_CODE_PATH="+codeDir,
-		"FC_FUNCTION_NAME="+t.fn.Name,
-		"FC_FUNCTION_HANDLER="+t.fn.Handler,
-		"FC_FUNCTION_MEMORY_SIZE="+strconv.Itoa(int(t.fn.MemorySize)),
-		"FC_REGION="+e.cfg.region,
-		"FC_ACCOUNT_ID="+e.cfg.accountID,
-		"FC_QUALIFIER="+t.qualifier,
-	)
 	if t.api == APIFC2 {
 		env = append(env, "FC_SERVICE_NAME="+t.service)
 	}
@@ -206,6 +207,16 @@ func (e *Emulator) handlerEnv(t invokeTarget, codeDir string, creds pyrun.Creden
 			"ALIBABA_CLOUD_SECURITY_TOKEN="+creds.SecurityToken)
 	}
 	return env
+}
+
+// roleCredentials are the temporary credentials an invocation of t gets: its role's
+// (new ones each time), none without a role.
+func (e *Emulator) roleCredentials(t invokeTarget) pyrun.Credentials {
+	if t.role == "" {
+		return pyrun.Credentials{}
+	}
+	c := e.sessions.issue(e.now(), time.Hour, nil)
+	return pyrun.Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}
 }
 
 // run executes the handler and turns the result into FC's answer.
@@ -256,16 +267,10 @@ func errorDoc(msg string) []byte {
 	return b
 }
 
-const keepInvocations = 1000
-
+// remember hands the ended invocation to Hooks.Invoked.
 func (e *Emulator) remember(rec Invocation, out outcome) {
 	rec.Body, rec.ErrorType, rec.Log = out.body, out.errorType, string(out.log)
-	e.invMu.Lock()
-	e.invoked = append(e.invoked, rec)
-	if len(e.invoked) > keepInvocations {
-		e.invoked = e.invoked[len(e.invoked)-keepInvocations:]
-	}
-	e.invMu.Unlock()
+	e.cfg.hooks.invoked(rec)
 }
 
 // tracker counts running asynchronous invocations; once closed it admits no more.

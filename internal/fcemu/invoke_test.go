@@ -137,7 +137,8 @@ func TestInvocationOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	runtime := anyPython(t)
-	e, base := start(t, WithPreinstalled(runtime, pre))
+	rec := &recorder{}
+	e, base := start(t, WithPreinstalled(runtime, pre), rec.option())
 	c := fc2Client(t, e, base, testKeyID, testSecret)
 	for name, handler := range map[string]string{
 		"fail": "index.fail", "slow": "index.slow", "big": "index.big", "chatty": "index.chatty",
@@ -242,13 +243,13 @@ func TestInvocationOutcomes(t *testing.T) {
 			t.Fatal(err)
 		}
 		found := false
-		for _, inv := range e.Invocations() {
+		for _, inv := range rec.invoked() {
 			if inv.RequestID == id {
 				found = inv.Async && string(inv.Event) == "later" && bytes.Contains(inv.Body, []byte(`"n": 3`))
 			}
 		}
 		if !found {
-			t.Errorf("async invocation %s not recorded as run: %+v", id, e.Invocations())
+			t.Errorf("async invocation %s not recorded as run: %+v", id, rec.invoked())
 		}
 	})
 }

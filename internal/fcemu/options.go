@@ -25,6 +25,7 @@ type config struct {
 	limits       Limits
 	addr         string
 	registries   authn.Keychain // credentials for custom-container image pulls
+	hooks        Hooks
 }
 
 // Limits are the size limits the emulator enforces. The defaults are FC's and OSS's.

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -290,7 +292,8 @@ func TestOSSAuth(t *testing.T) {
 // A function created from an object in the user's bucket (FC 2.0) and from FC's temporary
 // code bucket (GetTempBucketToken, then FC 3.0), then invoked.
 func TestFunctionCodeFromOSS(t *testing.T) {
-	e, base := start(t, WithBucket("user-bucket"))
+	rec := &recorder{}
+	e, base := start(t, WithBucket("user-bucket"), rec.option())
 	code := handlerZip(t)
 
 	ub, _ := ossClient(t, base, testKeyID, testSecret).Bucket("user-bucket")
@@ -335,7 +338,7 @@ func TestFunctionCodeFromOSS(t *testing.T) {
 	if tea.StringValue(f3.CodeChecksum) != crcDecimal(code) {
 		t.Errorf("from the temporary bucket: checksum %s", tea.StringValue(f3.CodeChecksum))
 	}
-	if puts := e.CallsOf(OpPutObject); len(puts) != 3 || puts[1].Resource != tok.OssBucket+"/"+key || puts[1].Status != 200 {
+	if puts := rec.callsOf(OpPutObject); len(puts) != 3 || puts[1].Resource != tok.OssBucket+"/"+key || puts[1].Status != 200 {
 		t.Errorf("PutObject calls = %+v", puts)
 	}
 
@@ -408,5 +411,58 @@ func TestOSSBuckets(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestObjectListingPages: paging through ListObjects, V1 by NextMarker and V2 by
+// NextContinuationToken, lists every object and common prefix of the one-page listing
+// exactly once, whatever max-keys, prefix and delimiter (a page may end inside a group).
+func TestObjectListingPages(t *testing.T) {
+	objects := map[string]*object{}
+	for _, k := range []string{"a", "a/b", "a/c/d", "a/c/e", "a b/x", "b/1", "b/2", "b/3/4", "c", "d/é", "d/z/y", "e/", "e//f"} {
+		objects[k] = &object{Key: k}
+	}
+	// list pages from params on; one page when max-keys is 1000.
+	list := func(t *testing.T, params url.Values) []string {
+		var entries []string
+		for pages := 0; pages <= len(objects); pages++ {
+			q, apiErr := parseObjectQuery(params)
+			if apiErr != nil {
+				t.Fatalf("%v: %v", params, apiErr)
+			}
+			res := q.result("b", q.page(q.candidates(objects), objects))
+			for _, o := range res.Contents {
+				entries = append(entries, "object "+o.Key)
+			}
+			for _, p := range res.CommonPrefixes {
+				entries = append(entries, "prefix "+p.Prefix)
+			}
+			switch {
+			case !res.IsTruncated:
+				sort.Strings(entries)
+				return entries
+			case q.v2:
+				params.Set("continuation-token", res.NextContinuationToken)
+			default:
+				params.Set("marker", res.NextMarker)
+			}
+		}
+		t.Fatalf("%v: more pages than objects", params)
+		return nil
+	}
+	for _, listType := range []string{"", "2"} {
+		for _, prefix := range []string{"", "a", "a/", "b/", "e/"} {
+			for _, delimiter := range []string{"", "/", "b"} {
+				query := func(maxKeys int) url.Values {
+					return url.Values{"list-type": {listType}, "prefix": {prefix}, "delimiter": {delimiter}, "max-keys": {strconv.Itoa(maxKeys)}}
+				}
+				want := list(t, query(1000))
+				for maxKeys := 1; maxKeys <= 4; maxKeys++ {
+					if got := list(t, query(maxKeys)); !slices.Equal(got, want) {
+						t.Errorf("list-type %q prefix %q delimiter %q max-keys %d: pages list\n%q\nwant\n%q", listType, prefix, delimiter, maxKeys, got, want)
+					}
+				}
+			}
+		}
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// FC 2.0's published vector (fc-go-sdk signature_test.go TestGetSignature, reference/fc.md
-// section 1.2), reproduced with the verifier's canonicalization.
+// FC 2.0's published vector (fc-go-sdk signature_test.go TestGetSignature; signing in
+// docs/architecture.md section 4.2), reproduced with the verifier's canonicalization.
 func TestFC2SignatureVector(t *testing.T) {
 	path := "/2016-08-15/proxy/service.LATEST/func/abc 123"
 	queries := url.Values{
@@ -51,7 +51,7 @@ func TestFC2ResourceWithQueries(t *testing.T) {
 }
 
 func TestCodeChecksumCheckValue(t *testing.T) {
-	// CRC-64/XZ (Go's ECMA table) check value for "123456789" (reference/fc.md 1.6).
+	// CRC-64/XZ (Go's ECMA table) check value for "123456789" (codeChecksum: docs/architecture.md section 4.2).
 	if got, want := codeChecksum([]byte("123456789")), "11051210869376104954"; got != want {
 		t.Errorf("codeChecksum = %s, want %s", got, want)
 	}

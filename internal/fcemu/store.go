@@ -96,7 +96,7 @@ func newBucket(name string, created time.Time) *bucket {
 }
 
 // storeObjectLocked stores data as object o of b (its blob, size and CRC-64 taken from
-// data) and saves the state. The caller holds e.mu.
+// data); the caller saves the state. The caller holds e.mu.
 func (e *Emulator) storeObjectLocked(b *bucket, o *object, data []byte) error {
 	id, err := e.blobs.put(data)
 	if err != nil {
@@ -104,7 +104,7 @@ func (e *Emulator) storeObjectLocked(b *bucket, o *object, data []byte) error {
 	}
 	o.Blob, o.Size, o.CRC64 = id, int64(len(data)), crc64.Checksum(data, crcTable)
 	b.Objects[o.Key] = o
-	return e.saveLocked()
+	return nil
 }
 
 func newState() *state {
@@ -213,47 +213,46 @@ func loadState(dir string) (*state, error) {
 
 // complete refuses null entries (a hand-edited file) and fills the maps JSON left out.
 func (s *state) complete() error {
-	if s.Services == nil {
-		s.Services = map[string]*service{}
+	s.Services, s.Functions, s.Buckets = orEmpty(s.Services), orEmpty(s.Functions), orEmpty(s.Buckets)
+	if name, ok := nullEntry(s.Services); ok {
+		return fmt.Errorf("service %q is null", name)
 	}
-	if s.Functions == nil {
-		s.Functions = map[string]*function{}
+	if name, ok := nullEntry(s.Functions); ok {
+		return fmt.Errorf("function %q is null", name)
 	}
-	if s.Buckets == nil {
-		s.Buckets = map[string]*bucket{}
+	if name, ok := nullEntry(s.Buckets); ok {
+		return fmt.Errorf("bucket %q is null", name)
 	}
 	for name, svc := range s.Services {
-		if svc == nil {
-			return fmt.Errorf("service %q is null", name)
-		}
-		if svc.Functions == nil {
-			svc.Functions = map[string]*function{}
-		}
-		for fn, f := range svc.Functions {
-			if f == nil {
-				return fmt.Errorf("function %q of service %q is null", fn, name)
-			}
-		}
-	}
-	for name, fn := range s.Functions {
-		if fn == nil {
-			return fmt.Errorf("function %q is null", name)
+		svc.Functions = orEmpty(svc.Functions)
+		if fn, ok := nullEntry(svc.Functions); ok {
+			return fmt.Errorf("function %q of service %q is null", fn, name)
 		}
 	}
 	for name, b := range s.Buckets {
-		if b == nil {
-			return fmt.Errorf("bucket %q is null", name)
-		}
-		if b.Objects == nil {
-			b.Objects = map[string]*object{}
-		}
-		for key, o := range b.Objects {
-			if o == nil {
-				return fmt.Errorf("object %q in bucket %q is null", key, name)
-			}
+		b.Objects = orEmpty(b.Objects)
+		if key, ok := nullEntry(b.Objects); ok {
+			return fmt.Errorf("object %q in bucket %q is null", key, name)
 		}
 	}
 	return nil
+}
+
+func orEmpty[T any](m map[string]*T) map[string]*T {
+	if m == nil {
+		return map[string]*T{}
+	}
+	return m
+}
+
+// nullEntry names an entry of m that is null, if one is.
+func nullEntry[T any](m map[string]*T) (string, bool) {
+	for k, v := range m {
+		if v == nil {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // saveLocked writes the state after a change (when persisting) and drops unreferenced

@@ -240,15 +240,27 @@ func (b *builder) checkELF() error {
 // plan lays out the two layers' files and refuses collisions in site-packages.
 func (b *builder) plan() (map[string][]layerFile, []Distribution, error) {
 	layers := map[string][]layerFile{}
-	var dists []Distribution
+	ld, err := b.planLithops(layers)
+	if err != nil {
+		return nil, nil, err
+	}
+	dists, err := b.planWheels(layers)
+	if err != nil {
+		return nil, nil, err
+	}
+	dists = append(dists, ld)
+	sort.Slice(dists, func(i, j int) bool { return pep508.NormalizeName(dists[i].Name) < pep508.NormalizeName(dists[j].Name) })
+	return layers, dists, nil
+}
 
-	// Lithops: the lithops/ package and the entry point in /function (DEFAULT_DOCKERFILE
-	// unzips Lithops' handler zip there: lithops/ without __pycache__, and
-	// container_entry_point.py at the top).
+// planLithops adds Lithops to the runtime layer: the lithops/ package and the entry
+// point in /function (DEFAULT_DOCKERFILE unzips Lithops' handler zip there: lithops/
+// without __pycache__, and container_entry_point.py at the top).
+func (b *builder) planLithops(layers map[string][]layerFile) (Distribution, error) {
 	app := strings.TrimPrefix(lithops.ContainerAppHome, "/")
 	files, err := b.lithops.m.Installed()
 	if err != nil {
-		return nil, nil, err
+		return Distribution{}, err
 	}
 	ld := Distribution{Name: b.lithops.m.Name, Version: b.lithops.m.Version, Filename: b.lithops.w.Filename, Tag: b.lithops.w.Tag.String(), Layer: LayerRuntime}
 	var entryPoint *build.InstalledFile
@@ -264,21 +276,22 @@ func (b *builder) plan() (map[string][]layerFile, []Distribution, error) {
 		ld.Size += f.Size()
 	}
 	if entryPoint == nil {
-		return nil, nil, fmt.Errorf("wheel %s has no %s: this lithops has no custom-container entry point (Lithops >= 3.7.0 has)", b.lithops.w.Filename, lithops.ContainerEntryPointSource)
+		return Distribution{}, fmt.Errorf("wheel %s has no %s: this lithops has no custom-container entry point (Lithops >= 3.7.0 has)", b.lithops.w.Filename, lithops.ContainerEntryPointSource)
 	}
 	layers[LayerRuntime] = append(layers[LayerRuntime], b.file(b.lithops, *entryPoint, app+"/container_entry_point.py"))
-	dists = append(dists, ld)
+	return ld, nil
+}
 
+// planWheels adds every wheel's files to its layer, in site-packages. A path two
+// wheels install is kept once when the content is the same and refused otherwise.
+func (b *builder) planWheels(layers map[string][]layerFile) ([]Distribution, error) {
 	site := strings.TrimPrefix(b.py.SitePackages, "/")
-	type owner struct {
-		w *wheel
-		f build.InstalledFile
-	}
-	owners := map[string]owner{}
+	owners := map[string]fileOwner{}
+	var dists []Distribution
 	for _, w := range b.wheels {
 		files, err := w.m.Installed()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		d := Distribution{Name: w.m.Name, Version: w.m.Version, Filename: w.w.Filename, Tag: w.w.Tag.String(), Layer: w.layer}
 		for _, f := range files {
@@ -287,27 +300,36 @@ func (b *builder) plan() (map[string][]layerFile, []Distribution, error) {
 					b.warnings = append(b.warnings, fmt.Sprintf("%s and %s both install %s with identical content; kept once (from %s)", prev.w.m.Name, w.m.Name, f.Path, prev.w.m.Name))
 					continue
 				}
-				return nil, nil, fmt.Errorf("%s %s and %s %s both install %s with different content: pick compatible versions",
+				return nil, fmt.Errorf("%s %s and %s %s both install %s with different content: pick compatible versions",
 					prev.w.m.Name, prev.w.m.Version, w.m.Name, w.m.Version, f.Path)
 			}
-			owners[f.Path] = owner{w, f}
+			owners[f.Path] = fileOwner{w, f}
 			layers[w.layer] = append(layers[w.layer], b.file(w, f, site+"/"+f.Path))
 			d.Files++
 			d.Size += f.Size()
 		}
 		dists = append(dists, d)
 	}
-	// A path that is a file for one distribution and a folder for another cannot be
-	// unpacked.
+	return dists, fileFolderClash(owners)
+}
+
+// fileOwner is the wheel that installs a file.
+type fileOwner struct {
+	w *wheel
+	f build.InstalledFile
+}
+
+// fileFolderClash refuses a path that is a file for one distribution and a folder for
+// another: it cannot be unpacked.
+func fileFolderClash(owners map[string]fileOwner) error {
 	for p, o := range owners {
 		for d := path.Dir(p); d != "."; d = path.Dir(d) {
 			if other, ok := owners[d]; ok {
-				return nil, nil, fmt.Errorf("%s installs the file %s, but %s installs %s inside a folder of that name", other.w.m.Name, d, o.w.m.Name, p)
+				return fmt.Errorf("%s installs the file %s, but %s installs %s inside a folder of that name", other.w.m.Name, d, o.w.m.Name, p)
 			}
 		}
 	}
-	sort.Slice(dists, func(i, j int) bool { return pep508.NormalizeName(dists[i].Name) < pep508.NormalizeName(dists[j].Name) })
-	return layers, dists, nil
+	return nil
 }
 
 func (b *builder) file(w *wheel, f build.InstalledFile, dest string) layerFile {
@@ -338,19 +360,7 @@ func (b *builder) write(ctx context.Context, files map[string][]layerFile) (*Res
 	if len(files[LayerRequirements]) > 0 {
 		names = append(names, LayerRequirements)
 	}
-	spooled := make([]*spooledLayer, len(names))
-	g, gctx := errgroup.WithContext(ctx)
-	for i, n := range names {
-		g.Go(func() error {
-			l, err := writeLayer(gctx, b.cfg.workDir, files[n], b.cfg.level, mt)
-			if err != nil {
-				return fmt.Errorf("%s layer: %w", n, err)
-			}
-			spooled[i] = l
-			return nil
-		})
-	}
-	err = g.Wait()
+	spooled, err := b.spoolLayers(ctx, names, files, mt)
 	res := &Result{}
 	for _, l := range spooled {
 		if l != nil {
@@ -384,6 +394,24 @@ func (b *builder) write(ctx context.Context, files map[string][]layerFile) (*Res
 	}
 	res.Image = img
 	return res, nil
+}
+
+// spoolLayers writes the named layers side by side; what was written is returned with the
+// first error too, so the caller removes it.
+func (b *builder) spoolLayers(ctx context.Context, names []string, files map[string][]layerFile, mt types.MediaType) ([]*spooledLayer, error) {
+	spooled := make([]*spooledLayer, len(names))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, n := range names {
+		g.Go(func() error {
+			l, err := writeLayer(gctx, b.cfg.workDir, files[n], b.cfg.level, mt)
+			if err != nil {
+				return fmt.Errorf("%s layer: %w", n, err)
+			}
+			spooled[i] = l
+			return nil
+		})
+	}
+	return spooled, g.Wait()
 }
 
 // configure sets what Lithops' DEFAULT_DOCKERFILE sets: the environment (APP_HOME,

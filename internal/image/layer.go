@@ -110,29 +110,8 @@ func writeLayer(ctx context.Context, dir string, files []layerFile, level int, m
 	}
 	uncompressed := &counter{h: sha256.New()}
 	tw := tar.NewWriter(io.MultiWriter(zw, uncompressed))
-	buf := make([]byte, 256<<10)
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		h := &tar.Header{Name: e.path, Mode: int64(e.mode.Perm()), ModTime: fixedTime, Format: tar.FormatPAX}
-		if e.open == nil {
-			h.Typeflag, h.Name = tar.TypeDir, e.path+"/"
-		} else {
-			h.Typeflag, h.Size = tar.TypeReg, e.size
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			return nil, fmt.Errorf("layer entry %s: %w", e.path, err)
-		}
-		if e.open == nil {
-			continue
-		}
-		rc := e.open()
-		n, err := io.CopyBuffer(tw, rc, buf)
-		rc.Close()
-		if err != nil || n != e.size {
-			return nil, fmt.Errorf("layer entry %s (from %s): copied %d of %d bytes: %v", e.path, e.from, n, e.size, err)
-		}
+	if err := writeEntries(ctx, tw, entries); err != nil {
+		return nil, err
 	}
 	if err := tw.Close(); err != nil {
 		return nil, err
@@ -148,6 +127,35 @@ func writeLayer(ctx context.Context, dir string, files []layerFile, level int, m
 	}
 	return &spooledLayer{file: f.Name(), digest: compressed.hash(), diffID: uncompressed.hash(), size: compressed.n,
 		uncompressed: uncompressed.n, files: len(files), mediaType: mt}, nil
+}
+
+// writeEntries writes the layer's entries, streaming each file's content.
+func writeEntries(ctx context.Context, tw *tar.Writer, entries []layerFile) error {
+	buf := make([]byte, 256<<10)
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		h := &tar.Header{Name: e.path, Mode: int64(e.mode.Perm()), ModTime: fixedTime, Format: tar.FormatPAX}
+		if e.open == nil {
+			h.Typeflag, h.Name = tar.TypeDir, e.path+"/"
+		} else {
+			h.Typeflag, h.Size = tar.TypeReg, e.size
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return fmt.Errorf("layer entry %s: %w", e.path, err)
+		}
+		if e.open == nil {
+			continue
+		}
+		rc := e.open()
+		n, err := io.CopyBuffer(tw, rc, buf)
+		rc.Close()
+		if err != nil || n != e.size {
+			return fmt.Errorf("layer entry %s (from %s): copied %d of %d bytes: %v", e.path, e.from, n, e.size, err)
+		}
+	}
+	return nil
 }
 
 // withFolders returns files (sorted) with an entry before them for every folder they

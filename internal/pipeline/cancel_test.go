@@ -93,9 +93,9 @@ func TestCancelDuringDeployAndSmoke(t *testing.T) {
 					once.Do(cancel)
 				}
 			})
-			v.Emu.Faults().Delay(tt.slow, 200*time.Millisecond)
+			v.Probe.Faults().Delay(tt.slow, 200*time.Millisecond)
 			r := a.run(ctx)
-			v.Emu.Faults().Reset()
+			v.Probe.Faults().Reset()
 			if testing.Verbose() {
 				t.Logf("end of the log:\n%s", r.log[max(0, strings.LastIndex(r.log, "::group::")):])
 			}

@@ -94,7 +94,7 @@ func (a *action) longLivedKeys() {
 // anything was touched.
 func noCalls(t *testing.T, v *deploytest.Env) {
 	t.Helper()
-	for _, c := range v.Emu.Calls() {
+	for _, c := range v.Probe.Calls() {
 		if c.Op != fcemu.OpAssumeRoleWithOIDC {
 			t.Errorf("the run called %s %s before failing", c.Op, c.Resource)
 		}
@@ -293,7 +293,7 @@ func TestExistingServiceUsedAsItIs(t *testing.T) {
 	if _, err := v.FC2Client(t).CreateService(fc.NewCreateServiceInput().WithServiceName(deploytest.Service).WithRole(other).WithInternetAccess(true)); err != nil {
 		t.Fatal(err)
 	}
-	v.Emu.ResetCalls()
+	v.Probe.ResetCalls()
 	a := newAction(t, tg, v, "fc-demo\n", demo("1.0.0"))
 	r := a.run(t.Context())
 	errs := errorsOf(r.log)

@@ -78,7 +78,7 @@ func TestConcurrentRunsConsistent(t *testing.T) {
 	for round := range 3 {
 		t.Run("round "+strconv.Itoa(round), func(t *testing.T) {
 			a, b := twoRuns(t, tg, v)
-			v.Emu.ResetCalls()
+			v.Probe.ResetCalls()
 			var wg sync.WaitGroup
 			var ra, rb result
 			wg.Add(2)
@@ -103,7 +103,7 @@ func TestConcurrentRunsConsistent(t *testing.T) {
 				t.Errorf("live code %s is no successful run's (A exit %d %s, B exit %d %s)", fn.CodeChecksum,
 					ra.code, ra.out["code-checksum"], rb.code, rb.out["code-checksum"])
 			}
-			t.Logf("A exit %d, B exit %d; %d updates; errors: %s %s", ra.code, rb.code, len(v.Emu.CallsOf(fcemu.OpUpdateFunction)), errorsOf(ra.log), errorsOf(rb.log))
+			t.Logf("A exit %d, B exit %d; %d updates; errors: %s %s", ra.code, rb.code, len(v.Probe.CallsOf(fcemu.OpUpdateFunction)), errorsOf(ra.log), errorsOf(rb.log))
 		})
 	}
 }

@@ -98,7 +98,7 @@ func TestDeploy(t *testing.T) {
 			}
 
 			// The same inputs again: found live, nothing uploaded or changed.
-			v.Emu.ResetCalls()
+			v.Probe.ResetCalls()
 			r2 := a.mustRun()
 			if r2.out["deployed"] != "unchanged" || r2.out["code-checksum"] != r.out["code-checksum"] || r2.out["package-sha256"] != r.out["package-sha256"] {
 				t.Errorf("second run: deployed %q, code-checksum %q (first %q)", r2.out["deployed"], r2.out["code-checksum"], r.out["code-checksum"])
@@ -113,7 +113,7 @@ func TestDeploy(t *testing.T) {
 			}
 			for _, op := range []fcemu.Op{fcemu.OpCreateFunction, fcemu.OpUpdateFunction, fcemu.OpDeleteFunction, fcemu.OpCreateService,
 				fcemu.OpUpdateService, fcemu.OpPutObject, fcemu.OpInitiateMultipartUpload, fcemu.OpUploadPart, fcemu.OpGetTempBucketToken} {
-				if calls := v.Emu.CallsOf(op); len(calls) > 0 {
+				if calls := v.Probe.CallsOf(op); len(calls) > 0 {
 					t.Errorf("second run made %d %s calls (%s)", len(calls), op, calls[0].Resource)
 				}
 			}
@@ -167,7 +167,7 @@ func TestDeployThroughOSS(t *testing.T) {
 				t.Fatalf("function %s: %+v", name, fn)
 			}
 			var puts []string
-			for _, c := range v.Emu.CallsOf(fcemu.OpPutObject) {
+			for _, c := range v.Probe.CallsOf(fcemu.OpPutObject) {
 				puts = append(puts, c.Resource)
 			}
 			pkgKey := deploy.PackageKey(deploy.Package{SHA256: r.out["package-sha256"]})
@@ -176,7 +176,7 @@ func TestDeployThroughOSS(t *testing.T) {
 				if !ok || string(data) != string(zip) {
 					t.Errorf("the storage bucket lacks the package at %s (puts: %v)", pkgKey, puts)
 				}
-				if n := len(v.Emu.CallsOf(fcemu.OpGetTempBucketToken)); n != 0 {
+				if n := len(v.Probe.CallsOf(fcemu.OpGetTempBucketToken)); n != 0 {
 					t.Errorf("%d temporary bucket tokens asked for with a storage bucket", n)
 				}
 				for _, o := range v.Emu.Objects(deploytest.Bucket) {
@@ -185,7 +185,7 @@ func TestDeployThroughOSS(t *testing.T) {
 					}
 				}
 			} else {
-				if n := len(v.Emu.CallsOf(fcemu.OpGetTempBucketToken)); n == 0 {
+				if n := len(v.Probe.CallsOf(fcemu.OpGetTempBucketToken)); n == 0 {
 					t.Errorf("no temporary bucket token asked for (puts: %v)", puts)
 				}
 				temp := 0
@@ -202,7 +202,7 @@ func TestDeployThroughOSS(t *testing.T) {
 			}
 			v.NoSmokeFunctions(t)
 
-			v.Emu.ResetCalls()
+			v.Probe.ResetCalls()
 			if r2 := a.mustRun(); r2.out["deployed"] != "unchanged" || v.Uploads() != 0 {
 				t.Errorf("second run: deployed %q, %d uploads", r2.out["deployed"], v.Uploads())
 			}
@@ -245,7 +245,7 @@ func TestFailedSmokeLeavesPreviousRuntime(t *testing.T) {
 			}
 			if tt.fault {
 				a.requirements("fc-demo\nokmod\n") // another package, whose import check passes
-				v.Emu.Faults().FailInvocations(name, 1, "lithops worker crashed")
+				v.Probe.Faults().FailInvocations(name, 1, "lithops worker crashed")
 			} else {
 				a.requirements("fc-demo\nbrokenmod\n")
 			}

@@ -55,7 +55,7 @@ func TestTooNewGlibcStopsTheDeploy(t *testing.T) {
 			t.Errorf("error does not name %q:\n%s", want, errorsOf(r.log))
 		}
 	}
-	for _, c := range v.Emu.Calls() {
+	for _, c := range v.Probe.Calls() {
 		if c.API == fcemu.APIFC3 || c.API == fcemu.APIOSS || c.API == fcemu.APIFC2 {
 			t.Errorf("the emulator saw %s %s: nothing may reach FC or OSS after a failed ELF check", c.Op, c.Resource)
 		}

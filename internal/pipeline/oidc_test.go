@@ -45,7 +45,7 @@ func TestDeployWithGitHubOIDC(t *testing.T) {
 			}
 			c := creds[0]
 			writes := 0
-			for _, call := range v.Emu.Calls() {
+			for _, call := range v.Probe.Calls() {
 				switch call.Op {
 				case fcemu.OpAssumeRoleWithOIDC, fcemu.OpUnknown:
 					continue

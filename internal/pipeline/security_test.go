@@ -57,14 +57,14 @@ func TestNoInjectionFromFunctions(t *testing.T) {
 	}{
 		{name: "import traceback and log tail", reqs: "fc-demo\nloudmod\n"},
 		{name: "handler exception of the metadata call", reqs: "fc-demo\n", setup: func(t *testing.T, v *deploytest.Env, a *action) {
-			v.Emu.Faults().FailInvocations(fc3.functionName(t, 256), 1, "crash\n"+strings.Join(forged, "\n"))
+			v.Probe.Faults().FailInvocations(fc3.functionName(t, 256), 1, "crash\n"+strings.Join(forged, "\n"))
 		}},
 		{name: "metadata answer with forged fields", reqs: "fc-demo\n", success: true, setup: func(t *testing.T, v *deploytest.Env, a *action) {
 			forgeMetadataAnswer(t, v, fc3.functionName(t, 256))
 		}},
 		{name: "FC error message, logged with the retry", reqs: "fc-demo\n", success: true, setup: func(t *testing.T, v *deploytest.Env, a *action) {
 			// The legacy ##[command] form acts anywhere in a line, not only at its start.
-			v.Emu.Faults().FailNext(fcemu.OpGetFunction, 1, 503, "Busy ##[set-output name=evil;]FORGED ##[add-mask]FORGED")
+			v.Probe.Faults().FailNext(fcemu.OpGetFunction, 1, 503, "Busy ##[set-output name=evil;]FORGED ##[add-mask]FORGED")
 		}},
 	}
 	for _, tt := range tests {

@@ -164,7 +164,7 @@ func TestRolloutPublishes(t *testing.T) {
 		v.NoSmokeFunctions(t)
 
 		// Again with the same inputs: nothing uploaded, every function unchanged.
-		v.Emu.ResetCalls()
+		v.Probe.ResetCalls()
 		rel, err = f.run(ctx, r, false, specs...)
 		if err != nil {
 			t.Fatalf("second rollout: %v", err)
@@ -248,7 +248,7 @@ func TestMetadataInvocationFails(t *testing.T) {
 		if _, err := f.run(ctx, old, false, spec); err != nil {
 			t.Fatal(err)
 		}
-		v.Emu.Faults().FailInvocations(spec.Name, 1, "handler crashed (injected)")
+		v.Probe.Faults().FailInvocations(spec.Name, 1, "handler crashed (injected)")
 		_, err := f.run(ctx, newRuntime(t, api, deploytest.Module("appmod", "2.0", "VALUE = 2\n")), false, spec)
 		t.Logf("error: %v", err)
 		var se *verify.SmokeError
@@ -271,11 +271,11 @@ func TestSmokeRetries412(t *testing.T) {
 	v := deploytest.Start(t, fcruntime.FC3)
 	f := newFlow(t, v)
 	spec := deploytest.Spec("lithops-worker-412", 256)
-	v.Emu.Faults().FailNext(fcemu.OpInvokeFunction, 2, 412, "PreconditionFailed")
+	v.Probe.Faults().FailNext(fcemu.OpInvokeFunction, 2, 412, "PreconditionFailed")
 	if _, err := f.run(ctx, newRuntime(t, fcruntime.FC3), false, spec); err != nil {
 		t.Fatalf("rollout: %v", err)
 	}
-	if n := len(v.Emu.CallsOf(fcemu.OpInvokeFunction)); n != 3 {
+	if n := len(v.Probe.CallsOf(fcemu.OpInvokeFunction)); n != 3 {
 		t.Errorf("%d invocations, want 2 refused and 1 answered", n)
 	}
 }
@@ -431,7 +431,7 @@ func TestImportCheckOutOfLithopsService(t *testing.T) {
 			t.Fatal(err)
 		}
 		var smokeCreates int
-		for _, c := range v.Emu.CallsOf(fcemu.OpCreateFunction) {
+		for _, c := range v.Probe.CallsOf(fcemu.OpCreateFunction) {
 			if !strings.Contains(c.Resource, verify.TempPrefix) {
 				continue
 			}
@@ -444,7 +444,7 @@ func TestImportCheckOutOfLithopsService(t *testing.T) {
 			t.Errorf("%d import check functions created, want 1 (requests: %v)", smokeCreates, created)
 		}
 		if api == fcruntime.FC2 {
-			if n := len(v.Emu.CallsOf(fcemu.OpDeleteService)); n != 1 {
+			if n := len(v.Probe.CallsOf(fcemu.OpDeleteService)); n != 1 {
 				t.Errorf("%d DeleteService calls, want 1 (the import check's service)", n)
 			}
 		}

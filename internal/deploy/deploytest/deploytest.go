@@ -29,6 +29,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/deploy"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
+	"github.com/lithops-fc/runtime-action/internal/fcemu/fcemutest"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
@@ -69,6 +70,7 @@ func EachAPI(t *testing.T, f func(t *testing.T, api fcruntime.API)) {
 type Env struct {
 	API   fcruntime.API
 	Emu   *fcemu.Emulator
+	Probe *fcemutest.Probe // the emulator's faults and call log
 	URL   string
 	Creds credentials.Credentials
 	Log   *Log
@@ -90,11 +92,12 @@ func Start(t testing.TB, api fcruntime.API, opts ...fcemu.Option) *Env {
 	for _, rt := range fcruntime.All() {
 		base = append(base, fcemu.WithPreinstalled(rt.Name, wheeltest.PreinstalledDir(t, rt.Name)))
 	}
-	e, err := fcemu.New(append(base, opts...)...)
+	probe := fcemutest.New()
+	e, err := fcemu.New(append(append(base, probe.Option()), opts...)...)
 	if err != nil {
 		t.Fatalf("fcemu.New: %v", err)
 	}
-	v := &Env{API: api, Emu: e, Log: &Log{}}
+	v := &Env{API: api, Emu: e, Probe: probe, Log: &Log{}}
 	h := e.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v.mu.Lock()
@@ -338,7 +341,7 @@ func (v *Env) NoSmokeFunctions(t testing.TB) {
 }
 
 // Count returns how many recorded calls were of op.
-func (v *Env) Count(op fcemu.Op) int { return len(v.Emu.CallsOf(op)) }
+func (v *Env) Count(op fcemu.Op) int { return len(v.Probe.CallsOf(op)) }
 
 // Uploads counts the OSS writes (single and multipart). Inline code travels in
 // CreateFunction/UpdateFunction and shows in those counts.

@@ -144,12 +144,33 @@ type HandlerError struct {
 // Run calls the handler and waits for it, at most req.Timeout; on timeout or when ctx
 // ends the whole process group is killed. The error is for failures to run at all.
 func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
-	inv, err := os.MkdirTemp(filepath.Join(r.dir, "invocations"), "inv-")
+	inv, err := r.prepare(req)
 	if err != nil {
 		return Result{}, fmt.Errorf("prepare invocation: %w", err)
 	}
 	defer os.RemoveAll(inv)
+	tctx, cancel := context.WithTimeout(ctx, req.Timeout)
+	defer cancel()
+	res, exit, err := r.execute(tctx, req, inv)
+	switch {
+	case err != nil:
+		return Result{}, err
+	case errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
+		res.TimedOut = true
+		return res, nil
+	case ctx.Err() != nil:
+		return res, fmt.Errorf("invocation abandoned: %w", ctx.Err())
+	}
+	return res, readOutcome(inv, &res, exit)
+}
 
+// prepare writes the invocation's folder for bootstrap.py: context.json (the context,
+// the handler and where to import from), the event, and a private tmp.
+func (r *Runner) prepare(req Request) (string, error) {
+	inv, err := os.MkdirTemp(filepath.Join(r.dir, "invocations"), "inv-")
+	if err != nil {
+		return "", err
+	}
 	spec := struct {
 		Context
 		Handler      string   `json:"handler"`
@@ -157,27 +178,31 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 		Preinstalled []string `json:"preinstalled"`
 	}{req.Context, req.Handler, req.CodeDir, append([]string{}, req.Preinstalled...)}
 	specJSON, err := json.Marshal(spec)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(inv, "context.json"), specJSON, 0o600)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(inv, "event"), req.Event, 0o600)
+	}
+	if err == nil {
+		err = os.Mkdir(filepath.Join(inv, "tmp"), 0o700)
+	}
 	if err != nil {
-		return Result{}, fmt.Errorf("encode invocation context: %w", err)
+		os.RemoveAll(inv)
+		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(inv, "context.json"), specJSON, 0o600); err != nil {
-		return Result{}, fmt.Errorf("prepare invocation: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(inv, "event"), req.Event, 0o600); err != nil {
-		return Result{}, fmt.Errorf("prepare invocation: %w", err)
-	}
-	tmp := filepath.Join(inv, "tmp")
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		return Result{}, fmt.Errorf("prepare invocation: %w", err)
-	}
+	return inv, nil
+}
 
-	tctx, cancel := context.WithTimeout(ctx, req.Timeout)
-	defer cancel()
+// execute runs bootstrap.py for the invocation folder inv until it exits or ctx ends,
+// and returns its log, duration and memory, and how it exited ("exit status 1").
+func (r *Runner) execute(ctx context.Context, req Request, inv string) (Result, string, error) {
+	tmp := filepath.Join(inv, "tmp")
 	// -S: no site-packages of the interpreter, only the standard library, the code and the
 	// preinstalled folders (as on FC); -E -s: ignore PYTHON* variables and user site; -B:
 	// no __pycache__ written into the shared code cache; -u: output reaches the log even
 	// when the process is killed.
-	cmd := exec.CommandContext(tctx, req.Python, "-B", "-E", "-s", "-S", "-u", filepath.Join(r.dir, "bootstrap.py"), inv)
+	cmd := exec.CommandContext(ctx, req.Python, "-B", "-E", "-s", "-S", "-u", filepath.Join(r.dir, "bootstrap.py"), inv)
 	cmd.Dir = req.CodeDir
 	cmd.Env = append(append([]string{}, req.Env...), "TMPDIR="+tmp, "HOME="+tmp)
 	log := &tailBuffer{max: LogTailSize}
@@ -188,7 +213,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return Result{}, fmt.Errorf("start %s: %w", req.Python, err)
+		return Result{}, "", fmt.Errorf("start %s: %w", req.Python, err)
 	}
 	waitErr := cmd.Wait()
 	killGroup(cmd.Process.Pid) // FC freezes the instance after an answer: leave no stragglers
@@ -196,33 +221,32 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.MaxRSS = ru.Maxrss * 1024
 	}
+	exit := "exit status 0"
+	if waitErr != nil {
+		exit = waitErr.Error()
+	}
+	return res, exit, nil
+}
 
-	if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-		res.TimedOut = true
-		return res, nil
-	}
-	if ctx.Err() != nil {
-		return res, fmt.Errorf("invocation abandoned: %w", ctx.Err())
-	}
+// readOutcome fills res from what bootstrap.py left in inv: the result, else the
+// handler's exception, else how the process exited without either.
+func readOutcome(inv string, res *Result, exit string) error {
 	if body, err := os.ReadFile(filepath.Join(inv, "result")); err == nil {
 		res.Body = body
-		return res, nil
+		return nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return res, fmt.Errorf("read handler result: %w", err)
+		return fmt.Errorf("read handler result: %w", err)
 	}
 	if data, err := os.ReadFile(filepath.Join(inv, "error.json")); err == nil {
 		var he HandlerError
 		if err := json.Unmarshal(data, &he); err != nil {
-			return res, fmt.Errorf("read handler error: %w", err)
+			return fmt.Errorf("read handler error: %w", err)
 		}
 		res.Error = &he
-		return res, nil
+		return nil
 	}
-	res.Exited = "exit status 0"
-	if waitErr != nil {
-		res.Exited = waitErr.Error()
-	}
-	return res, nil
+	res.Exited = exit
+	return nil
 }
 
 func killGroup(pid int) error {

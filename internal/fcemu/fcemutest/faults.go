@@ -1,8 +1,10 @@
-package fcemu
+package fcemutest
 
 import (
 	"sync"
 	"time"
+
+	"github.com/lithops-fc/runtime-action/internal/fcemu"
 )
 
 // Faults injects failures and latency so that tests can exercise retries, waiting and
@@ -10,22 +12,16 @@ import (
 type Faults struct {
 	mu      sync.Mutex
 	next    []*failRule
-	delays  map[Op]time.Duration
-	holds   map[string]hold
+	delays  map[fcemu.Op]time.Duration
+	holds   map[string]fcemu.Hold
 	invokes []*invokeFailRule
 }
 
 type failRule struct {
-	op     Op
+	op     fcemu.Op
 	left   int
 	status int
 	code   string
-}
-
-// hold is a test's instruction for an FC 3.0 function's next (or current) transition.
-type hold struct {
-	polls      int    // answers that still show Pending / InProgress; -1 keeps the default
-	failReason string // non-empty: the transition ends in Failed with this reason
 }
 
 type invokeFailRule struct {
@@ -34,10 +30,10 @@ type invokeFailRule struct {
 	message  string
 }
 
-// FailNext makes the next n calls of op (OpAny: of any operation) answer HTTP status with
-// the service error code, in the shape of the service the call went to (FC JSON, OSS XML,
-// STS JSON). Rules added earlier are consumed first.
-func (f *Faults) FailNext(op Op, n, status int, code string) {
+// FailNext makes the next n calls of op (fcemu.OpAny: of any operation) answer HTTP
+// status with the service error code, in the shape of the service the call went to (FC
+// JSON, OSS XML, STS JSON). Rules added earlier are consumed first.
+func (f *Faults) FailNext(op fcemu.Op, n, status int, code string) {
 	if n <= 0 {
 		return
 	}
@@ -46,12 +42,13 @@ func (f *Faults) FailNext(op Op, n, status int, code string) {
 	f.mu.Unlock()
 }
 
-// Delay adds latency d before every call of op (OpAny: every call) is handled; zero removes it.
-func (f *Faults) Delay(op Op, d time.Duration) {
+// Delay adds latency d before every call of op (fcemu.OpAny: every call) is handled;
+// zero removes it.
+func (f *Faults) Delay(op fcemu.Op, d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.delays == nil {
-		f.delays = map[Op]time.Duration{}
+		f.delays = map[fcemu.Op]time.Duration{}
 	}
 	if d <= 0 {
 		delete(f.delays, op)
@@ -67,7 +64,7 @@ func (f *Faults) KeepPending(name string, polls int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h := f.holdLocked(name)
-	h.polls = polls
+	h.Polls = polls
 	f.holds[name] = h
 }
 
@@ -77,17 +74,17 @@ func (f *Faults) EndFailed(name, reason string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h := f.holdLocked(name)
-	h.failReason = reason
+	h.FailReason = reason
 	f.holds[name] = h
 }
 
-func (f *Faults) holdLocked(name string) hold {
+func (f *Faults) holdLocked(name string) fcemu.Hold {
 	if f.holds == nil {
-		f.holds = map[string]hold{}
+		f.holds = map[string]fcemu.Hold{}
 	}
 	h, ok := f.holds[name]
 	if !ok {
-		h.polls = -1
+		h.Polls = -1
 	}
 	return h
 }
@@ -112,11 +109,11 @@ func (f *Faults) Reset() {
 }
 
 // take consumes a failure rule for op, if one applies.
-func (f *Faults) take(op Op) (status int, code string, ok bool) {
+func (f *Faults) take(op fcemu.Op) (status int, code string, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i, r := range f.next {
-		if r.op != op && r.op != OpAny {
+		if r.op != op && r.op != fcemu.OpAny {
 			continue
 		}
 		r.left--
@@ -128,14 +125,14 @@ func (f *Faults) take(op Op) (status int, code string, ok bool) {
 	return 0, "", false
 }
 
-func (f *Faults) delay(op Op) time.Duration {
+func (f *Faults) delay(op fcemu.Op) time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.delays[op] + f.delays[OpAny]
+	return f.delays[op] + f.delays[fcemu.OpAny]
 }
 
 // takeHold consumes the test's instruction for function name's transition.
-func (f *Faults) takeHold(name string) (hold, bool) {
+func (f *Faults) takeHold(name string) (fcemu.Hold, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h, ok := f.holds[name]
