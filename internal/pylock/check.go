@@ -3,6 +3,7 @@ package pylock
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
@@ -23,6 +24,7 @@ type Pin struct {
 	SHA256   string
 	Size     int64  // 0 when the lock does not say
 	Tag      string // the wheel's best tag for the target, e.g. "cp310-cp310-manylinux_2_17_x86_64"
+	Line     int    // the line of its wheel in the lock file, 0 when unknown (for messages)
 }
 
 // Kinds of Problem.
@@ -42,6 +44,7 @@ type Problem struct {
 	Kind    string
 	Package string // the distribution concerned, "" for the lock as a whole
 	File    string // the requirements file concerned (ProblemRequirements), "" otherwise
+	Line    int    // the lock file's line at fault, 0 when none can be named
 	Msg     string
 }
 
@@ -64,6 +67,25 @@ func (e *CheckError) Error() string {
 		b.WriteString("\nMake the lock for this target: a dry run with the same python-version, platform and lithops-version writes it.")
 	}
 	return b.String()
+}
+
+// Fault says where the lock is at fault, for annotations: the lock file's line of each
+// problem (line 0 for the lock as a whole), and each requirements file that changed.
+func (e *CheckError) Fault() (title string, places []string) {
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			places = append(places, p)
+		}
+	}
+	for _, p := range e.Problems {
+		add(e.Lock + ":" + strconv.Itoa(p.Line))
+		if p.File != "" {
+			add(p.File + ":0")
+		}
+	}
+	return "lock", places
 }
 
 // Has reports whether a problem of kind was found.
@@ -94,9 +116,13 @@ func Check(lock *Lock, target Target, requirements []File) ([]Pin, error) {
 		name = "the lock"
 	}
 	e := &CheckError{Lock: name, Target: target}
+	// Each problem names the line it is about: a key of the recorded target, the
+	// requirements list, or the package's wheel.
+	line := 0
 	add := func(kind, pkg, file, format string, args ...any) {
-		e.Problems = append(e.Problems, Problem{Kind: kind, Package: pkg, File: file, Msg: fmt.Sprintf(format, args...)})
+		e.Problems = append(e.Problems, Problem{Kind: kind, Package: pkg, File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
+	at := func(table string, index int, key string) { line = lock.line(table, index, key) }
 	python, err := pep440.Parse(target.Python)
 	if err != nil || len(python.Release()) < 2 {
 		return nil, fmt.Errorf("check %s: target Python %q is not a version", name, target.Python)
@@ -118,29 +144,36 @@ func Check(lock *Lock, target Target, requirements []File) ([]Pin, error) {
 	// The target as a whole: against what the lock says it was made for, or else against
 	// its environments and requires-python (a lock from another tool).
 	if o := lock.Origin; o != nil {
+		at(tableTarget, 0, "python")
 		if o.Target.Minor() != target.Minor() {
 			add(ProblemPython, "", "", "the lock was made for Python %s, this run targets Python %s", o.Target.Python, target.Python)
 		}
+		at(tableTarget, 0, "glibc")
 		if o.Target.Glibc != target.Glibc {
 			add(ProblemPlatform, "", "", "the lock was made for glibc %s (%s), this run targets glibc %s (%s)",
 				o.Target.Glibc, o.Target.Manylinux(), target.Glibc, target.Manylinux())
 		}
+		at(tableTarget, 0, "lithops")
 		if target.Lithops != "" && !sameVersion(o.Target.Lithops, target.Lithops) {
 			add(ProblemLithops, "", "", "the lock was made for Lithops %s, this run deploys Lithops %s", o.Target.Lithops, target.Lithops)
 		}
 	} else {
+		at(tableTop, 0, "environments")
 		if !anyMarker(lock.Environments, env) {
 			add(ProblemPython, "", "", "the lock's environments (%s) do not include Python %s on Linux x86_64", strings.Join(lock.Environments, " | "), target.Python)
 		}
+		at(tableTop, 0, "requires-python")
 		if set, err := pep440.ParseSpecifierSet(lock.RequiresPython); lock.RequiresPython != "" && err == nil && !set.Contains(fullVersion) {
 			add(ProblemPython, "", "", "the lock's requires-python %q excludes Python %s", lock.RequiresPython, full)
 		}
 	}
+	at(tableTool, 0, "requirements")
 	checkRequirements(lock, requirements, add)
 
 	var pins []Pin
 	haveLithops := false
-	for _, p := range lock.Packages {
+	for i, p := range lock.Packages {
+		at(tablePackage, i, "wheels")
 		if p.Marker != "" {
 			m, err := pep508.ParseMarker(p.Marker)
 			if err != nil {
@@ -186,8 +219,9 @@ func Check(lock *Lock, target Target, requirements []File) ([]Pin, error) {
 			}
 		}
 		pins = append(pins, Pin{Name: p.Name, Version: p.Version, Filename: w.Name, URL: w.URL, Path: w.Path, Index: p.Index,
-			SHA256: w.SHA256, Size: w.Size, Tag: tagSet.Tags()[rank].String()})
+			SHA256: w.SHA256, Size: w.Size, Tag: tagSet.Tags()[rank].String(), Line: line})
 	}
+	line = 0
 	if !haveLithops {
 		add(ProblemIncomplete, "", "", "the lock holds no lithops wheel; a runtime needs one")
 	}

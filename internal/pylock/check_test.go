@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -67,7 +69,8 @@ func TestCheckFits(t *testing.T) {
 	for _, name := range []string{"cloudpickle", "fastcalc", "lithops", "pika", "ps-mem", "psutil", "six", "tblib"} {
 		p := made.Wheels[name]
 		pin := pylock.Pin{Name: name, Filename: filepath.Base(p), URL: "https://files.example.org/p/" + filepath.Base(p),
-			SHA256: fileSHA256(t, p), Size: fileSize(t, p), Tag: "py3-none-any"}
+			SHA256: fileSHA256(t, p), Size: fileSize(t, p), Tag: "py3-none-any",
+			Line: lineOf(t, made.Path, "{name = \""+filepath.Base(p)) - 1} // its wheels = [ line
 		pin.Version = strings.Split(pin.Filename, "-")[1]
 		if name == "fastcalc" {
 			pin.Tag = "cp310-cp310-manylinux_2_17_x86_64"
@@ -250,6 +253,78 @@ func TestCheckRefuses(t *testing.T) {
 				t.Errorf("error %q: want the lock's path, the target and %q", err, tt.hint)
 			}
 		})
+	}
+}
+
+// lineOf is the number of the first line of the file at path that contains text.
+func lineOf(t *testing.T, path, text string) int {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(raw), "\n") {
+		if strings.Contains(l, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line with %q", path, text)
+	return 0
+}
+
+// TestCheckNamesLines: each refusal names the line of the lock it is about (the
+// recorded target's key, the requirements list, the package's wheel), and Fault gives
+// them, with the requirements file that changed, for annotations.
+func TestCheckNamesLines(t *testing.T) {
+	ws := newWorkspace(t)
+	origin := &pylock.Origin{Target: pylock.Target{Python: "3.10.14", FCRuntime: "python3.10", FCAPI: fcruntime.FC3}, Requirements: ws.files(t)}
+	made := assemble(t, t.TempDir(), "https://files.example.org/p/", origin, binary("fastcalc", "1.0"))
+	l, err := pylock.ReadFile(context.Background(), made.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Package("pika").Wheel.SHA256 = ""
+	ws.write(t, "requirements.txt", "-r ci/base.txt\nfastcalc==1.1\n")
+	tg := target310
+	tg.Python, tg.Lithops = "3.12.1", "3.6.4"
+	_, err = pylock.Check(l, tg, ws.files(t))
+	var ce *pylock.CheckError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Check: %v; want a *CheckError", err)
+	}
+	want := map[string]int{
+		pylock.ProblemPython:       lineOf(t, made.Path, "python = \"3.10.14\""),
+		pylock.ProblemLithops:      lineOf(t, made.Path, "lithops = \"3.7.0\""),
+		pylock.ProblemRequirements: lineOf(t, made.Path, "requirements = ["),
+		pylock.ProblemHash:         lineOf(t, made.Path, "{name = \"pika-") - 1, // its wheels = [ line
+	}
+	got := map[string]int{}
+	for _, p := range ce.Problems {
+		if _, ok := got[p.Kind]; !ok {
+			got[p.Kind] = p.Line
+		}
+	}
+	for kind, line := range want {
+		if got[kind] != line || line == 0 {
+			t.Errorf("%s problem on line %d, want %d", kind, got[kind], line)
+		}
+	}
+	title, places := ce.Fault()
+	wantPlaces := []string{made.Path + ":" + strconv.Itoa(want[pylock.ProblemPython])}
+	if title != "lock" || !slices.Contains(places, made.Path+":"+strconv.Itoa(want[pylock.ProblemHash])) ||
+		!slices.Contains(places, "requirements.txt:0") || !slices.Contains(places, wantPlaces[0]) {
+		t.Errorf("Fault() = %q, %v; want the lock's lines and requirements.txt", title, places)
+	}
+
+	// A lock that was not read from a file names no line.
+	_, err = pylock.Check(&pylock.Lock{LockVersion: "1.0", CreatedBy: "x", Packages: l.Packages}, target310, ws.files(t))
+	if !errors.As(err, &ce) {
+		t.Fatalf("Check: %v; want a *CheckError", err)
+	}
+	for _, p := range ce.Problems {
+		if p.Line != 0 {
+			t.Errorf("a lock made in memory: problem %q on line %d", p.Msg, p.Line)
+		}
 	}
 }
 

@@ -15,7 +15,8 @@
 // Check decides before any download whether a lock fits a run: the wheels' tags and
 // Requires-Python, the Python and glibc it was made for, Lithops, and the requirements
 // files (their sha256 now against the recorded ones). It returns the Pins to fetch; the
-// download layer verifies each file's sha256.
+// download layer verifies each file's sha256. Problems and pins name their line in the
+// lock file (Fault gives them to annotations), as Parse's errors do.
 //
 // Diff compares two locks (the live runtime's, nil for a first deploy, and the new
 // one) by distribution: added, removed, upgraded, downgraded (PEP 440 order) and

@@ -40,6 +40,19 @@ type Lock struct {
 	// Origin is what the lock was made from; nil when the lock does not say (written
 	// by another tool or by an older version of this action).
 	Origin *Origin
+
+	// lines finds the line of a table or key in the text the lock was parsed from, for
+	// Check's messages; nil for a lock that was not parsed.
+	lines *locator
+}
+
+// line is the line of key in the index-th table named table of the text the lock was
+// read from, or 0 (a lock not read from a file, or a key not found).
+func (l *Lock) line(table string, index int, key string) int {
+	if l.lines == nil {
+		return 0
+	}
+	return l.lines.find(table, index, key)
 }
 
 // Package is one distribution and the one wheel installed for it.

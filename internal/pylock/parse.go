@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -46,6 +47,15 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Fault says where the problem is, for annotations: the lock file's line (line 0 for
+// the file as a whole).
+func (e *Error) Fault() (title string, places []string) {
+	if e.File == "" {
+		return "", nil
+	}
+	return "lock", []string{e.File + ":" + strconv.Itoa(e.Line)}
+}
 
 // ReadFile reads and parses the lock file at path; errors name it as path.
 func ReadFile(ctx context.Context, path string) (*Lock, error) {
@@ -104,7 +114,7 @@ func Parse(name string, data []byte) (*Lock, error) {
 	if p != nil {
 		return nil, fail(loc.find(p.table, p.index, p.key), p.msg, p.hint, nil)
 	}
-	l.Path = name
+	l.Path, l.lines = name, loc
 	return l, nil
 }
 
