@@ -237,10 +237,12 @@ func (r *Release) Outcome() Outcome {
 // Code is where the package was uploaded (nil when every function was unchanged).
 func (r *Release) Code() *Code { return r.code }
 
-// Object is a storage-bucket object a release publishes (Lithops' runtime metadata).
+// Object is a storage-bucket object a release publishes (Lithops' runtime metadata, the
+// runtime's lock).
 type Object struct {
-	Key  string
-	Body []byte
+	Key         string
+	Body        []byte
+	ContentType string // "" is application/json
 }
 
 // Commit ends the release: it confirms that every function is still exactly as this run
@@ -257,7 +259,7 @@ func (r *Release) Commit(ctx context.Context, objects ...Object) error {
 		return err
 	}
 	for _, o := range objects {
-		wrote, replaced, err := r.j.publish(ctx, o.Key, o.Body, "application/json")
+		wrote, replaced, err := r.j.publish(ctx, o)
 		if err != nil {
 			return fmt.Errorf("publish oss://%s/%s: %w", r.d.up.bucket, o.Key, err)
 		}

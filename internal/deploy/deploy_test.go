@@ -562,6 +562,53 @@ func TestPublishUnchangedWritesNothing(t *testing.T) {
 	}
 }
 
+// TestPublishContentTypes: each published object gets its content type (the runtime's
+// lock is TOML beside the JSON metadata), and roll back restores an object with it.
+func TestPublishContentTypes(t *testing.T) {
+	ctx := context.Background()
+	v := deploytest.Start(t, fcruntime.FC3)
+	d := v.Deployer(t, true)
+	pkg := deploytest.Package(t, deploytest.Lithops(fcruntime.FC3), nil, nil)
+	spec := deploytest.Spec("lithops-worker-types", 256)
+	const meta = "lithops.runtimes/aliyun_fc/x/cn-hangzhou/types.meta.json"
+	const lock = "lithops.runtimes/aliyun_fc/x/cn-hangzhou/types.pylock.toml"
+	rel, err := d.Deploy(ctx, pkg, []deploy.Spec{spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rel.Commit(ctx, deploy.Object{Key: meta, Body: []byte(`{}`)}, deploy.Object{Key: lock, Body: []byte("lock-version = \"1.0\"\n"), ContentType: "application/toml"}); err != nil {
+		t.Fatal(err)
+	}
+	types := func() map[string]string {
+		out := map[string]string{}
+		for _, o := range v.Emu.Objects(deploytest.Bucket) {
+			out[o.Key] = o.ContentType
+		}
+		return out
+	}
+	if got := types(); got[meta] != "application/json" || got[lock] != "application/toml" {
+		t.Errorf("content types %v", got)
+	}
+
+	pkg2 := deploytest.Package(t, deploytest.Lithops(fcruntime.FC3), []wheeltest.Wheel{deploytest.Module("other", "1.0", "")}, nil)
+	rel, err = d.Deploy(ctx, pkg2, []deploy.Spec{spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.FailOSS("PUT", "types.meta.json", 403, "AccessDenied")
+	err = rel.Commit(ctx, deploy.Object{Key: lock, Body: []byte("lock-version = \"1.1\"\n"), ContentType: "application/toml"}, deploy.Object{Key: meta, Body: []byte(`{"new": 1}`)})
+	if err == nil {
+		t.Fatal("Commit passed with the metadata write refused")
+	}
+	rel.Abort(ctx, err)
+	if got, _ := v.Emu.Object(deploytest.Bucket, lock); string(got) != "lock-version = \"1.0\"\n" {
+		t.Errorf("lock after roll back: %q", got)
+	}
+	if got := types(); got[lock] != "application/toml" {
+		t.Errorf("restored lock has content type %q", got[lock])
+	}
+}
+
 func TestRetryableClassification(t *testing.T) {
 	cases := []struct {
 		err  error
@@ -911,8 +958,25 @@ func TestEnsureBucket(t *testing.T) {
 	if n := v.Count(fcemu.OpPutBucket); n != 0 {
 		t.Errorf("%d PutBucket calls for an existing bucket", n)
 	}
+	// BucketExists only looks.
+	tg.Bucket = "lithops-cn-hangzhou-absent"
+	d, _ = deploy.New(tg, deploy.WithRetry(deploytest.FastRetry))
+	if exists, err := d.Uploader().BucketExists(ctx); err != nil || exists {
+		t.Errorf("BucketExists of a missing bucket = %v, %v", exists, err)
+	}
+	if v.Emu.HasBucket(tg.Bucket) || v.Count(fcemu.OpPutBucket) != 0 {
+		t.Errorf("BucketExists created the bucket")
+	}
+	tg.Bucket = "lithops-cn-hangzhou-new"
+	d, _ = deploy.New(tg, deploy.WithRetry(deploytest.FastRetry))
+	if exists, err := d.Uploader().BucketExists(ctx); err != nil || !exists {
+		t.Errorf("BucketExists of an existing bucket = %v, %v", exists, err)
+	}
 	tg.Bucket = "someone-elses"
 	d, _ = deploy.New(tg, deploy.WithRetry(deploytest.FastRetry))
+	if _, err := d.Uploader().BucketExists(ctx); !errors.As(err, new(*deploy.BucketTakenError)) {
+		t.Errorf("BucketExists of another account's bucket: %v", err)
+	}
 	_, err = d.Uploader().EnsureBucket(ctx)
 	if !errors.As(err, new(*deploy.BucketTakenError)) || !strings.Contains(err.Error(), "someone-elses is taken by another") {
 		t.Errorf("EnsureBucket of another account's bucket: %v", err)

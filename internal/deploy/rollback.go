@@ -39,9 +39,10 @@ type change struct {
 	void     bool     // certainly not applied (a create refused because the function exists)
 
 	// A storage-bucket object change (key set).
-	key       string
-	body, old []byte
-	hadOld    bool
+	key         string
+	body, old   []byte
+	hadOld      bool
+	contentType string
 }
 
 var _ Functions = (*journal)(nil)
@@ -114,10 +115,14 @@ func (j *journal) keepCode(ctx context.Context, f Function) (string, error) {
 	return path, nil
 }
 
-// publish writes an object unless it already holds body (a rerun of an unchanged
+// publish writes an object unless it already holds its body (a rerun of an unchanged
 // runtime writes nothing); it reports whether it wrote, and whether over other content.
-func (j *journal) publish(ctx context.Context, key string, body []byte, contentType string) (wrote, replaced bool, err error) {
-	c := &change{key: key, body: body}
+func (j *journal) publish(ctx context.Context, o Object) (wrote, replaced bool, err error) {
+	if o.ContentType == "" {
+		o.ContentType = "application/json"
+	}
+	c := &change{key: o.Key, body: o.Body, contentType: o.ContentType}
+	key, body := o.Key, o.Body
 	old, err := j.up.GetObject(ctx, key)
 	switch {
 	case err == nil && bytes.Equal(old, body):
@@ -128,7 +133,7 @@ func (j *journal) publish(ctx context.Context, key string, body []byte, contentT
 		return false, false, err
 	}
 	j.add(c)
-	return true, c.hadOld, j.up.PutObject(ctx, key, body, contentType)
+	return true, c.hadOld, j.up.PutObject(ctx, key, body, c.contentType)
 }
 
 // undo reverts the recorded changes, newest first, and says what it did. keepObjects
@@ -236,7 +241,7 @@ func (j *journal) undoObject(ctx context.Context, c *change) (string, error) {
 		return fmt.Sprintf("left %s as another deployment wrote it", where), nil
 	}
 	if c.hadOld {
-		if err := j.up.PutObject(ctx, c.key, c.old, "application/json"); err != nil {
+		if err := j.up.PutObject(ctx, c.key, c.old, c.contentType); err != nil {
 			return "", fmt.Errorf("could not restore %s: %w", where, err)
 		}
 		return "restored " + where, nil

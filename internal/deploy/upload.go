@@ -466,11 +466,36 @@ func (e *BucketTakenError) Error() string {
 // NoSuchBucket. It reports whether it created the bucket. A name another account holds
 // is a *BucketTakenError.
 func (u *Uploader) EnsureBucket(ctx context.Context) (created bool, err error) {
+	exists, err := u.BucketExists(ctx)
+	if err != nil || exists {
+		return false, err
+	}
+	err = u.try(ctx, "create oss://"+u.bucket, u.timeout.Call, func(cctx context.Context) error {
+		if err := u.client.CreateBucket(u.bucket, oss.WithContext(cctx)); err != nil {
+			return u.ossError("PutBucket", u.bucket, err)
+		}
+		return nil
+	})
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusConflict && ae.Code == "BucketAlreadyExists" {
+		return false, &BucketTakenError{Bucket: u.bucket}
+	}
+	if err != nil {
+		return false, err
+	}
+	u.log("created the OSS bucket %s", u.bucket)
+	return true, nil
+}
+
+// BucketExists looks the storage bucket up (GetBucketInfo) and changes nothing: a
+// missing bucket is false, one another account holds (or these credentials may not
+// read) a *BucketTakenError.
+func (u *Uploader) BucketExists(ctx context.Context) (bool, error) {
 	if _, err := u.storage(); err != nil {
 		return false, err
 	}
 	var missing bool
-	err = u.try(ctx, "look up oss://"+u.bucket, u.timeout.Call, func(cctx context.Context) error {
+	err := u.try(ctx, "look up oss://"+u.bucket, u.timeout.Call, func(cctx context.Context) error {
 		_, err := u.client.GetBucketInfo(u.bucket, oss.WithContext(cctx))
 		var se oss.ServiceError
 		switch {
@@ -486,21 +511,8 @@ func (u *Uploader) EnsureBucket(ctx context.Context) (created bool, err error) {
 	if errors.As(err, &ae) && ae.Status == http.StatusForbidden && ae.Code == "AccessDenied" {
 		return false, fmt.Errorf("%w (or these credentials may not read it: oss:GetBucketInfo)", &BucketTakenError{Bucket: u.bucket})
 	}
-	if err != nil || !missing {
-		return false, err
-	}
-	err = u.try(ctx, "create oss://"+u.bucket, u.timeout.Call, func(cctx context.Context) error {
-		if err := u.client.CreateBucket(u.bucket, oss.WithContext(cctx)); err != nil {
-			return u.ossError("PutBucket", u.bucket, err)
-		}
-		return nil
-	})
-	if errors.As(err, &ae) && ae.Status == http.StatusConflict && ae.Code == "BucketAlreadyExists" {
-		return false, &BucketTakenError{Bucket: u.bucket}
-	}
 	if err != nil {
 		return false, err
 	}
-	u.log("created the OSS bucket %s", u.bucket)
-	return true, nil
+	return !missing, nil
 }
