@@ -451,3 +451,84 @@ func TestImportCheckOutOfLithopsService(t *testing.T) {
 		v.NoSmokeFunctions(t)
 	})
 }
+
+// TestCheckInTemporaryFunction: Check runs the import check and then Lithops' metadata
+// call (with Lithops' handler) in one temporary function, never in the runtime's
+// functions, and deletes it whatever the outcome; without modules it runs the metadata
+// call alone.
+func TestCheckInTemporaryFunction(t *testing.T) {
+	bad := deploytest.Module("badmod", "1.0", "raise RuntimeError('boom on import')\n")
+	deploytest.EachAPI(t, func(t *testing.T, api fcruntime.API) {
+		v := deploytest.Start(t, api)
+		f := newFlow(t, v)
+		spec := deploytest.Spec("lithops-worker-checked", 256)
+		want := verify.Expect{Python: deploytest.Python, Lithops: f.lit.Version()}
+		ctx := context.Background()
+		invoked := func() (names []string, events []string) {
+			for _, inv := range v.Probe.Invocations() {
+				names = append(names, inv.Function)
+				events = append(events, string(inv.Event))
+			}
+			return names, events
+		}
+
+		t.Run("imports and metadata", func(t *testing.T) {
+			r := newRuntime(t, api, deploytest.Module("appmod", "1.0", "VALUE = 1\n"))
+			rep, err := f.ver.Check(ctx, r.smoke, spec, r.modules, want)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if rep.Imports == nil || rep.Imports.Modules != len(r.modules) || len(rep.Imports.Failures) != 0 {
+				t.Errorf("import report %+v", rep.Imports)
+			}
+			if rep.Metadata.LithopsVersion != f.lit.Version() || rep.Metadata.PythonVersion != deploytest.Python {
+				t.Errorf("metadata %+v", rep.Metadata)
+			}
+			names, events := invoked()
+			if len(names) != 2 || names[0] != rep.Function || names[1] != rep.Function || !strings.HasPrefix(rep.Function, verify.TempPrefix) {
+				t.Fatalf("invocations of %v, want two of the temporary function %s", names, rep.Function)
+			}
+			if !strings.Contains(events[0], `"modules"`) || events[1] != lithops.MetadataRequest {
+				t.Errorf("events %q, want the import check's, then Lithops' metadata request", events)
+			}
+			if _, ok := v.Function(spec.Name); ok {
+				t.Errorf("the runtime's function %s was created", spec.Name)
+			}
+			v.NoSmokeFunctions(t)
+		})
+
+		t.Run("an import fails", func(t *testing.T) {
+			v.Probe.ResetCalls()
+			before := len(v.Probe.Invocations())
+			r := newRuntime(t, api, bad)
+			_, err := f.ver.Check(ctx, r.smoke, spec, r.modules, want)
+			var se *verify.SmokeError
+			if !errors.As(err, &se) || len(se.Failures) != 1 || se.Failures[0].Module != "badmod" {
+				t.Fatalf("Check: %v, want badmod's import failure", err)
+			}
+			if !strings.Contains(err.Error(), "was deleted") {
+				t.Errorf("error %q does not say the temporary function was deleted", err)
+			}
+			if n := len(v.Probe.Invocations()) - before; n != 1 {
+				t.Errorf("%d invocations, want only the import check", n)
+			}
+			v.NoSmokeFunctions(t)
+		})
+
+		t.Run("metadata alone", func(t *testing.T) {
+			before := len(v.Probe.Invocations())
+			r := newRuntime(t, api)
+			rep, err := f.ver.Check(ctx, r.pkg, spec, nil, want)
+			if err != nil || rep.Imports != nil || rep.Metadata.LithopsVersion != f.lit.Version() {
+				t.Fatalf("Check without modules: %+v, %v", rep, err)
+			}
+			if n := len(v.Probe.Invocations()) - before; n != 1 {
+				t.Errorf("%d invocations, want the metadata call alone", n)
+			}
+			if n := v.Count(fcemu.OpUpdateFunction); n != 0 {
+				t.Errorf("%d UpdateFunction calls: the handler is Lithops' from the start", n)
+			}
+			v.NoSmokeFunctions(t)
+		})
+	})
+}

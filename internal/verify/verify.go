@@ -110,10 +110,15 @@ type ImportFailure struct {
 // code checksum that ran equal to the one deployed. The answer is returned for
 // publishing (lithops.Metadata.Published).
 func (v *Verifier) Metadata(ctx context.Context, f deploy.Result, want Expect) (lithops.Metadata, error) {
+	return v.metadata(ctx, v.fns, f, want)
+}
+
+// metadata runs Lithops' metadata call on function f of fns (see Metadata).
+func (v *Verifier) metadata(ctx context.Context, fns deploy.Functions, f deploy.Result, want Expect) (lithops.Metadata, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(f.Spec.TimeoutSec)*time.Second+v.extra)
 	defer cancel()
 	v.log("smoke: Lithops metadata call to function %s", f.Spec.Name)
-	inv, err := v.fns.Invoke(ctx, f.Spec.Name, []byte(lithops.MetadataRequest))
+	inv, err := fns.Invoke(ctx, f.Spec.Name, []byte(lithops.MetadataRequest))
 	if err != nil {
 		return lithops.Metadata{}, fmt.Errorf("smoke test of function %s: %w", f.Spec.Name, err)
 	}
@@ -184,18 +189,79 @@ type ImportReport struct {
 }
 
 // Imports runs the import check: a temporary function (TempName, the same
-// configuration as base, handler ImportHandler, where WithScratch says) is created from pkg (the runtime's zip
-// plus ImportFile), imports every module and reports each failure with its traceback.
-// The function, and the package object when this run uploaded it to the storage
-// bucket, are deleted afterwards whatever happens, also when ctx is cancelled.
-func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.Spec, modules []string) (_ ImportReport, err error) {
+// configuration as base, handler ImportHandler, where WithScratch says) is created from
+// pkg (the runtime's zip plus ImportFile), imports every module and reports each failure
+// with its traceback. The function, and the package object when this run uploaded it to
+// the storage bucket, are deleted afterwards whatever happens, also when ctx is
+// cancelled.
+func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.Spec, modules []string) (ImportReport, error) {
+	rep := ImportReport{Modules: len(modules)}
+	spec := base
+	spec.Handler = ImportHandler
+	err := v.temporary(ctx, pkg, spec, func(t temp) error {
+		rep.Function = t.spec.Name
+		return v.imports(ctx, t, modules, &rep)
+	})
+	return rep, err
+}
+
+// CheckReport is what Check found in its temporary function.
+type CheckReport struct {
+	Function string // the temporary function (deleted by now)
+	Imports  *ImportReport
+	Metadata lithops.Metadata
+}
+
+// Check smoke-tests a runtime package without touching any live function: in one
+// temporary function made from pkg (the runtime's zip plus ImportFile) with base's
+// configuration, it runs the import check of modules (none: skipped), then, with the
+// function's handler set back to base's (Lithops' entry point), Lithops' metadata call,
+// whose answer must be want. The function (and, on FC 2.0, its service) and the package
+// object this run uploaded are deleted afterwards whatever happens, also when ctx is
+// cancelled.
+func (v *Verifier) Check(ctx context.Context, pkg deploy.Package, base deploy.Spec, modules []string, want Expect) (CheckReport, error) {
+	var rep CheckReport
+	spec := base
+	if len(modules) > 0 {
+		spec.Handler = ImportHandler
+	}
+	err := v.temporary(ctx, pkg, spec, func(t temp) error {
+		rep.Function = t.spec.Name
+		if len(modules) > 0 {
+			rep.Imports = &ImportReport{Function: t.spec.Name, Modules: len(modules)}
+			if err := v.imports(ctx, t, modules, rep.Imports); err != nil {
+				return err
+			}
+			// The same code with Lithops' handler: what the workers run.
+			t.spec.Handler = base.Handler
+			v.log("smoke: setting the handler of function %s to %s", t.spec.Name, base.Handler)
+			if _, err := t.fns.Put(ctx, deploy.Put{Spec: t.spec}); err != nil {
+				return fmt.Errorf("check: set the handler of the temporary function %s: %w", t.spec.Name, err)
+			}
+		}
+		var err error
+		rep.Metadata, err = v.metadata(ctx, t.fns, deploy.Result{Spec: t.spec, CodeChecksum: pkg.CodeChecksum}, want)
+		return err
+	})
+	return rep, err
+}
+
+// temp is a temporary function: its configuration and where it lives.
+type temp struct {
+	fns  deploy.Functions
+	spec deploy.Spec
+}
+
+// temporary creates a temporary function (TempName, configuration spec, where
+// WithScratch says) from pkg, runs use with it, and deletes it (with its holder, and
+// the package object when this run uploaded it) whatever happens, also when ctx is
+// cancelled; the error then says what became of it.
+func (v *Verifier) temporary(ctx context.Context, pkg deploy.Package, spec deploy.Spec, use func(temp) error) (err error) {
 	name, err := TempName(v.now())
 	if err != nil {
-		return ImportReport{}, err
+		return err
 	}
-	rep := ImportReport{Function: name, Modules: len(modules)}
-	spec := base
-	spec.Name, spec.Handler = name, ImportHandler
+	spec.Name = name
 	fns, removeHolder := v.fns, func(context.Context) error { return nil }
 	if v.scratch != nil {
 		fns, removeHolder = v.scratch(name)
@@ -203,26 +269,26 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 
 	code, err := v.up.Upload(ctx, pkg)
 	if err != nil {
-		return rep, fmt.Errorf("import check: upload its package: %w", err)
+		return fmt.Errorf("temporary function: upload its package: %w", err)
 	}
 	defer v.fresh(ctx, func(cctx context.Context) {
 		if err := v.up.Remove(cctx, code); err != nil {
-			v.log("import check: could not remove its package %s: %v", code, err)
+			v.log("temporary function: could not remove its package %s: %v", code, err)
 		}
 	})
-	v.log("smoke: creating the temporary function %s to import %d modules", name, len(modules))
+	v.log("smoke: creating the temporary function %s", name)
 	defer v.fresh(ctx, func(cctx context.Context) {
 		// A failure's message says what became of the function: it is the last thing
 		// a cancelled run prints.
 		if derr := fns.Delete(cctx, name); derr != nil && !errors.Is(derr, deploy.ErrNotFound) {
-			v.log("import check: could not delete the temporary function %s: %v", name, derr)
+			v.log("could not delete the temporary function %s: %v", name, derr)
 			if err != nil {
 				err = fmt.Errorf("%w; the temporary function %s could NOT be deleted (%v): delete it by hand", err, name, derr)
 			}
 			return
 		}
 		if derr := removeHolder(cctx); derr != nil {
-			v.log("import check: could not delete the temporary function's service %s: %v", name, derr)
+			v.log("could not delete the temporary function's service %s: %v", name, derr)
 			if err != nil {
 				err = fmt.Errorf("%w; the temporary function %s was deleted, its service could NOT be (%v): delete it by hand", err, name, derr)
 			}
@@ -234,24 +300,31 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 		}
 	})
 	if _, err := fns.Put(ctx, deploy.Put{Spec: spec, Code: &code, Create: true}); err != nil {
-		return rep, fmt.Errorf("import check: create the temporary function %s: %w", name, err)
+		return fmt.Errorf("create the temporary function %s: %w", name, err)
 	}
+	return use(temp{fns: fns, spec: spec})
+}
+
+// imports runs the import check of modules in the temporary function t (whose handler
+// is ImportHandler) and records what it found in rep.
+func (v *Verifier) imports(ctx context.Context, t temp, modules []string, rep *ImportReport) error {
+	name := t.spec.Name
 	event, err := json.Marshal(map[string][]string{"modules": modules})
 	if err != nil {
-		return rep, err
+		return err
 	}
-	ictx, cancel := context.WithTimeout(ctx, time.Duration(spec.TimeoutSec)*time.Second+v.extra)
+	ictx, cancel := context.WithTimeout(ctx, time.Duration(t.spec.TimeoutSec)*time.Second+v.extra)
 	defer cancel()
 	v.log("smoke: importing %d modules in function %s", len(modules), name)
-	inv, err := fns.Invoke(ictx, name, event)
+	inv, err := t.fns.Invoke(ictx, name, event)
 	if err != nil {
-		return rep, fmt.Errorf("import check in function %s: %w", name, err)
+		return fmt.Errorf("import check in function %s: %w", name, err)
 	}
 	fail := func(format string, args ...any) error {
 		return &SmokeError{Function: name, RequestID: inv.RequestID, Problem: fmt.Sprintf(format, args...), Log: inv.Log, Failures: rep.Failures}
 	}
 	if inv.ErrorType != "" {
-		return rep, fail("the import check failed: %s: %s", inv.ErrorType, errorMessage(inv.Body))
+		return fail("the import check failed: %s: %s", inv.ErrorType, errorMessage(inv.Body))
 	}
 	var answer struct {
 		Python  string `json:"python_version"`
@@ -263,11 +336,11 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 		} `json:"results"`
 	}
 	if err := json.Unmarshal(inv.Body, &answer); err != nil {
-		return rep, fail("the import check answered something else: %s", excerpt(inv.Body))
+		return fail("the import check answered something else: %s", excerpt(inv.Body))
 	}
 	rep.Python = answer.Python
 	if len(answer.Results) != len(modules) {
-		return rep, fail("the import check reported %d modules of %d", len(answer.Results), len(modules))
+		return fail("the import check reported %d modules of %d", len(answer.Results), len(modules))
 	}
 	var names []string
 	for _, r := range answer.Results {
@@ -277,10 +350,10 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 		}
 	}
 	if len(rep.Failures) > 0 {
-		return rep, fail("%d of %d modules failed to import: %s", len(rep.Failures), len(modules), strings.Join(names, ", "))
+		return fail("%d of %d modules failed to import: %s", len(rep.Failures), len(modules), strings.Join(names, ", "))
 	}
 	v.log("smoke: all %d modules import on Python %s", len(modules), rep.Python)
-	return rep, nil
+	return nil
 }
 
 // fresh runs cleanup on a context that outlives ctx's cancellation, bounded by 2
