@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,6 +53,9 @@ type Wheel struct {
 	Index    string   // the index it was found on, for pylock.toml (optional)
 	SHA256   string   // hex digest of the file
 	Tag      tags.Tag // the compatible tag chosen for the target, for reports; zero if unknown
+	// LockPath is the wheel's path as pylock.toml records it when it has no URL (a
+	// locked deploy keeps its lock's, relative to the lock's folder); "" records Path.
+	LockPath string
 	// Manifest is the wheel's Inspect result (from ManifestCache); nil makes Assemble
 	// inspect the wheel itself.
 	Manifest *Manifest
@@ -81,6 +85,10 @@ type Input struct {
 	// Origin, when set, is recorded in pylock.toml as what the lock was made from;
 	// Assemble fills in its Target.Glibc and Target.Lithops (from Target and the wheel).
 	Origin *pylock.Origin
+	// Excluded are distributions left out before the build (those a locked deploy's lock
+	// lists as excluded): recorded, with those Exclude leaves out, in pylock.toml and
+	// Result.Excluded.
+	Excluded []string
 }
 
 // Distribution is one distribution's share of the package.
@@ -303,6 +311,11 @@ func (a *assembler) selectDists() error {
 		a.dists = append(a.dists, d)
 		if i == 0 {
 			a.lithops = d
+		}
+	}
+	for _, e := range a.in.Excluded {
+		if k := pep508.NormalizeName(strings.TrimSpace(e)); !slices.Contains(a.excluded, k) {
+			a.excluded = append(a.excluded, k)
 		}
 	}
 	sort.Strings(a.excluded)

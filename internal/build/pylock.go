@@ -24,6 +24,9 @@ func lockFile(createdBy string, t tags.Target, origin *pylock.Origin, lithopsVer
 		w := pylock.Wheel{Name: d.w.Filename, URL: urlcred.Strip(d.w.URL), Size: d.m.Size, SHA256: d.m.SHA256}
 		if w.URL == "" {
 			w.Path = d.w.Path
+			if d.w.LockPath != "" {
+				w.Path = d.w.LockPath
+			}
 		}
 		l.Packages = append(l.Packages, pylock.Package{Name: d.key, Version: d.m.Version,
 			RequiresPython: d.m.RequiresPython, Index: urlcred.Strip(d.w.Index), Wheel: w})

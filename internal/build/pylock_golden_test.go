@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
@@ -68,5 +69,33 @@ func TestPylockGolden(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("pylock.toml differs from testdata/pylock.golden.toml:\n%s\n--- want\n%s", got, want)
+	}
+}
+
+// TestPylockKeepsALocksRecord: what a locked deploy passes through is written as its
+// lock has it: the distributions it excluded (Input.Excluded, with those Exclude leaves
+// out) and a path-only wheel's path as the lock wrote it (Wheel.LockPath), not where
+// the wheel sits in the cache.
+func TestPylockKeepsALocksRecord(t *testing.T) {
+	in := goldenInput(t)
+	in.Exclude = nil
+	in.Excluded = []string{"Left_Out", "oss2"}
+	in.Wheels[1].LockPath = "../wheels/" + filepath.Base(in.Wheels[1].Path)
+	in.Wheels = slices.DeleteFunc(in.Wheels, func(w Wheel) bool { return w.Name == "left-out" })
+	res, err := Assemble(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(res.LockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`excluded = ["left-out", "oss2"]`, `path = "../wheels/local_only-2.0-py3-none-any.whl"`} {
+		if !bytes.Contains(got, []byte(want)) {
+			t.Errorf("pylock.toml lacks %s:\n%s", want, got)
+		}
+	}
+	if !slices.Equal(res.Excluded, []string{"left-out", "oss2"}) {
+		t.Errorf("Result.Excluded %v", res.Excluded)
 	}
 }
