@@ -1036,5 +1036,11 @@ func TestLive(t *testing.T) {
 		if got := l.Untouched(errors.New("smoke failed")).Error(); got != want {
 			t.Errorf("Untouched: %q, want %q", got, want)
 		}
+		if o, n := l.Outcome(old.Name), l.Outcome(fresh.Name); o != deploy.Unchanged || n != deploy.Created {
+			t.Errorf("a deploy would leave %s %s and %s %s; want unchanged and created", old.Name, o, fresh.Name, n)
+		}
+		if l, _ := d.Live(ctx, pkg, []deploy.Spec{bigger}); l.Outcome(bigger.Name) != deploy.Updated {
+			t.Errorf("a deploy with another memory size would leave the function %s; want updated", l.Outcome(bigger.Name))
+		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 type Live struct {
 	specs    []Spec
 	existing map[string]bool
+	current  map[string]bool // exists with the package's code and its spec
 	// Current is set when every function exists with the package's code and its spec's
 	// configuration: a deployment would change nothing.
 	Current bool
@@ -19,7 +20,7 @@ type Live struct {
 // Live looks up the functions of specs: which exist, and whether every one already runs
 // pkg (same code checksum) with its spec's configuration.
 func (d *Deployer) Live(ctx context.Context, pkg Package, specs []Spec) (Live, error) {
-	l := Live{specs: specs, existing: map[string]bool{}, Current: true}
+	l := Live{specs: specs, existing: map[string]bool{}, current: map[string]bool{}, Current: true}
 	for _, s := range specs {
 		f, err := d.fns.Get(ctx, s.Name)
 		if errors.Is(err, ErrNotFound) {
@@ -32,9 +33,23 @@ func (d *Deployer) Live(ctx context.Context, pkg Package, specs []Spec) (Live, e
 		l.existing[s.Name] = true
 		if f.CodeChecksum != pkg.CodeChecksum || !s.Matches(f) {
 			l.Current = false
+			continue
 		}
+		l.current[s.Name] = true
 	}
 	return l, nil
+}
+
+// Outcome is what deploying the package would do to function name: create it, update
+// it, or leave it unchanged (it runs the package with its spec).
+func (l Live) Outcome(name string) Outcome {
+	switch {
+	case !l.existing[name]:
+		return Created
+	case l.current[name]:
+		return Unchanged
+	}
+	return Updated
 }
 
 // Untouched wraps err, a failure before anything was deployed, with what became of each
