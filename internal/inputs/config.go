@@ -56,7 +56,12 @@ type Config struct {
 	// Exclude holds normalized distribution names (PEP 503).
 	Exclude []string `input:"exclude" usage:"Distributions resolved but left out of the zip, separated by commas, spaces or newlines"`
 	Smoke   Smoke    `input:"smoke" default:"imports" usage:"Smoke invocation after deploy: imports, metadata or none"`
-	DryRun  bool     `input:"dry-run" default:"false" usage:"Build and verify locally; touch no cloud"`
+	Mode    Mode     `input:"mode" default:"deploy" usage:"What the run does: deploy (build, smoke-test, deploy), or check (build and smoke-test in a temporary function; nothing live changes)"`
+	// Lock is the absolute path of a pylock.toml to deploy exactly, instead of resolving.
+	Lock string `input:"lock" usage:"A pylock.toml this action wrote (e.g. in a pull request's check) to deploy exactly, without resolving; refused when it does not fit the target or the requirements changed since"`
+	// CompareTo is the absolute path of a pylock.toml the change report compares with.
+	CompareTo string `input:"compare-to" usage:"A pylock.toml (e.g. the base branch's) to report the changes against; empty compares with the live runtime's lock when the credentials can read it"`
+	DryRun    bool   `input:"dry-run" default:"false" usage:"Build and verify locally; touch no cloud"`
 
 	// OutputDir and CacheDir are absolute (relative inputs are taken from the workspace).
 	OutputDir   string `input:"output-dir" default:".lithops-runtime" usage:"Where runtime.zip and pylock.toml are written, relative to the workspace"`
@@ -78,6 +83,16 @@ const (
 	SmokeImports  Smoke = "imports"  // import every top-level module of the requirements
 	SmokeMetadata Smoke = "metadata" // Lithops' get_metadata call only
 	SmokeNone     Smoke = "none"
+)
+
+// Mode is what a run does with the runtime it builds.
+type Mode string
+
+const (
+	ModeDeploy Mode = "deploy" // build, smoke-test and deploy (unless dry-run)
+	ModeCheck  Mode = "check"  // build and smoke-test in a temporary function; nothing live changes
+	ModeDelete Mode = "delete" // remove the runtime's functions, metadata and lock
+	ModeList   Mode = "list"   // list the runtimes deployed for a Lithops version
 )
 
 // Deploys reports whether the run touches the cloud (neither dry-run nor --local).

@@ -129,6 +129,20 @@ func TestLoadValidationMessages(t *testing.T) {
 		{"deploy inputs missing", map[string]string{"INPUT_REGION": "", "INPUT_ROLE-ARN": " "}, nil,
 			"input region: missing; it is required to deploy; set it, or set dry-run: true to build and check without deploying\n" +
 				"input role-arn: missing; it is required to deploy; set it, or set dry-run: true to build and check without deploying"},
+		{"mode", map[string]string{"INPUT_MODE": "deploy-now"}, nil,
+			`input mode: "deploy-now" is not a valid value; use one of deploy, check`},
+		{"mode check with dry-run", map[string]string{"INPUT_MODE": "check", "INPUT_DRY-RUN": "true"}, nil,
+			`input mode: check contradicts dry-run: true; remove dry-run: a check builds, then smoke-tests in a temporary function with credentials (nothing live changes); or keep dry-run with mode: deploy to build only`},
+		{"mode check without smoke", map[string]string{"INPUT_MODE": "check", "INPUT_SMOKE": "none"}, nil,
+			`input smoke: none contradicts mode: check; use smoke: imports (the default) or metadata; a check is its smoke test`},
+		{"mode check without region", map[string]string{"INPUT_MODE": "check", "INPUT_REGION": ""}, nil,
+			`input region: missing; a check needs it for its temporary function; set it, or set dry-run: true (with mode: deploy) to build without credentials`},
+		{"lock missing", map[string]string{"INPUT_LOCK": "pylock.toml"}, nil,
+			`input lock: file "pylock.toml" not found in the workspace WS; check the path (it is relative to the workspace) and that actions/checkout ran before this step`},
+		{"lock outside the workspace", map[string]string{"INPUT_LOCK": "/etc/passwd"}, nil,
+			`input lock: "/etc/passwd": it is outside the workspace (a path or symbolic link that leaves it; links must be relative and stay inside); give a file inside the workspace, relative to it`},
+		{"compare-to is a directory", map[string]string{"INPUT_COMPARE-TO": "wheels"}, nil,
+			`input compare-to: "wheels" is a directory; give the lock file itself, e.g. base/pylock.toml`},
 		{"unknown flag", nil, []string{"--runtime_memory=512"},
 			`unknown flag --runtime_memory (did you mean --runtime-memory?); run with --help to list the inputs`},
 		{"unknown flag far from any input", nil, []string{"--colour"},
@@ -186,6 +200,7 @@ func TestLoadDefaults(t *testing.T) {
 		OIDCAudience:    "sts.aliyuncs.com",
 		PublishMetadata: true,
 		Smoke:           inputs.SmokeImports,
+		Mode:            inputs.ModeDeploy,
 		DryRun:          true,
 		OutputDir:       filepath.Join(ws, ".lithops-runtime"),
 		CacheDir:        filepath.Join(ws, ".lithops-runtime", "cache"),
@@ -281,7 +296,10 @@ func TestLoadParsesEveryInput(t *testing.T) {
 		"platform":          "manylinux2014_x86_64",
 		"exclude":           "OSS2, Requests",
 		"smoke":             "metadata",
-		"dry-run":           "True",
+		"mode":              "check",
+		"lock":              "locks/pylock.toml",
+		"compare-to":        "locks/base.toml",
+		"dry-run":           "False",
 		"output-dir":        "/tmp/out",
 		"cache-dir":         "cache",
 		"endpoint":          "http://127.0.0.1:9000/",
@@ -290,7 +308,16 @@ func TestLoadParsesEveryInput(t *testing.T) {
 	for k, v := range values {
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
-	// OIDC inputs exclude the key inputs: check them in a second load.
+	for _, f := range []string{"locks/pylock.toml", "locks/base.toml"} {
+		if err := os.MkdirAll(filepath.Join(ws, "locks"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(ws, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// OIDC inputs exclude the key inputs: check them in a second load. mode: check
+	// contradicts dry-run: DryRun is checked in the second load.
 	cfg, err := load(env, "--local")
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +328,7 @@ func TestLoadParsesEveryInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.OIDCRoleARN, cfg.OIDCProviderARN = oidc.OIDCRoleARN, oidc.OIDCProviderARN
+	cfg.OIDCRoleARN, cfg.OIDCProviderARN, cfg.DryRun = oidc.OIDCRoleARN, oidc.OIDCProviderARN, oidc.DryRun
 
 	v := reflect.ValueOf(cfg)
 	for i := 0; i < v.NumField(); i++ {

@@ -60,7 +60,7 @@ func validate(raw map[string]rawValue, ws string) (Config, error) {
 	v := &validator{raw: raw, ws: ws}
 	c := Config{Workspace: ws}
 
-	c.Requirements = v.file("requirements")
+	c.Requirements = v.file("requirements", "give the requirements file itself, e.g. requirements.txt")
 	c.RuntimeName = v.runtimeName("runtime-name")
 	c.PythonVersion = v.pythonVersion("python-version")
 	c.LithopsVersion = v.lithopsVersion("lithops-version")
@@ -91,6 +91,9 @@ func validate(raw map[string]rawValue, ws string) (Config, error) {
 	c.Platform = v.platform("platform")
 	c.Exclude = v.exclude("exclude")
 	c.Smoke = Smoke(v.enum("smoke", string(SmokeImports), string(SmokeMetadata), string(SmokeNone)))
+	c.Mode = Mode(v.enum("mode", string(ModeDeploy), string(ModeCheck)))
+	c.Lock = v.file("lock", "give the lock file itself, e.g. .lithops-runtime/pylock.toml")
+	c.CompareTo = v.file("compare-to", "give the lock file itself, e.g. base/pylock.toml")
 	c.DryRun = v.boolean("dry-run")
 	c.OutputDir = v.dir("output-dir")
 	c.CacheDir = v.dir("cache-dir")
@@ -127,9 +130,20 @@ func (v *validator) crossChecks(c Config) {
 		}
 		v.fail(missing, "set access-key-id and access-key-secret together (from secrets)", "missing while its pair is set")
 	}
+	if c.Mode == ModeCheck && c.DryRun {
+		v.fail("mode", "remove dry-run: a check builds, then smoke-tests in a temporary function with credentials (nothing live changes); or keep dry-run with mode: deploy to build only",
+			"check contradicts dry-run: true")
+	}
+	if c.Mode == ModeCheck && c.Smoke == SmokeNone {
+		v.fail("smoke", "use smoke: imports (the default) or metadata; a check is its smoke test", "none contradicts mode: check")
+	}
 	if c.Deploys() {
 		for _, name := range []string{"region", "account-id", "role-arn"} {
-			if !set(name) {
+			switch {
+			case set(name):
+			case c.Mode == ModeCheck:
+				v.fail(name, "set it, or set dry-run: true (with mode: deploy) to build without credentials", "missing; a check needs it for its temporary function")
+			default:
 				v.fail(name, "set it, or set dry-run: true to build and check without deploying", "missing; it is required to deploy")
 			}
 		}
@@ -194,7 +208,9 @@ func (v *validator) fcAPI(name string) fcruntime.API {
 	}
 }
 
-func (v *validator) file(name string) string {
+// file validates a path to a regular file inside the workspace; dirFix says what to give
+// instead of a folder.
+func (v *validator) file(name, dirFix string) string {
 	s := v.get(name)
 	if s == "" {
 		return ""
@@ -209,7 +225,7 @@ func (v *validator) file(name string) string {
 	case err != nil:
 		v.fail(name, "check the file's permissions", "cannot read %s: %v", urlcred.Quote(s), err)
 	case st.IsDir():
-		v.fail(name, "give the requirements file itself, e.g. requirements.txt", "%q is a directory", s)
+		v.fail(name, dirFix, "%q is a directory", s)
 	default:
 		return p
 	}

@@ -4,26 +4,44 @@
 //
 //   - plan: inputs and requirements file read together, the Lithops version, the FC API,
 //     the Python and FC runtime, the target, the function names and the storage bucket;
+//     with a lock input, the lock read and checked against all of it (pylock.Check);
 //     nothing touches the network (MakePlan);
 //   - resolve: the requirements and Lithops' worker modules resolved for the target, the
-//     lithops wheel chosen (python/resolve, lithops);
-//   - fetch: every wheel downloaded into the cache, hash-checked, inspected once;
-//   - preinstalled modules (--local only): FC's preinstalled modules for the emulator's
-//     runtime (local);
-//   - assemble: runtime.zip and pylock.toml (build).
+//     lithops wheel chosen (python/resolve, lithops); a locked run skips it;
+//   - fetch: every wheel downloaded into the cache, hash-checked, inspected once (a
+//     locked run: the lock's wheels by URL and sha256, no resolution);
+//   - preinstalled modules (--local only, not in a dry run): FC's preinstalled modules
+//     for the emulator's runtime (local);
+//   - assemble: runtime.zip and pylock.toml (build); a locked run proves the new lock
+//     holds exactly the given lock's wheels (pylock.Diff).
 //
-// A dry run ends there with its outputs. A deploy goes on:
+// A dry run then reports what changes and ends with its outputs:
+//
+//   - changes: the new lock against compare-to, else the live runtime's lock when the
+//     run's credentials can read it (pylock.Diff); information only, never a failure.
+//
+// A deploy goes on:
 //
 //   - credentials: from the inputs, the environment or GitHub OIDC (credentials);
 //   - storage bucket: found or created, as Lithops' client does (when one is known);
 //   - FC 2.0 service: an existing service is used as it is (FC 2.0 only);
+//   - changes: as above, against the live runtime's lock;
 //   - smoke: imports: every module imported in a temporary function, unless the
 //     functions already run this package (verify);
 //   - deploy: the functions created or updated (deploy);
-//   - verify: Lithops' metadata call on every function, then the runtime metadata
-//     published where clients look (verify, deploy.Release.Commit).
+//   - verify: Lithops' metadata call on every function, then the runtime metadata and
+//     the runtime's lock published where clients look (verify, deploy.Release.Commit).
 //
-// A failure after the deploy rolls the functions and the metadata back; any failure is
-// reported by Fail. Each stage is a method of run in the order steps lists them: a new
-// mode is a new list.
+// A check (mode: check) builds like a deploy and touches nothing live:
+//
+//   - credentials, as a deploy;
+//   - storage bucket: looked up, never created;
+//   - FC 2.0 service: looked up; a difference a deploy would refuse is a warning;
+//   - changes: as above, against the live runtime's lock;
+//   - smoke: check: the import check, then Lithops' metadata call, in one temporary
+//     function deleted afterwards (verify.Verifier.Check).
+//
+// A failure after the deploy rolls the functions and the published objects back; any
+// failure is reported by Fail. Each stage is a method of run in the order steps lists
+// them: a new mode is a new list.
 package pipeline

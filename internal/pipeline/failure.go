@@ -53,6 +53,7 @@ func failedStage(rep *report.Reporter) string {
 // lineError ties an error found later (a download, a find-links folder) to the lines
 // of the requirements that asked for it.
 type lineError struct {
+	title   string // the file's kind, "requirements" or "lock"
 	origins []string
 	err     error
 }
@@ -60,8 +61,8 @@ type lineError struct {
 func (e *lineError) Error() string { return e.err.Error() }
 func (e *lineError) Unwrap() error { return e.err }
 
-// Fault puts the error on the requirements' lines (report.ErrorAnnotations).
-func (e *lineError) Fault() (title string, places []string) { return "requirements", e.origins }
+// Fault puts the error on the file's lines (report.ErrorAnnotations).
+func (e *lineError) Fault() (title string, places []string) { return e.title, e.origins }
 
 // atLines ties err to origins, when there are any.
 func atLines(err error, origins ...string) error {
@@ -74,7 +75,7 @@ func atLines(err error, origins ...string) error {
 	if err == nil || len(keep) == 0 {
 		return err
 	}
-	return &lineError{origins: keep, err: err}
+	return &lineError{title: "requirements", origins: keep, err: err}
 }
 
 // failureSummary is the job summary of a failed run: where it failed, what was planned
@@ -91,6 +92,7 @@ func failureSummary(rep *report.Reporter, what, stage string, err error) string 
 	if re != nil && re.plan != nil {
 		md.Heading(2, "Lithops runtime "+re.plan.RuntimeName+": "+strings.ToLower(what)+" "+where)
 		planSummary(&md, re.plan)
+		re.changes.section(&md)
 		if re.pkg != nil {
 			packageSummary(&md, re.plan, re.pkg)
 		} else {

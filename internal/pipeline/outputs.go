@@ -86,10 +86,14 @@ func (r *run) releaseOutputs(context.Context) error {
 
 // finish sets the outputs and writes the job summary.
 func (r *run) finish(context.Context) error {
+	var err error
+	if r.out.Changes, err = r.changes.json(); err != nil {
+		return err
+	}
 	if err := r.rep.SetOutputs(r.out); err != nil {
 		return err
 	}
-	return r.rep.AddSummary(summary(r.plan, r.out, r.set, r.pkg, r.stale))
+	return r.rep.AddSummary(r.summary())
 }
 
 // dryRunKey is the runtime key of function name when it does not depend on

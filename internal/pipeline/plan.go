@@ -8,6 +8,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
+	"github.com/lithops-fc/runtime-action/internal/pylock"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
 	"github.com/lithops-fc/runtime-action/internal/python/resolve"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
@@ -33,6 +34,12 @@ type Plan struct {
 	Workers     []Worker // one per runtime-memory size, in input order
 	Sources     Sources
 	Bucket      bucketPlan // where the runtime metadata is published
+
+	// Lock is the lock input, nil without one: the run installs exactly Pins, its wheels
+	// for the target, instead of resolving (see lock.go).
+	Lock     *pylock.Lock
+	Pins     []lockedPin
+	lockData []byte // the lock's bytes as read
 }
 
 // Worker is one of the runtime's Lithops worker functions: one per memory size, named
@@ -56,6 +63,16 @@ type Sources struct {
 // decides the target. getenv reads the runner's environment (pythonLocation).
 func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string) (*Plan, error) {
 	p := &Plan{Config: cfg}
+	if cfg.Lock != "" {
+		var err error
+		if p.Lock, p.lockData, err = readLock(ctx, cfg); err != nil {
+			return nil, err
+		}
+		if cfg.Requirements, err = lockedRequirements(cfg, p.Lock); err != nil {
+			return nil, err
+		}
+		p.Config.Requirements = cfg.Requirements
+	}
 	if cfg.Requirements != "" {
 		f, err := reqfile.Parse(ctx, cfg.Requirements, reqfile.WithLookupEnv(func(k string) (string, bool) {
 			v := getenv(k)
@@ -73,7 +90,7 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 	}
 
 	reqs := lithops.Requirements(p.Requirements, cfg.Rel)
-	version, err := lithops.ChooseVersion(cfg.LithopsVersion, reqs)
+	version, err := lithops.ChooseVersion(lockedLithops(cfg, reqs, p.Lock), reqs)
 	if err != nil {
 		return nil, versionError(err)
 	}
@@ -118,6 +135,11 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 		p.Workers = append(p.Workers, Worker{MemoryMB: mem, Name: name})
 	}
 	p.Sources = p.sources()
+	if p.Lock != nil {
+		if err := p.checkLock(); err != nil {
+			return nil, err
+		}
+	}
 	keyID, temporary := knownCredentials(cfg, getenv)
 	if p.Bucket, err = decideBucket(cfg, p.Lithops, keyID, temporary); err != nil {
 		return nil, err

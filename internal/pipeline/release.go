@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
@@ -48,9 +49,15 @@ func (r *run) credentialsStage(ctx context.Context) error {
 
 // connectStep makes the deployer and the verifier, and the workers' specs. It calls
 // nothing.
-func (r *run) connectStep(context.Context) error {
+func (r *run) connectStep(context.Context) error { return r.connect(r.plan.Bucket.name) }
+
+// connect makes the deployer (with the storage bucket, "" for none: FC's temporary
+// bucket takes large packages), the verifier, and the workers' specs.
+func (r *run) connect(bucket string) error {
 	p := r.plan
-	d, err := deploy.New(destination(p.Config, p.API, r.creds, r.service),
+	dest := destination(p.Config, p.API, r.creds, r.service)
+	dest.Bucket = bucket
+	d, err := deploy.New(dest,
 		append(r.deps.deployOptions(), deploy.WithLog(r.logf), deploy.WithServiceUpdate(p.Config.UpdateService))...)
 	if err != nil {
 		return err
@@ -74,20 +81,26 @@ func (r *run) bucketStage(ctx context.Context) error {
 	}
 	return r.rep.Stage("storage bucket", func() error {
 		_, err := r.deployer.Uploader().EnsureBucket(ctx) // it logs a creation
-		var taken *deploy.BucketTakenError
-		switch {
-		case errors.As(err, &taken):
-			problem := err.Error()
-			if p.Bucket.dflt {
-				problem += fmt.Sprintf(" (it is Lithops %s's default name for this key, so the clients' default bucket is unusable too)", p.Lithops.Version())
-			}
-			return &inputs.Error{Input: "storage-bucket", Problem: problem,
-				Fix: "set storage-bucket to a bucket of your own account, and give your Lithops clients the same aliyun_oss.storage_bucket"}
-		case err != nil:
-			return fmt.Errorf("storage bucket %s: %w", p.Bucket.name, err)
-		}
-		return nil
+		return p.bucketError(err)
 	})
+}
+
+// bucketError explains a failure to find or create the storage bucket: a name another
+// account holds is the storage-bucket input's fault.
+func (p *Plan) bucketError(err error) error {
+	var taken *deploy.BucketTakenError
+	switch {
+	case errors.As(err, &taken):
+		problem := err.Error()
+		if p.Bucket.dflt {
+			problem += fmt.Sprintf(" (it is Lithops %s's default name for this key, so the clients' default bucket is unusable too)", p.Lithops.Version())
+		}
+		return &inputs.Error{Input: "storage-bucket", Problem: problem,
+			Fix: "set storage-bucket to a bucket of your own account, and give your Lithops clients the same aliyun_oss.storage_bucket"}
+	case err != nil:
+		return fmt.Errorf("storage bucket %s: %w", p.Bucket.name, err)
+	}
+	return nil
 }
 
 // serviceStage checks, on FC 2.0, that an existing service shared with other functions
@@ -156,8 +169,10 @@ func (r *run) deployStage(ctx context.Context) error {
 }
 
 // verifyStage runs Lithops' metadata call on every function, then ends the release:
-// the functions are confirmed and the runtime metadata published where clients look
-// (deploy.Release.Commit). A failure rolls the release back.
+// the functions are confirmed and the runtime metadata published where clients look,
+// with the runtime's lock beside it (lithops.LockKey: what the next run's change report
+// compares with), by deploy.Release.Commit. A failure rolls the release back, the
+// published objects included.
 func (r *run) verifyStage(ctx context.Context) error {
 	p := r.plan
 	err := r.rep.Stage("verify", func() error {
@@ -167,6 +182,10 @@ func (r *run) verifyStage(ctx context.Context) error {
 			return nil
 		}
 		want := verify.Expect{Python: p.Runtime.Python, Lithops: r.pkg.LithopsVersion}
+		lock, err := os.ReadFile(r.pkg.LockPath)
+		if err != nil {
+			return fmt.Errorf("read the runtime's lock: %w", err)
+		}
 		var objects []deploy.Object
 		for _, fn := range r.rel.Functions {
 			m, err := r.verifier.Metadata(ctx, fn, want)
@@ -178,7 +197,8 @@ func (r *run) verifyStage(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				objects = append(objects, deploy.Object{Key: lithops.MetaKey(key), Body: m.Published(p.Config.RuntimeTimeout)})
+				objects = append(objects, deploy.Object{Key: lithops.MetaKey(key), Body: m.Published(p.Config.RuntimeTimeout)},
+					deploy.Object{Key: lithops.LockKey(key), Body: lock, ContentType: "application/toml"})
 			}
 		}
 		r.smoke.Metadata = true

@@ -36,33 +36,47 @@ type run struct {
 	smoke    SmokeResult             // import check and verify
 	out      report.Outputs          // outputs
 	stale    []string                // outputs: cached metadata files client machines must delete
+
+	changes       *changeReport // changes: the lock against the live one or compare-to
+	bucketMissing bool          // check: the storage bucket does not exist (nothing is published)
+	checked       string        // check: the temporary function the smoke test ran in
 }
 
 // A step is one stage of a run, or the glue between two. It returns the stage's error,
 // which ends the run.
 type step func(ctx context.Context) error
 
-// steps are the run's steps in order. A dry run builds; a deploy then puts the package
-// live and proves it runs. Another mode (a check against a lock, a delete, a list, a
+// steps are the run's steps in order. A dry run builds and reports what changes; a
+// deploy then puts the package live and proves it runs; a check (mode: check) proves it
+// runs in a temporary function and changes nothing live. A locked run (the lock input)
+// fetches its lock's wheels instead of resolving. Another mode (a delete, a list, a
 // container runtime) is another list, made of these steps and its own.
 func (r *run) steps() []step {
 	steps := []step{r.planStage, r.resolveStage, r.fetchStage}
+	if r.cfg.Lock != "" {
+		steps = []step{r.planStage, r.fetchLockedStage}
+	}
 	if r.deps.Local != nil && !r.cfg.DryRun {
 		steps = append(steps, r.preinstallStage)
 	}
 	steps = append(steps, r.assembleStage, r.nameStep)
-	if r.cfg.DryRun {
-		return append(steps, r.dryRunOutputs, r.finish)
+	switch {
+	case r.cfg.DryRun:
+		return append(steps, r.changesStage, r.dryRunOutputs, r.finish)
+	case r.cfg.Mode == inputs.ModeCheck:
+		return append(steps, r.credentialsStage, r.connectStep, r.checkBucketStage, r.checkServiceStage,
+			r.changesStage, r.checkStage, r.checkOutputs, r.finish)
 	}
 	return append(steps, r.credentialsStage, r.connectStep, r.bucketStage, r.serviceStage,
-		r.importCheckStage, r.deployStage, r.verifyStage, r.releaseOutputs, r.finish)
+		r.changesStage, r.importCheckStage, r.deployStage, r.verifyStage, r.releaseOutputs, r.finish)
 }
 
 // runError is a failed run with what it had done, for the job summary (see Fail).
 type runError struct {
-	err  error
-	plan *Plan         // nil when planning failed
-	pkg  *build.Result // nil when nothing was built
+	err     error
+	plan    *Plan         // nil when planning failed
+	pkg     *build.Result // nil when nothing was built
+	changes *changeReport // nil when nothing was compared
 }
 
 func (e *runError) Error() string { return e.err.Error() }
@@ -76,7 +90,7 @@ func Run(ctx context.Context, cfg inputs.Config, deps Deps) (report.Outputs, err
 	r := &run{deps: deps, rep: deps.Report, cfg: cfg}
 	for _, s := range r.steps() {
 		if err := s(ctx); err != nil {
-			return r.out, &runError{err: err, plan: r.plan, pkg: r.pkg}
+			return r.out, &runError{err: err, plan: r.plan, pkg: r.pkg, changes: r.changes}
 		}
 	}
 	return r.out, nil

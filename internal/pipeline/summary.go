@@ -6,24 +6,39 @@ import (
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
+	"github.com/lithops-fc/runtime-action/internal/deploy"
 	"github.com/lithops-fc/runtime-action/internal/report"
 )
 
-// summary is the job summary: the target, the functions, and what went into the zip.
-func summary(p *Plan, out report.Outputs, set *resolution, pkg *build.Result, stale []string) string {
+// summary is the job summary: the target, what changes, the functions, and what went
+// into the zip.
+func (r *run) summary() string {
+	p, out, set, pkg := r.plan, r.out, r.set, r.pkg
 	var md report.Markdown
 	md.Heading(2, "Lithops runtime "+p.RuntimeName)
+	if out.Deployed == report.DeployedChecked {
+		r.checkSection(&md)
+	}
+	if p.Lock != nil {
+		md.Paragraph("Locked: exactly the wheels of " + p.Lock.Path + ", nothing resolved.")
+	}
 	// Paragraphs are escaped text: facts that want code spans go in tables.
 	md.Table(report.Table{
 		Columns: []report.Column{{Title: "Python"}, {Title: "FC runtime", Code: true}, {Title: "glibc"}, {Title: "FC API"}, {Title: "Lithops"}, {Title: "deployed"}, {Title: "smoke"}},
 		Rows:    [][]string{{out.PythonVersion, out.FCRuntime, p.Glibc.String(), string(p.API), out.LithopsVersion, string(out.Deployed), out.SmokeResult}},
 	})
+	r.changes.section(&md)
 
 	fns := report.Table{Columns: []report.Column{{Title: "memory (MB)", Right: true}, {Title: "function", Code: true}, {Title: "deployed"}, {Title: "runtime key", Code: true}}}
 	for _, f := range out.Functions {
-		fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.Memory), f.Name, string(f.Deployed), f.RuntimeKey})
+		deployed := string(f.Deployed)
+		if f.Deployed == report.DeployedChecked {
+			deployed += "; " + wouldDo(r.live.Outcome(f.Name))
+		}
+		fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.Memory), f.Name, deployed, f.RuntimeKey})
 	}
 	md.Table(fns)
+	stale := r.stale
 	clientSection(&md, p, out, stale)
 
 	md.Table(report.Table{
@@ -67,6 +82,10 @@ func packageSummary(md *report.Markdown, p *Plan, pkg *build.Result) {
 // machines must drop.
 func clientSection(md *report.Markdown, p *Plan, out report.Outputs, stale []string) {
 	md.Heading(3, "Use it from a Lithops client")
+	published := "Runtime metadata published"
+	if out.Deployed == report.DeployedDryRun || out.Deployed == report.DeployedChecked {
+		published = "A deploy publishes the runtime metadata" // this run published nothing
+	}
 	md.Paragraph("Clients that can use this runtime: " + p.Lithops.ClientRequirement(out.PythonVersion) +
 		"; Lithops refuses any other version or Python at run time.")
 	switch {
@@ -75,10 +94,10 @@ func clientSection(md *report.Markdown, p *Plan, out report.Outputs, stale []str
 	case p.Bucket.name == "":
 		md.Paragraph("Storage bucket: not known in a dry run without storage-bucket (a deploy uses Lithops' default bucket for its key).")
 	case p.Bucket.dflt:
-		md.Paragraph("Runtime metadata published to " + p.Bucket.name + ", Lithops " + p.Lithops.Version() +
+		md.Paragraph(published + " to " + p.Bucket.name + ", Lithops " + p.Lithops.Version() +
 			"'s default bucket for this access key: clients with another key must set it as storage_bucket, as below.")
 	default:
-		md.Paragraph("Runtime metadata published to the storage bucket " + p.Bucket.name + ".")
+		md.Paragraph(published + " to the storage bucket " + p.Bucket.name + ".")
 	}
 	md.Paragraph("Lithops configuration (~/.lithops/config or LITHOPS_CONFIG_FILE), also in the client-config output:")
 	md.CodeBlock("yaml", out.ClientConfig)
@@ -86,4 +105,15 @@ func clientSection(md *report.Markdown, p *Plan, out report.Outputs, stale []str
 		md.Paragraph("This run changed the runtime: Lithops clients cache its metadata for good. On every machine that used it before, delete:")
 		md.CodeBlock("sh", "rm -f "+strings.Join(stale, " \\\n      ")+"\n")
 	}
+}
+
+// wouldDo says what a deploy would do to a function a check found (deploy.Live.Outcome).
+func wouldDo(o deploy.Outcome) string {
+	switch o {
+	case deploy.Created:
+		return "a deploy would create it"
+	case deploy.Unchanged:
+		return "it already runs this package"
+	}
+	return "a deploy would update it"
 }

@@ -30,9 +30,11 @@ type Outputs struct {
 	PackageSize    int64            `output:"package-size" usage:"Size of runtime.zip in bytes"`
 	CodeChecksum   string           `output:"code-checksum" usage:"CRC-64 of runtime.zip as FC reports it (codeChecksum)"`
 	LockPath       string           `output:"lock-path" usage:"Path of pylock.toml, the exact list of what went into the zip"`
-	Deployed       deploy.Outcome   `output:"deployed" usage:"What the deploy did: created, updated, unchanged or dry-run"`
+	Deployed       deploy.Outcome   `output:"deployed" usage:"What the deploy did: created, updated, unchanged, dry-run, or checked (mode: check)"`
 	SmokeResult    string           `output:"smoke-result" usage:"Result of the smoke invocation"`
 	ClientConfig   string           `output:"client-config" usage:"Lithops configuration (YAML) for a client of this runtime: backend, storage, bucket, runtime, runtime_memory, runtime_timeout, region"`
+	// Changes is JSON (pylock's schema 1), "" when there was nothing to compare with.
+	Changes string `output:"changes" usage:"JSON of what changes against the live runtime's lock (or compare-to): summary, counts, and each distribution added, removed, upgraded, downgraded or rebuilt; empty when there was nothing to compare with"`
 }
 
 // FunctionOutput is one function of the runtime, an element of the functions output.
@@ -44,9 +46,13 @@ type FunctionOutput struct {
 	Deployed   deploy.Outcome `json:"deployed"`
 }
 
-// DeployedDryRun is the deployed output of a dry run, which deploys nothing; a deploy's
-// outcomes are deploy's (created, updated, unchanged).
-const DeployedDryRun deploy.Outcome = "dry-run"
+// DeployedDryRun is the deployed output of a dry run, which deploys nothing, and
+// DeployedChecked of a check (mode: check), which smoke-tests in a temporary function
+// and deploys nothing; a deploy's outcomes are deploy's (created, updated, unchanged).
+const (
+	DeployedDryRun  deploy.Outcome = "dry-run"
+	DeployedChecked deploy.Outcome = "checked"
+)
 
 // OutputField is one output as declared by the Outputs struct tags.
 type OutputField struct {

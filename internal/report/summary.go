@@ -74,6 +74,12 @@ func (m *Markdown) Details(summary, body string) *Markdown {
 	return m
 }
 
+// Raw adds markdown the caller rendered and escaped itself (e.g. pylock's change table).
+func (m *Markdown) Raw(markdown string) *Markdown {
+	m.b.WriteString(strings.TrimRight(markdown, "\n") + "\n\n")
+	return m
+}
+
 func (m *Markdown) String() string { return m.b.String() }
 
 // Column is a table column: its title, whether cells are code spans, and alignment.
