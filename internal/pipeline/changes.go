@@ -95,12 +95,16 @@ func (r *run) baseLock(ctx context.Context) (*pylock.Lock, error) {
 	if cfg := p.Config; cfg.CompareTo != "" {
 		c.against = "compare-to " + cfg.Rel(cfg.CompareTo)
 		l, err := pylock.ReadFile(ctx, cfg.CompareTo)
-		if err != nil {
-			var le *pylock.Error
-			if errors.As(err, &le) {
-				le.File = cfg.Rel(le.File)
+		var le *pylock.Error
+		switch {
+		case errors.As(err, &le):
+			problem := le.Msg
+			if le.Hint != "" {
+				problem += " (" + le.Hint + ")"
 			}
-			return nil, &inputs.Error{Input: "compare-to", Problem: err.Error(), Fix: "give a pylock.toml this action wrote"}
+			return nil, &inputs.Error{Input: "compare-to", File: cfg.Rel(le.File), Line: le.Line, Problem: problem, Fix: "give a pylock.toml this action wrote"}
+		case err != nil:
+			return nil, fmt.Errorf("input compare-to: %w", err)
 		}
 		return l, nil
 	}

@@ -166,6 +166,16 @@ func (r *run) planStage(ctx context.Context) error {
 			return err
 		}
 		r.logf("%s → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
+		if p.Lock != nil {
+			from := "requirements " + p.Config.Rel(p.Config.Requirements)
+			switch {
+			case p.Config.Requirements == "":
+				from = "no requirements file"
+			case r.cfg.Requirements == "":
+				from += " (recorded in the lock)"
+			}
+			r.logf("locked: %s fits this run (%s unchanged since it was made): %d wheels, nothing resolved", p.Lock.Path, from, len(p.Pins))
+		}
 		if p.Python.Notice != "" {
 			r.rep.Annotate(report.Annotation{Level: report.LevelNotice, File: p.Python.File, Line: p.Python.Line, Title: "Python version", Message: p.Python.Notice})
 		}

@@ -51,7 +51,11 @@ func (r *run) summary() string {
 	}
 	md.Details(fmt.Sprintf("Distributions (%d)", len(pkg.Distributions)), dists.Markdown())
 	if len(pkg.Excluded) > 0 {
-		md.Paragraph(fmt.Sprintf("Resolved but left out (exclude): %v", pkg.Excluded))
+		what := "Resolved but left out (exclude)"
+		if p.Lock != nil {
+			what = "Left out, as " + p.Lock.Path + " records (exclude)"
+		}
+		md.Paragraph(fmt.Sprintf("%s: %v", what, pkg.Excluded))
 	}
 	return md.String()
 }
