@@ -646,3 +646,25 @@ func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
+
+// TestREADMEShowsTheExampleWorkflows: the README's recipes show the example workflows
+// (which .ci/run lints with actionlint) verbatim.
+func TestREADMEShowsTheExampleWorkflows(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join("examples", "workflows", "*.yml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example workflows: %v", err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(readme, []byte("```yaml\n"+string(data)+"```\n")) {
+			t.Errorf("README.md does not show %s as it is", f)
+		}
+	}
+}
