@@ -345,6 +345,12 @@ func TestLockedDeploy(t *testing.T) {
 		a := newAccount(t, c)
 		lockPath := a.lockedWorkspace(t)
 		given, _ := os.ReadFile(lockPath)
+		// A check of the lock (a committed lock's pull request): exactly its wheels, in a
+		// temporary function.
+		checked := a.mustRun(t, map[string]string{"lock": "checked/pylock.toml", "mode": "check"})
+		if checked.out["deployed"] != "checked" || len(a.v.Emu.Functions()) != 0 || !strings.Contains(checked.stdout, "the two files are identical") {
+			t.Errorf("a locked check: deployed %q, %d functions", checked.out["deployed"], len(a.v.Emu.Functions()))
+		}
 		// The index now has a newer fc-demo: a resolution would change, the lock does not.
 		s := a.mustRun(t, map[string]string{"lock": "checked/pylock.toml", "compare-to": "checked/pylock.toml"})
 		if strings.Contains(s.stdout, "::group::resolve") {

@@ -137,7 +137,7 @@ func TestLockedRunTakesWhatTheLockRecords(t *testing.T) {
 	delete(a.inputs, "requirements")
 	a.inputs["lock"] = "ci/pylock.toml"
 	r := a.mustRun()
-	if !strings.Contains(r.log, "locked: ci/pylock.toml fits this run (requirements requirements.txt (recorded in the lock) unchanged since it was made): 7 wheels") {
+	if !strings.Contains(r.log, "locked: ci/pylock.toml fits this run (requirements.txt, which it records, unchanged since it was made): 7 wheels") {
 		t.Errorf("the log does not say the lock's requirements file was checked")
 	}
 	wrote, _ := os.ReadFile(filepath.Join(a.ws, r.out["lock-path"]))
@@ -152,6 +152,26 @@ func TestLockedRunTakesWhatTheLockRecords(t *testing.T) {
 	r = a.run(t.Context())
 	if errs := errorsOf(r.log); r.code != 1 || !strings.Contains(errs, "title=input exclude") || !strings.Contains(errs, "[six]") {
 		t.Errorf("exit %d; errors:\n%s\nwant one on exclude naming the lock's [six]", r.code, errs)
+	}
+}
+
+// TestLockedDefaultRuntime: a lock of Lithops' default runtime (no requirements file)
+// gives a locked run its Lithops version when no input or requirement does.
+func TestLockedDefaultRuntime(t *testing.T) {
+	tg := fc3
+	v := startEmulator(t, tg)
+	a := newAction(t, tg, v, "")
+	delete(a.inputs, "requirements")
+	a.inputs["lithops-version"] = tg.lithops
+	lock := dryRunLock(t, a, "default.toml")
+	delete(a.inputs, "lithops-version")
+	a.inputs["lock"] = "default.toml"
+	r := a.mustRun()
+	if r.out["lithops-version"] != tg.lithops || !strings.Contains(r.log, "(made without a requirements file)") {
+		t.Errorf("lithops-version %q; log:\n%s", r.out["lithops-version"], r.log)
+	}
+	if wrote, _ := os.ReadFile(filepath.Join(a.ws, r.out["lock-path"])); !bytes.Equal(wrote, lock) {
+		t.Errorf("the lock written differs from the lock given")
 	}
 }
 

@@ -167,14 +167,14 @@ func (r *run) planStage(ctx context.Context) error {
 		}
 		r.logf("%s → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
 		if p.Lock != nil {
-			from := "requirements " + p.Config.Rel(p.Config.Requirements)
+			from := "made without a requirements file"
 			switch {
-			case p.Config.Requirements == "":
-				from = "no requirements file"
-			case r.cfg.Requirements == "":
-				from += " (recorded in the lock)"
+			case r.cfg.Requirements != "":
+				from = p.Config.Rel(p.Config.Requirements) + " unchanged since it was made"
+			case p.Config.Requirements != "":
+				from = p.Config.Rel(p.Config.Requirements) + ", which it records, unchanged since it was made"
 			}
-			r.logf("locked: %s fits this run (%s unchanged since it was made): %d wheels, nothing resolved", p.Lock.Path, from, len(p.Pins))
+			r.logf("locked: %s fits this run (%s): %d wheels, nothing resolved", p.Lock.Path, from, len(p.Pins))
 		}
 		if p.Python.Notice != "" {
 			r.rep.Annotate(report.Annotation{Level: report.LevelNotice, File: p.Python.File, Line: p.Python.Line, Title: "Python version", Message: p.Python.Notice})
