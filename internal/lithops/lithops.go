@@ -188,7 +188,7 @@ func (l Lithops) RuntimeKey(region, service, function string) (string, error) {
 }
 
 // MetaKey is the storage-bucket object Lithops reads a runtime's metadata from.
-func MetaKey(runtimeKey string) string { return "lithops.runtimes/" + runtimeKey + ".meta.json" }
+func MetaKey(runtimeKey string) string { return "lithops.runtimes/" + runtimeKey + metaSuffix }
 
 // FunctionARN is the function's ARN: acs:fc:{region}:{account}:services/{service}.LATEST/
 // functions/{function} on FC 2.0, acs:fc:{region}:{account}:functions/{function} on FC 3.0.
