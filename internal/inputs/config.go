@@ -23,6 +23,9 @@ type Config struct {
 	LithopsVersion string `input:"lithops-version" usage:"Lithops version installed in the runtime (must equal the client's); empty uses the lithops==X pin in the requirements"`
 	RuntimeMemory  []int  `input:"runtime-memory" default:"256" usage:"Function memory in MB (128 to 32768, a multiple of 64); a comma list deploys one function per size"`
 	RuntimeTimeout int    `input:"runtime-timeout" default:"300" usage:"Function timeout in seconds (1 to 86400)"`
+	// RuntimeMemoryGiven is set when runtime-memory was given rather than defaulted:
+	// mode: delete then removes those sizes only, else every size it finds.
+	RuntimeMemoryGiven bool
 	// FCAPI is the FC API chosen by the fc-api input; empty means auto (decided from the
 	// Lithops version: FC 2.0 up to 3.6, FC 3.0 from 3.7).
 	FCAPI     fcruntime.API `input:"fc-api" default:"auto" usage:"FC API: 2.0, 3.0, or auto (FC 2.0 for Lithops 3.6 and older, FC 3.0 from 3.7)"`
@@ -56,7 +59,11 @@ type Config struct {
 	// Exclude holds normalized distribution names (PEP 503).
 	Exclude []string `input:"exclude" usage:"Distributions resolved but left out of the zip, separated by commas, spaces or newlines"`
 	Smoke   Smoke    `input:"smoke" default:"imports" usage:"Smoke invocation after deploy: imports, metadata or none"`
-	DryRun  bool     `input:"dry-run" default:"false" usage:"Build and verify locally; touch no cloud"`
+	Mode    Mode     `input:"mode" default:"deploy" usage:"What the run does: deploy (build, deploy and verify the runtime), delete (remove the runtime's functions, metadata and locks) or list (the runtimes deployed in the region)"`
+	// Prune, after a deploy, removes this runtime's functions, metadata and locks of
+	// older Lithops versions once the new one is live.
+	Prune  bool `input:"prune" default:"false" usage:"After a deploy: delete this runtime's functions, metadata and locks of older Lithops versions (FC 2.0 ones too), once the new version is live"`
+	DryRun bool `input:"dry-run" default:"false" usage:"Build and verify locally; touch no cloud"`
 
 	// OutputDir and CacheDir are absolute (relative inputs are taken from the workspace).
 	OutputDir   string `input:"output-dir" default:".lithops-runtime" usage:"Where runtime.zip and pylock.toml are written, relative to the workspace"`
@@ -78,6 +85,16 @@ const (
 	SmokeImports  Smoke = "imports"  // import every top-level module of the requirements
 	SmokeMetadata Smoke = "metadata" // Lithops' get_metadata call only
 	SmokeNone     Smoke = "none"
+)
+
+// Mode is what a run does (the mode input).
+type Mode string
+
+const (
+	ModeDeploy Mode = "deploy" // build, deploy, verify (or only build: dry-run)
+	ModeCheck  Mode = "check"  // issue 15's check against a temporary function (another branch)
+	ModeDelete Mode = "delete" // remove the runtime's functions, metadata and locks
+	ModeList   Mode = "list"   // the runtimes deployed in the region
 )
 
 // Deploys reports whether the run touches the cloud (neither dry-run nor --local).
