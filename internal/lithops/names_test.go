@@ -178,3 +178,20 @@ func TestKeys(t *testing.T) {
 		t.Errorf("LockKey = %s", got)
 	}
 }
+
+func TestDefaultRuntimeNames(t *testing.T) {
+	got, err := DefaultRuntimeNames("3.10")
+	if err != nil || strings.Join(got, " ") != "default-runtime-v310 default-python-runtime-v310" {
+		t.Errorf("DefaultRuntimeNames(3.10) = %v, %v", got, err)
+	}
+	for _, v := range []string{"3.6.4", "3.7.0", "3.8.1"} {
+		name, _ := mustNew(t, v).DefaultRuntimeName("3.10")
+		found := false
+		for _, n := range got {
+			found = found || n == name
+		}
+		if !found {
+			t.Errorf("Lithops %s's default name %s is not among %v", v, name, got)
+		}
+	}
+}

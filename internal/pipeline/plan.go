@@ -56,22 +56,10 @@ type Sources struct {
 // decides the target. getenv reads the runner's environment (pythonLocation).
 func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string) (*Plan, error) {
 	p := &Plan{Config: cfg}
-	if cfg.Requirements != "" {
-		f, err := reqfile.Parse(ctx, cfg.Requirements, reqfile.WithLookupEnv(func(k string) (string, bool) {
-			v := getenv(k)
-			return v, v != ""
-		}), reqfile.WithWorkDir(cfg.Workspace), reqfile.WithWorkspace(cfg.Workspace))
-		if err != nil {
-			// Paths in messages and annotations are the workspace's, as the user wrote them.
-			var rerr *reqfile.Error
-			if errors.As(err, &rerr) {
-				rerr.File = cfg.Rel(rerr.File)
-			}
-			return nil, err
-		}
-		p.Requirements = f
+	var err error
+	if p.Requirements, err = readRequirements(ctx, cfg, getenv); err != nil {
+		return nil, err
 	}
-
 	reqs := lithops.Requirements(p.Requirements, cfg.Rel)
 	version, err := lithops.ChooseVersion(cfg.LithopsVersion, reqs)
 	if err != nil {
@@ -125,6 +113,26 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 	// The deployer uploads large packages to the storage bucket and publishes there.
 	p.Config.StorageBucket = p.Bucket.name
 	return p, nil
+}
+
+// readRequirements parses the requirements input, nil when there is none.
+func readRequirements(ctx context.Context, cfg inputs.Config, getenv func(string) string) (*reqfile.File, error) {
+	if cfg.Requirements == "" {
+		return nil, nil
+	}
+	f, err := reqfile.Parse(ctx, cfg.Requirements, reqfile.WithLookupEnv(func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	}), reqfile.WithWorkDir(cfg.Workspace), reqfile.WithWorkspace(cfg.Workspace))
+	if err != nil {
+		// Paths in messages and annotations are the workspace's, as the user wrote them.
+		var rerr *reqfile.Error
+		if errors.As(err, &rerr) {
+			rerr.File = cfg.Rel(rerr.File)
+		}
+		return nil, err
+	}
+	return f, nil
 }
 
 // planStage decides what to build (MakePlan) after checking what the run will need

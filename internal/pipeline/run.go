@@ -36,6 +36,12 @@ type run struct {
 	smoke    SmokeResult             // import check and verify
 	out      report.Outputs          // outputs
 	stale    []string                // outputs: cached metadata files client machines must delete
+
+	life       *lifePlan                   // delete, list: the plan
+	deployers  map[string]*deploy.Deployer // delete, list, prune: by API, service and bucket
+	removals   []removal                   // delete, prune: what became of each resource
+	skipped    []string                    // list: functions that are no runtime's, and why
+	summarized bool                        // the outputs and the summary are written
 }
 
 // A step is one stage of a run, or the glue between two. It returns the stage's error,
@@ -46,6 +52,9 @@ type step func(ctx context.Context) error
 // live and proves it runs. Another mode (a check against a lock, a delete, a list, a
 // container runtime) is another list, made of these steps and its own.
 func (r *run) steps() []step {
+	if r.cfg.Mode == inputs.ModeDelete || r.cfg.Mode == inputs.ModeList {
+		return r.lifeSteps()
+	}
 	steps := []step{r.planStage, r.resolveStage, r.fetchStage}
 	if r.deps.Local != nil && !r.cfg.DryRun {
 		steps = append(steps, r.preinstallStage)
@@ -54,8 +63,12 @@ func (r *run) steps() []step {
 	if r.cfg.DryRun {
 		return append(steps, r.dryRunOutputs, r.finish)
 	}
-	return append(steps, r.credentialsStage, r.connectStep, r.bucketStage, r.serviceStage,
-		r.importCheckStage, r.deployStage, r.verifyStage, r.releaseOutputs, r.finish)
+	steps = append(steps, r.credentialsStage, r.connectStep, r.bucketStage, r.serviceStage,
+		r.importCheckStage, r.deployStage, r.verifyStage, r.releaseOutputs)
+	if r.cfg.Prune {
+		steps = append(steps, r.pruneStage)
+	}
+	return append(steps, r.finish)
 }
 
 // runError is a failed run with what it had done, for the job summary (see Fail).
@@ -63,6 +76,11 @@ type runError struct {
 	err  error
 	plan *Plan         // nil when planning failed
 	pkg  *build.Result // nil when nothing was built
+	// title names what failed when there is no plan (a delete, a list).
+	title string
+	// summarized is set when the run wrote its outputs and summary before it failed
+	// (what a failed delete or prune left): the failure adds only why.
+	summarized bool
 }
 
 func (e *runError) Error() string { return e.err.Error() }
@@ -76,7 +94,11 @@ func Run(ctx context.Context, cfg inputs.Config, deps Deps) (report.Outputs, err
 	r := &run{deps: deps, rep: deps.Report, cfg: cfg}
 	for _, s := range r.steps() {
 		if err := s(ctx); err != nil {
-			return r.out, &runError{err: err, plan: r.plan, pkg: r.pkg}
+			re := &runError{err: err, plan: r.plan, pkg: r.pkg, summarized: r.summarized}
+			if r.life != nil {
+				re.title = r.life.what()
+			}
+			return r.out, re
 		}
 	}
 	return r.out, nil
