@@ -649,3 +649,46 @@ func TestLifeCycleLocal(t *testing.T) {
 		t.Errorf("list after the delete: %v", got)
 	}
 }
+
+// TestDeleteNeedsToKnowWhere: a delete that cannot know what to delete, or where its
+// metadata is, fails before anything is deleted, naming the input and what to do.
+func TestDeleteNeedsToKnowWhere(t *testing.T) {
+	a := newAccount(t)
+	fn := seedRuntime(t, a, "3.7.0", "default-python-runtime-v310", 256, true)
+	old := seedRuntime(t, a, "3.6.4", "rt", 256, true)
+	tests := []struct {
+		name   string
+		inputs map[string]string
+		input  string
+		words  []string
+	}{
+		{"no Python for the default runtime name", map[string]string{"lithops-version": "3.7.0", "python-version": ""}, "python-version",
+			[]string{"only for Lithops' default runtime name", "set runtime-name"}},
+		{"no Lithops version", map[string]string{"runtime-name": "rt"}, "lithops-version", []string{"lithops-version"}},
+		{"temporary keys and no bucket", map[string]string{"lithops-version": "3.7.0", "storage-bucket": ""}, "storage-bucket",
+			[]string{"temporary", "publish-metadata: false to delete the functions only"}},
+		{"FC 2.0 with temporary keys and no service", map[string]string{"lithops-version": "3.6.4", "runtime-name": "rt", "service": ""}, "service",
+			[]string{"set the service input"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := map[string]string{"mode": "delete"}
+			for k, v := range tt.inputs {
+				in[k] = v
+			}
+			s := a.run(t, in)
+			_, errs := errorsAt(s.stdout)
+			if s.code != 1 || len(errs) != 1 || !strings.Contains(errs[0].Data, "input "+tt.input) {
+				t.Fatalf("exit %d, errors %v; want one on input %s\n%s", s.code, errs, tt.input, tail(s.stdout, 10))
+			}
+			for _, w := range tt.words {
+				if !strings.Contains(errs[0].Data, w) {
+					t.Errorf("%q does not say %q", errs[0].Data, w)
+				}
+			}
+			if got := a.functions(); !slices.Equal(got, sorted(fn, deploytest.Service+"/"+old)) {
+				t.Errorf("functions %v after a refused delete", got)
+			}
+		})
+	}
+}

@@ -101,6 +101,10 @@ func (r *run) makeLifePlan(ctx context.Context) (*lifePlan, error) {
 		p.api = cfg.FCAPI // every version of that API, or of both
 		return p, nil
 	}
+	if cfg.LithopsVersion == "" && len(reqs) == 0 {
+		return nil, &inputs.Error{Input: "lithops-version", Problem: "missing: a delete removes the functions of one Lithops version (their names hold it)",
+			Fix: "set lithops-version to the version to delete (mode: list shows the versions deployed), or give the requirements that pin it"}
+	}
 	version, err := lithops.ChooseVersion(cfg.LithopsVersion, reqs)
 	if err != nil {
 		return nil, versionError(err)
