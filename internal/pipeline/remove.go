@@ -30,14 +30,8 @@ type scope struct {
 	bucket  string // "": its objects are not looked for (why says why)
 	why     string
 	d       *deploy.Deployer
-	workers []worker // what inventory found, by memory
+	workers []Worker // what inventory found, by memory
 	skipped []string // functions under the runtime's prefix that are not its own
-}
-
-// worker is one function of a scope: a memory size and Lithops' name for it.
-type worker struct {
-	memory int
-	name   string
 }
 
 // removal is one resource a delete or a prune dealt with.
@@ -92,7 +86,7 @@ func (r *run) inventory(ctx context.Context, s *scope, only []int) error {
 	}
 	s.workers = nil
 	for _, m := range sortedKeys(byMemory) {
-		s.workers = append(s.workers, worker{memory: m, name: byMemory[m]})
+		s.workers = append(s.workers, Worker{MemoryMB: m, Name: byMemory[m]})
 	}
 	return nil
 }
@@ -101,9 +95,9 @@ func (r *run) inventory(ctx context.Context, s *scope, only []int) error {
 func (s *scope) targets(region string) ([]deploy.Target, error) {
 	var out []deploy.Target
 	for _, w := range s.workers {
-		t := deploy.Target{Function: w.name}
+		t := deploy.Target{Function: w.Name}
 		if s.bucket != "" {
-			key, err := s.l.RuntimeKey(region, s.service, w.name)
+			key, err := s.l.RuntimeKey(region, s.service, w.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -154,7 +148,7 @@ func (r *run) remove(ctx context.Context, scopes []*scope) error {
 func (r *run) record(s *scope, res []deploy.Resource) {
 	memory := map[string]int{}
 	for _, w := range s.workers {
-		memory[w.name] = w.memory
+		memory[w.Name] = w.MemoryMB
 	}
 	c := r.cfg
 	for _, x := range res {
@@ -352,10 +346,10 @@ func (r *run) pruneScopes(ctx context.Context) ([]*scope, error) {
 	return scopes, nil
 }
 
-func memories(ws []worker) []int {
+func memories(ws []Worker) []int {
 	out := make([]int, len(ws))
 	for i, w := range ws {
-		out[i] = w.memory
+		out[i] = w.MemoryMB
 	}
 	return out
 }
