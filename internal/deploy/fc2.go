@@ -358,6 +358,12 @@ func (c *fc2) Delete(ctx context.Context, name string) error {
 const listPage = 100
 
 func (c *fc2) List(ctx context.Context, prefix string) ([]Function, error) {
+	return c.list(ctx, prefix, 0)
+}
+
+// list lists the service's functions under prefix: all of them, or the first most when
+// most > 0.
+func (c *fc2) list(ctx context.Context, prefix string, most int) ([]Function, error) {
 	svc, err := c.getService(ctx)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -367,7 +373,11 @@ func (c *fc2) List(ctx context.Context, prefix string) ([]Function, error) {
 	}
 	var out []Function
 	err = pages(func(token string) (string, error) {
-		in := fc.NewListFunctionsInput(c.service).WithPrefix(prefix).WithLimit(listPage)
+		limit := int32(listPage)
+		if most > 0 {
+			limit = int32(min(most-len(out), listPage))
+		}
+		in := fc.NewListFunctionsInput(c.service).WithPrefix(prefix).WithLimit(limit)
 		if token != "" {
 			in.WithNextToken(token)
 		}
@@ -392,6 +402,9 @@ func (c *fc2) List(ctx context.Context, prefix string) ([]Function, error) {
 				return "", fmt.Errorf("FC 2.0 ListFunctions %s: an entry describes no function", c.service)
 			}
 			out = append(out, fc2Function(f, http.Header{}, svc))
+		}
+		if most > 0 && len(out) >= most {
+			return "", nil
 		}
 		return page.NextToken, nil
 	})

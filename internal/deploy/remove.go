@@ -216,14 +216,14 @@ func (d *Deployer) removeService(ctx context.Context) (State, string, error) {
 	var held []Function
 	err = retry(ctx, d.retry, d.log, "list the functions of FC 2.0 service "+c.service, func() error {
 		var err error
-		held, err = c.List(ctx, "")
+		held, err = c.list(ctx, "", 3)
 		return err
 	})
 	if err != nil {
 		return Remains, "", err
 	}
 	if len(held) > 0 {
-		return Kept, fmt.Sprintf("it holds other functions (%s)", functionNames(held, 3)), nil
+		return Kept, fmt.Sprintf("it holds other functions (%s)", functionNames(held)), nil
 	}
 	err = retry(ctx, d.retry, d.log, "delete FC 2.0 service "+c.service, func() error {
 		mctx, cancel := mutating(ctx, c.timeout.Call)
@@ -245,14 +245,14 @@ func (d *Deployer) removeService(ctx context.Context) (State, string, error) {
 	return Deleted, "", nil
 }
 
-func functionNames(fns []Function, most int) string {
+// functionNames names the first functions a service holds (it may hold more).
+func functionNames(fns []Function) string {
 	var names []string
-	for i, f := range fns {
-		if i == most {
-			names = append(names, fmt.Sprintf("and %d more", len(fns)-most))
-			break
-		}
+	for _, f := range fns {
 		names = append(names, f.Name)
+	}
+	if len(fns) == 3 {
+		names = append(names, "...")
 	}
 	return strings.Join(names, ", ")
 }
