@@ -5,9 +5,6 @@ package main
 // process (its faults and state are the test's) reached through the endpoint inputs.
 
 import (
-	"archive/zip"
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,7 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	fc3api "github.com/alibabacloud-go/fc-20230330/v4/client"
 	"github.com/alibabacloud-go/tea/tea"
 	fc "github.com/aliyun/fc-go-sdk"
 
@@ -94,44 +90,6 @@ func (a *account) deployStep(t *testing.T, version, runtime, memory string, more
 		in[k] = v
 	}
 	return a.run(t, in)
-}
-
-// tinyZip is a one-file zip, for functions that are listed and deleted, never run.
-func tinyZip(t *testing.T) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := zip.NewWriter(&b)
-	f, _ := w.Create("index.py")
-	f.Write([]byte("def handler(event, context):\n    return 'ok'\n"))
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// seedFC2 creates functions that are no Lithops runtime's in deploytest.Service.
-func seedFC2(t *testing.T, a *account, names ...string) {
-	t.Helper()
-	c := a.v.FC2Client(t)
-	for _, n := range names {
-		if _, err := c.CreateFunction(fc.NewCreateFunctionInput(deploytest.Service).WithFunctionName(n).WithRuntime(deploytest.Runtime).
-			WithHandler("index.handler").WithCode(fc.NewCode().WithZipFile(tinyZip(t)))); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// seedFC3 creates FC 3.0 functions that are no Lithops runtime's.
-func seedFC3(t *testing.T, a *account, names ...string) {
-	t.Helper()
-	c := a.v.FC3Client(t)
-	for _, n := range names {
-		if _, err := c.CreateFunction(&fc3api.CreateFunctionRequest{Body: &fc3api.CreateFunctionInput{FunctionName: tea.String(n),
-			Runtime: tea.String(deploytest.Runtime), Handler: tea.String("index.handler"),
-			Code: &fc3api.InputCodeLocation{ZipFile: tea.String(base64.StdEncoding.EncodeToString(tinyZip(t)))}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // functionName is Lithops' name of runtime's function of version at memory.
@@ -284,7 +242,7 @@ func TestDeleteKeepsASharedService(t *testing.T) {
 	a := newAccount(t)
 	a.deploy(t, "3.6.4", "rt", "256", nil)
 	c := a.v.FC2Client(t)
-	seedFC2(t, a, "someone-elses-function")
+	a.v.Seed(t, deploytest.Service, 256, "someone-elses-function")
 	s := a.run(t, map[string]string{"mode": "delete", "lithops-version": "3.6.4", "runtime-name": "rt"})
 	if s.code != 0 {
 		t.Fatalf("delete: exit %d\n%s", s.code, tail(s.stdout, 20))
@@ -420,7 +378,7 @@ func TestList(t *testing.T) {
 	fnB := seedRuntime(t, a, "3.7.0", "rt-b", 512, false)
 	fnOld := seedRuntime(t, a, "3.6.4", "rt-a", 256, true)
 	fnDev := seedRuntime(t, a, "3.7.1.dev0", "rt-a", 2048, true)
-	seedFC3(t, a, "lithops-worker-handmade-v3-7-0-0123456789", "lithops-worker-x")
+	a.v.Seed(t, "", 256, "lithops-worker-handmade-v3-7-0-0123456789", "lithops-worker-x")
 
 	s := a.run(t, map[string]string{"mode": "list"})
 	if s.code != 0 {

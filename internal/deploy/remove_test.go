@@ -1,20 +1,14 @@
 package deploy_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
-
-	fc3api "github.com/alibabacloud-go/fc-20230330/v4/client"
-	"github.com/alibabacloud-go/tea/tea"
-	fc "github.com/aliyun/fc-go-sdk"
 
 	"github.com/lithops-fc/runtime-action/internal/deploy"
 	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
@@ -22,47 +16,15 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 )
 
-// tinyZip is a one-file zip, for functions that are listed and deleted, never run.
-func tinyZip(t *testing.T) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := zip.NewWriter(&b)
-	f, _ := w.Create("index.py")
-	f.Write([]byte("def handler(event, context):\n    return 'ok'\n"))
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// seed creates functions through the official SDK (on FC 2.0 in deploytest.Service,
-// which it creates without the action's description when missing), each with memory.
+// seed creates functions through the official SDK: on FC 2.0 in deploytest.Service,
+// created without the action's description when missing.
 func seed(t *testing.T, v *deploytest.Env, memory int, names ...string) {
 	t.Helper()
-	code := tinyZip(t)
+	service := ""
 	if v.API == fcruntime.FC2 {
-		c := v.FC2Client(t)
-		if _, err := c.GetService(fc.NewGetServiceInput(deploytest.Service)); err != nil {
-			if _, err := c.CreateService(fc.NewCreateServiceInput().WithServiceName(deploytest.Service).WithRole(deploytest.Role)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, n := range names {
-			if _, err := c.CreateFunction(fc.NewCreateFunctionInput(deploytest.Service).WithFunctionName(n).WithRuntime(deploytest.Runtime).
-				WithHandler("index.handler").WithMemorySize(int32(memory)).WithCode(fc.NewCode().WithZipFile(code))); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return
+		service = deploytest.Service
 	}
-	c := v.FC3Client(t)
-	for _, n := range names {
-		if _, err := c.CreateFunction(&fc3api.CreateFunctionRequest{Body: &fc3api.CreateFunctionInput{FunctionName: tea.String(n),
-			Runtime: tea.String(deploytest.Runtime), Handler: tea.String("index.handler"), MemorySize: tea.Int32(int32(memory)),
-			Code: &fc3api.InputCodeLocation{ZipFile: tea.String(base64.StdEncoding.EncodeToString(code))}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	v.Seed(t, service, memory, names...)
 }
 
 // TestList: a prefix listing reads every page (more functions than one page holds),
@@ -92,7 +54,7 @@ func TestList(t *testing.T) {
 		var got []string
 		for _, f := range fns {
 			got = append(got, f.Name)
-			if f.MemoryMB != 512 || f.Runtime != deploytest.Runtime || f.CodeSize != int64(len(tinyZip(t))) || f.LastModified == "" {
+			if f.MemoryMB != 512 || f.Runtime != deploytest.Runtime || f.CodeSize != int64(len(deploytest.SeedCode())) || f.LastModified == "" {
 				t.Errorf("listed %+v", f)
 			}
 		}
@@ -182,7 +144,7 @@ func TestRemoveService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last := res[len(res)-1]; last.State != deploy.Kept || last.Reason == "" || !bytes.Contains([]byte(last.Reason), []byte("fn-b")) {
+	if last := res[len(res)-1]; last.State != deploy.Kept || last.Reason == "" || !strings.Contains(last.Reason, "fn-b") {
 		t.Errorf("the service with fn-b in it: %+v, want kept, naming fn-b", last)
 	}
 	res, err = d.Remove(ctx, []deploy.Target{{Function: "fn-b"}}, true)
@@ -227,7 +189,7 @@ func TestRemoveFailsMidway(t *testing.T) {
 		}
 		msg := err.Error()
 		for _, w := range []string{"AccessDenied", "still there: function fn-b, function fn-c", "deleted before the failure: function fn-a"} {
-			if !bytes.Contains([]byte(msg), []byte(w)) {
+			if !strings.Contains(msg, w) {
 				t.Errorf("error %q does not say %q", msg, w)
 			}
 		}

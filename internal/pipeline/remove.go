@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -302,7 +303,8 @@ func (r *run) pruneScopes(ctx context.Context) ([]*scope, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, name := range unique(names) {
+		slices.Sort(names)
+		for _, name := range slices.Compact(names) {
 			fns, err := d.List(ctx, lithops.WorkerPrefix+name+"-v")
 			if err != nil {
 				return nil, err
@@ -350,18 +352,6 @@ func memories(ws []Worker) []int {
 	out := make([]int, len(ws))
 	for i, w := range ws {
 		out[i] = w.MemoryMB
-	}
-	return out
-}
-
-func unique(ss []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
 	}
 	return out
 }
