@@ -650,3 +650,22 @@ func TestDeleteNeedsToKnowWhere(t *testing.T) {
 		})
 	}
 }
+
+// TestPruneKeepsTheNewVersionsService: on FC 2.0, 3.6.0 to 3.6.4 in one service: the
+// older functions go, the service stays (it holds the new ones), and the summary says
+// why.
+func TestPruneKeepsTheNewVersionsService(t *testing.T) {
+	a := newAccount(t)
+	a.deploy(t, "3.6.0", "rt", "256", nil)
+	old := functionName(t, "3.6.0", "rt", 256)
+	s := a.deploy(t, "3.6.4", "rt", "256", map[string]string{"prune": "true"})
+	if got, want := resources(t, s, "deleted"), sorted("function "+old, "metadata "+metaKey(t, "3.6.0", old)); !slices.Equal(got, want) {
+		t.Errorf("deleted %v, want %v", got, want)
+	}
+	if got, want := a.functions(), []string{deploytest.Service + "/" + functionName(t, "3.6.4", "rt", 256)}; !slices.Equal(got, want) {
+		t.Errorf("functions %v, want %v", got, want)
+	}
+	if !strings.Contains(s.summary, "kept: it holds other functions ("+functionName(t, "3.6.4", "rt", 256)) {
+		t.Errorf("summary:\n%s", s.summary)
+	}
+}

@@ -89,7 +89,7 @@ func (e *RemoveError) Error() string {
 	if len(done) > 0 {
 		msg += "; deleted before the failure: " + strings.Join(done, ", ")
 	}
-	return msg + " (run the delete again to remove the rest: it skips what is gone)"
+	return msg + " (run again to remove the rest: what is gone is skipped)"
 }
 
 func (e *RemoveError) Unwrap() error { return e.Err }

@@ -207,7 +207,7 @@ func (r *run) finishLife(context.Context) error {
 	if r.cfg.Mode == inputs.ModeList {
 		r.listSummary(&md)
 	} else {
-		r.removalSummary(&md, 2, r.life.what())
+		r.removalSummary(&md, 2, r.life.what(), "already gone")
 	}
 	return r.rep.AddSummary(md.String())
 }

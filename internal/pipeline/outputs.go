@@ -99,7 +99,7 @@ func (r *run) finish(context.Context) error {
 	md := summary(r.plan, r.out, r.set, r.pkg, r.stale)
 	if r.cfg.Prune && !r.cfg.DryRun {
 		var m report.Markdown
-		r.removalSummary(&m, 3, "Older Lithops versions pruned")
+		r.removalSummary(&m, 3, "Older Lithops versions pruned", "none found")
 		md += m.String()
 	}
 	return r.rep.AddSummary(md)

@@ -366,8 +366,8 @@ func sortedKeys(m map[int]string) []int {
 }
 
 // removalSummary is the table of what a delete or a prune did, under a heading of level
-// with title.
-func (r *run) removalSummary(md *report.Markdown, level int, title string) {
+// with title; none is the verdict when nothing was found.
+func (r *run) removalSummary(md *report.Markdown, level int, title, none string) {
 	var deleted, gone, left int
 	for _, x := range r.removals {
 		switch x.state {
@@ -381,16 +381,16 @@ func (r *run) removalSummary(md *report.Markdown, level int, title string) {
 	}
 	verdict := "deleted"
 	switch {
+	case len(r.removals) == 0:
+		md.Heading(level, title+": "+none)
+		md.Paragraph("Nothing was found to delete.")
+		return
 	case left > 0:
 		verdict = "not all deleted"
 	case deleted == 0:
 		verdict = "already gone"
 	}
 	md.Heading(level, title+": "+verdict)
-	if len(r.removals) == 0 {
-		md.Paragraph("Nothing was found to delete.")
-		return
-	}
 	md.Paragraph(fmt.Sprintf("%d deleted, %d already gone, %d still there.", deleted, gone, left))
 	t := report.Table{Columns: []report.Column{{Title: "what"}, {Title: "name", Code: true}, {Title: "memory (MB)", Right: true}, {Title: "Lithops"}, {Title: "state"}}}
 	for _, x := range r.removals {
