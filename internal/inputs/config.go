@@ -87,14 +87,14 @@ const (
 	SmokeNone     Smoke = "none"
 )
 
-// Mode is what a run does (the mode input).
+// Mode is what a run does with the runtime it builds.
 type Mode string
 
 const (
-	ModeDeploy Mode = "deploy" // build, deploy, verify (or only build: dry-run)
-	ModeCheck  Mode = "check"  // issue 15's check against a temporary function (another branch)
-	ModeDelete Mode = "delete" // remove the runtime's functions, metadata and locks
-	ModeList   Mode = "list"   // the runtimes deployed in the region
+	ModeDeploy Mode = "deploy" // build, smoke-test and deploy (unless dry-run)
+	ModeCheck  Mode = "check"  // build and smoke-test in a temporary function; nothing live changes
+	ModeDelete Mode = "delete" // remove the runtime's functions, metadata and lock
+	ModeList   Mode = "list"   // list the runtimes deployed for a Lithops version
 )
 
 // Deploys reports whether the run touches the cloud (neither dry-run nor --local).

@@ -207,7 +207,14 @@ func (l Lithops) RuntimeKey(region, service, function string) (string, error) {
 }
 
 // MetaKey is the storage-bucket object Lithops reads a runtime's metadata from.
-func MetaKey(runtimeKey string) string { return "lithops.runtimes/" + runtimeKey + metaSuffix }
+func MetaKey(runtimeKey string) string { return "lithops.runtimes/" + runtimeKey + ".meta.json" }
+
+// LockKey is the storage-bucket object where the action publishes a runtime's
+// pylock.toml, beside its metadata. It is the action's, not Lithops': Lithops reads only
+// the exact MetaKey object (lithops@3.7.0:lithops/storage/storage.py get_runtime_meta),
+// and `lithops clean` deletes the whole lithops.runtimes/aliyun_fc prefix, this object
+// with the metadata.
+func LockKey(runtimeKey string) string { return "lithops.runtimes/" + runtimeKey + ".pylock.toml" }
 
 // FunctionARN is the function's ARN: acs:fc:{region}:{account}:services/{service}.LATEST/
 // functions/{function} on FC 2.0, acs:fc:{region}:{account}:functions/{function} on FC 3.0.

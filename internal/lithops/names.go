@@ -87,11 +87,7 @@ func cutLast(s, sep string) (before, after string, found bool) {
 	return s, "", false
 }
 
-// LockKey is the storage-bucket object the action publishes a runtime's pylock.toml
-// to, next to its metadata (MetaKey).
-func LockKey(runtimeKey string) string { return "lithops.runtimes/" + runtimeKey + ".pylock.toml" }
-
-// Object suffixes of a runtime key's objects in the storage bucket.
+// Object suffixes of a runtime key's objects in the storage bucket (MetaKey, LockKey).
 const (
 	metaSuffix = ".meta.json"
 	lockSuffix = ".pylock.toml"
