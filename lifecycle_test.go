@@ -117,6 +117,23 @@ func lockKey(t *testing.T, version, name string) string {
 	return lithops.LockKey(runtimeKey(t, version, name))
 }
 
+// locks sorts the locks of version's functions fns, as "lock <key>" lines, into those
+// published (a deploy that publishes its lock beside the metadata leaves one: issue
+// 15's check branch) and those that are not: a delete reports the first deleted, the
+// second already gone.
+func (a *account) locks(t *testing.T, version string, fns ...string) (published, absent []string) {
+	t.Helper()
+	for _, fn := range fns {
+		k := lockKey(t, version, fn)
+		if _, ok := a.v.Emu.Object(deploytest.Bucket, k); ok {
+			published = append(published, "lock "+k)
+		} else {
+			absent = append(absent, "lock "+k)
+		}
+	}
+	return published, absent
+}
+
 func runtimeKey(t *testing.T, version, name string) string {
 	t.Helper()
 	l, _ := lithops.New(version)
@@ -189,20 +206,21 @@ func TestDeleteTwice(t *testing.T) {
 			a.deploy(t, version, "rt", "256,512", nil)
 			fns := []string{functionName(t, version, "rt", 256), functionName(t, version, "rt", 512)}
 			del := map[string]string{"mode": "delete", "lithops-version": version, "runtime-name": "rt"}
+			locks, noLocks := a.locks(t, version, fns...)
 
 			s := a.run(t, del)
 			if s.code != 0 {
 				t.Fatalf("delete: exit %d\n%s", s.code, tail(s.stdout, 20))
 			}
-			want := sorted("function "+fns[0], "function "+fns[1], "metadata "+metaKey(t, version, fns[0]), "metadata "+metaKey(t, version, fns[1]))
+			want := append([]string{"function " + fns[0], "function " + fns[1], "metadata " + metaKey(t, version, fns[0]), "metadata " + metaKey(t, version, fns[1])}, locks...)
 			if version == "3.6.4" {
-				want = sorted(append(want, "service "+deploytest.Service)...)
+				want = append(want, "service "+deploytest.Service)
 			}
-			if got := resources(t, s, "deleted"); !slices.Equal(got, want) {
-				t.Errorf("deleted %v, want %v", got, want)
+			if got := resources(t, s, "deleted"); !slices.Equal(got, sorted(want...)) {
+				t.Errorf("deleted %v, want %v", got, sorted(want...))
 			}
-			if got, want := resources(t, s, "already-gone"), sorted("lock "+lockKey(t, version, fns[0]), "lock "+lockKey(t, version, fns[1])); !slices.Equal(got, want) {
-				t.Errorf("already-gone %v, want %v", got, want)
+			if got := resources(t, s, "already-gone"); !slices.Equal(got, sorted(noLocks...)) {
+				t.Errorf("already-gone %v, want %v", got, sorted(noLocks...))
 			}
 			if s.out["remaining"] != "[]" || s.out["runtime-name"] != "rt" || s.out["lithops-version"] != version {
 				t.Errorf("outputs remaining %s, runtime-name %s, lithops-version %s", s.out["remaining"], s.out["runtime-name"], s.out["lithops-version"])
@@ -286,11 +304,12 @@ func TestDeleteFailsMidway(t *testing.T) {
 			fns := []string{functionName(t, version, "rt", 256), functionName(t, version, "rt", 512), functionName(t, version, "rt", 1024)}
 			a.v.Probe.Faults().FailAfter(fcemu.OpDeleteFunction, 1, 1, 403, "AccessDenied")
 			del := map[string]string{"mode": "delete", "lithops-version": version, "runtime-name": "rt"}
+			locks, _ := a.locks(t, version, fns[:2]...)
 			s := a.run(t, del)
 			if s.code != 1 {
 				t.Fatalf("exit %d, want 1\n%s", s.code, tail(s.stdout, 20))
 			}
-			if got, want := resources(t, s, "deleted"), sorted("function "+fns[0], "metadata "+metaKey(t, version, fns[0]), "metadata "+metaKey(t, version, fns[1])); !slices.Equal(got, want) {
+			if got, want := resources(t, s, "deleted"), sorted(append([]string{"function " + fns[0], "metadata " + metaKey(t, version, fns[0]), "metadata " + metaKey(t, version, fns[1])}, locks...)...); !slices.Equal(got, want) {
 				t.Errorf("deleted %v, want %v", got, want)
 			}
 			want := sorted("function "+fns[1], "function "+fns[2], "metadata "+metaKey(t, version, fns[2]), "lock "+lockKey(t, version, fns[2]))
@@ -471,13 +490,14 @@ func TestPruneUpgrade(t *testing.T) {
 	old := functionName(t, "3.6.4", "default-runtime-v310", 256)
 	newer := seedRuntime(t, a, "3.8.0", "default-python-runtime-v310", 256, true)
 	other := seedRuntime(t, a, "3.7.0", "other-rt", 256, true)
+	locks, noLocks := a.locks(t, "3.6.4", old)
 	s := a.deploy(t, "3.7.0", "", "256,512", map[string]string{"prune": "true"})
-	want := sorted("function "+old, "metadata "+metaKey(t, "3.6.4", old), "service "+deploytest.Service)
+	want := sorted(append([]string{"function " + old, "metadata " + metaKey(t, "3.6.4", old), "service " + deploytest.Service}, locks...)...)
 	if got := resources(t, s, "deleted"); !slices.Equal(got, want) {
 		t.Errorf("deleted %v, want %v", got, want)
 	}
-	if got, want := resources(t, s, "already-gone"), []string{"lock " + lockKey(t, "3.6.4", old)}; !slices.Equal(got, want) {
-		t.Errorf("already-gone %v, want %v", got, want)
+	if got := resources(t, s, "already-gone"); !slices.Equal(got, noLocks) {
+		t.Errorf("already-gone %v, want %v", got, noLocks)
 	}
 	if s.out["deployed"] != "created" || s.out["lithops-version"] != "3.7.0" {
 		t.Errorf("deployed %s, lithops-version %s", s.out["deployed"], s.out["lithops-version"])
@@ -592,15 +612,19 @@ func TestLifeCycleLocal(t *testing.T) {
 		t.Errorf("list after the deploy: %v, want %v", got, want)
 	}
 	del := runStep(t, ws, nil, nil, "--local", "--mode", "delete", "--lithops-version", "3.7.0", "--python-version", "3.12", "--runtime-memory", "512")
-	if got, want := resources(t, del, "deleted"), sorted("function "+functionName(t, "3.7.0", "default-python-runtime-v312", 512),
-		"metadata lithops.runtimes/aliyun_fc/3.7.0/cn-hangzhou/"+functionName(t, "3.7.0", "default-python-runtime-v312", 512)+".meta.json"); del.code != 0 || !slices.Equal(got, want) {
-		t.Errorf("delete 512 MB: exit %d, deleted %v, want %v", del.code, got, want)
+	fn := functionName(t, "3.7.0", "default-python-runtime-v312", 512)
+	key := "lithops.runtimes/aliyun_fc/3.7.0/cn-hangzhou/" + fn
+	// The lock is deleted when a deploy published one, else already gone.
+	got := append(resources(t, del, "deleted"), resources(t, del, "already-gone")...)
+	if want := sorted("function "+fn, "metadata "+key+".meta.json", "lock "+key+".pylock.toml"); del.code != 0 || !slices.Equal(sorted(got...), want) ||
+		!slices.Contains(resources(t, del, "deleted"), "function "+fn) || !slices.Contains(resources(t, del, "deleted"), "metadata "+key+".meta.json") {
+		t.Errorf("delete 512 MB: exit %d, deleted and already gone %v, want %v (the function and metadata deleted)", del.code, got, want)
 	}
 	if got, want := list(), []string{"default-python-runtime-v312 3.7.0 256 published"}; !slices.Equal(got, want) {
 		t.Errorf("list after deleting 512 MB: %v, want %v", got, want)
 	}
 	del = runStep(t, ws, nil, nil, "--local", "--mode", "delete", "--lithops-version", "3.7.0", "--python-version", "3.12")
-	if del.code != 0 || len(resources(t, del, "deleted")) != 2 {
+	if n := len(resources(t, del, "deleted")); del.code != 0 || n < 2 || n > 3 {
 		t.Errorf("delete the rest: exit %d, deleted %s", del.code, del.out["deleted"])
 	}
 	if got := list(); len(got) != 0 {
@@ -658,8 +682,9 @@ func TestPruneKeepsTheNewVersionsService(t *testing.T) {
 	a := newAccount(t)
 	a.deploy(t, "3.6.0", "rt", "256", nil)
 	old := functionName(t, "3.6.0", "rt", 256)
+	locks, _ := a.locks(t, "3.6.0", old)
 	s := a.deploy(t, "3.6.4", "rt", "256", map[string]string{"prune": "true"})
-	if got, want := resources(t, s, "deleted"), sorted("function "+old, "metadata "+metaKey(t, "3.6.0", old)); !slices.Equal(got, want) {
+	if got, want := resources(t, s, "deleted"), sorted(append([]string{"function " + old, "metadata " + metaKey(t, "3.6.0", old)}, locks...)...); !slices.Equal(got, want) {
 		t.Errorf("deleted %v, want %v", got, want)
 	}
 	if got, want := a.functions(), []string{deploytest.Service + "/" + functionName(t, "3.6.4", "rt", 256)}; !slices.Equal(got, want) {
