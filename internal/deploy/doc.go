@@ -3,7 +3,9 @@
 // (through the fc-20230330 SDK) behind one small interface, Functions; code upload
 // inline or through OSS (the storage bucket under a content-addressed key, or FC's
 // temporary bucket), unchanged detection by code checksum and configuration, and the
-// storage-bucket objects a release publishes.
+// storage-bucket objects a release publishes; and taking a runtime away (Remove): its
+// functions, their objects and, on FC 2.0, the service the action created once it is
+// empty, with listings (functions by prefix, objects by prefix) to find them.
 //
 // The core implementations are plain; the rest wraps them. Retrying retries each call
 // (429, 5xx, ConcurrentUpdateError, 412, network errors; never validation or

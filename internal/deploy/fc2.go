@@ -182,6 +182,12 @@ func or(s, def string) string {
 	return s
 }
 
+// ServiceDescription marks the FC 2.0 services the action creates: mode: delete removes
+// a service once it holds no function only when it bears this description, so a service
+// made by Lithops itself, by hand or by another tool is never removed (nor one whose
+// description someone changed).
+const ServiceDescription = "Lithops runtimes; created by lithops-fc/runtime-action, which deletes it once it holds no function"
+
 // checkService compares an existing service with role and internet access; a missing
 // service is fine (Put creates it). It changes nothing.
 func (c *fc2) checkService(ctx context.Context, role string, internet bool) error {
@@ -226,7 +232,8 @@ func fc2Function(out fc.GetFunctionOutput, h http.Header, svc fc.GetServiceOutpu
 		Spec: Spec{Name: tea.StringValue(out.FunctionName), Runtime: tea.StringValue(out.Runtime), Handler: tea.StringValue(out.Handler),
 			MemoryMB: int(tea.Int32Value(out.MemorySize)), TimeoutSec: int(tea.Int32Value(out.Timeout)),
 			Role: tea.StringValue(svc.Role), InternetAccess: internetAccess(svc.InternetAccess)},
-		CodeChecksum: tea.StringValue(out.CodeChecksum), ETag: strings.Trim(h.Get("ETag"), `"`),
+		CodeChecksum: tea.StringValue(out.CodeChecksum), CodeSize: tea.Int64Value(out.CodeSize),
+		LastModified: tea.StringValue(out.LastModifiedTime), ETag: strings.Trim(h.Get("ETag"), `"`),
 	}
 }
 
@@ -254,7 +261,7 @@ func (c *fc2) ensureService(ctx context.Context, role string, internet bool) (fc
 	defer c.mu.Unlock()
 	svc, err := c.getService(ctx)
 	if errors.Is(err, ErrNotFound) {
-		in := fc.NewCreateServiceInput().WithServiceName(c.service).WithRole(role).WithInternetAccess(internet)
+		in := fc.NewCreateServiceInput().WithServiceName(c.service).WithDescription(ServiceDescription).WithRole(role).WithInternetAccess(internet)
 		mctx, cancel := mutating(ctx, c.timeout.Call)
 		_, _, err = c.t.do(mctx, "CreateService", c.service, http.MethodPost, in, nil)
 		cancel()
@@ -345,6 +352,82 @@ func (c *fc2) Delete(ctx context.Context, name string) error {
 	defer cancel()
 	_, _, err := c.t.do(mctx, "DeleteFunction", c.service+"/"+name, http.MethodDelete, fc.NewDeleteFunctionInput(c.service, name), nil)
 	return err
+}
+
+// listPage is the most FC's List calls answer at once.
+const listPage = 100
+
+func (c *fc2) List(ctx context.Context, prefix string) ([]Function, error) {
+	return c.list(ctx, prefix, 0)
+}
+
+// list lists the service's functions under prefix: all of them, or the first most when
+// most > 0.
+func (c *fc2) list(ctx context.Context, prefix string, most int) ([]Function, error) {
+	svc, err := c.getService(ctx)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Function
+	err = pages(func(token string) (string, error) {
+		limit := int32(listPage)
+		if most > 0 {
+			limit = int32(min(most-len(out), listPage))
+		}
+		in := fc.NewListFunctionsInput(c.service).WithPrefix(prefix).WithLimit(limit)
+		if token != "" {
+			in.WithNextToken(token)
+		}
+		lctx, cancel := context.WithTimeout(ctx, c.timeout.Call)
+		defer cancel()
+		body, _, err := c.t.do(lctx, "ListFunctions", c.service, http.MethodGet, in, nil)
+		if err != nil {
+			return "", err
+		}
+		// fc-go-sdk's list entries are of an unexported type: each is decoded as the
+		// GetFunction answer that embeds it.
+		var page struct {
+			Functions []json.RawMessage `json:"functions"`
+			NextToken string            `json:"nextToken"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			return "", fmt.Errorf("FC 2.0 ListFunctions %s: decode answer: %w", c.service, err)
+		}
+		for _, raw := range page.Functions {
+			var f fc.GetFunctionOutput
+			if err := json.Unmarshal(raw, &f); err != nil || f.FunctionName == nil {
+				return "", fmt.Errorf("FC 2.0 ListFunctions %s: an entry describes no function", c.service)
+			}
+			out = append(out, fc2Function(f, http.Header{}, svc))
+		}
+		if most > 0 && len(out) >= most {
+			return "", nil
+		}
+		return page.NextToken, nil
+	})
+	if errors.Is(err, ErrNotFound) { // the service went meanwhile, and its functions with it
+		return nil, nil
+	}
+	return out, err
+}
+
+// pages calls page with each next token, from none, until a page answers none. A token
+// answered twice in a row would list forever: it is an error.
+func pages(page func(token string) (next string, err error)) error {
+	token := ""
+	for {
+		next, err := page(token)
+		if err != nil || next == "" {
+			return err
+		}
+		if next == token {
+			return fmt.Errorf("the listing answered the same next token twice (%q)", next)
+		}
+		token = next
+	}
 }
 
 func (c *fc2) CodeURL(ctx context.Context, name string) (string, error) {

@@ -93,7 +93,8 @@ func fromFC3(f *fc3api.Function) Function {
 		Spec: Spec{Name: tea.StringValue(f.FunctionName), Runtime: tea.StringValue(f.Runtime), Handler: tea.StringValue(f.Handler),
 			MemoryMB: int(tea.Int32Value(f.MemorySize)), TimeoutSec: int(tea.Int32Value(f.Timeout)), Role: tea.StringValue(f.Role),
 			InternetAccess: internetAccess(f.InternetAccess)},
-		CodeChecksum: tea.StringValue(f.CodeChecksum), State: tea.StringValue(f.State), StateReason: tea.StringValue(f.StateReason),
+		CodeChecksum: tea.StringValue(f.CodeChecksum), CodeSize: tea.Int64Value(f.CodeSize), LastModified: tea.StringValue(f.LastModifiedTime),
+		State: tea.StringValue(f.State), StateReason: tea.StringValue(f.StateReason),
 		LastUpdateStatus: tea.StringValue(f.LastUpdateStatus), LastUpdateStatusReason: tea.StringValue(f.LastUpdateStatusReason),
 	}
 }
@@ -231,6 +232,35 @@ func (c *fc3) Delete(ctx context.Context, name string) error {
 		return c.apiError("DeleteFunction", name, err)
 	}
 	return nil
+}
+
+func (c *fc3) List(ctx context.Context, prefix string) ([]Function, error) {
+	var out []Function
+	err := pages(func(token string) (string, error) {
+		return abandonable(ctx, func() (string, error) {
+			// fcVersion v3: FC 3.0's own functions, as Lithops 3.7 lists them
+			// (_list_functions); FC 2.0's would be listed too otherwise.
+			req := &fc3api.ListFunctionsRequest{Prefix: tea.String(prefix), Limit: tea.Int32(listPage), FcVersion: tea.String("v3")}
+			if token != "" {
+				req.NextToken = tea.String(token)
+			}
+			resp, err := c.client.ListFunctionsWithOptions(req, nil, c.runtime(c.timeout.Call))
+			if err != nil {
+				return "", c.apiError("ListFunctions", prefix+"*", err)
+			}
+			if resp.Body == nil {
+				return "", nil
+			}
+			for _, f := range resp.Body.Functions {
+				if f == nil || f.FunctionName == nil {
+					return "", errors.New("FC 3.0 ListFunctions: an entry describes no function")
+				}
+				out = append(out, fromFC3(f))
+			}
+			return tea.StringValue(resp.Body.NextToken), nil
+		})
+	})
+	return out, err
 }
 
 func (c *fc3) CodeURL(ctx context.Context, name string) (string, error) {

@@ -232,8 +232,27 @@ func (r *retrying) Put(ctx context.Context, p Put) (f Function, err error) {
 	return f, err
 }
 
+// Delete retries like the other calls; a retry that finds the function gone after an
+// attempt whose answer was lost (a 5xx, a dropped connection) counts as success: that
+// attempt deleted it.
 func (r *retrying) Delete(ctx context.Context, name string) error {
-	return retry(ctx, r.p, r.log, "delete function "+name, func() error { return r.fns.Delete(ctx, name) })
+	attempt := 0
+	return retry(ctx, r.p, r.log, "delete function "+name, func() error {
+		attempt++
+		err := r.fns.Delete(ctx, name)
+		if attempt > 1 && errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+}
+
+func (r *retrying) List(ctx context.Context, prefix string) (fns []Function, err error) {
+	err = retry(ctx, r.p, r.log, "list the functions "+prefix+"*", func() error {
+		fns, err = r.fns.List(ctx, prefix)
+		return err
+	})
+	return fns, err
 }
 
 func (r *retrying) CodeURL(ctx context.Context, name string) (u string, err error) {

@@ -57,6 +57,9 @@ func (j *journal) Get(ctx context.Context, name string) (Function, error) {
 	return j.fns.Get(ctx, name)
 }
 func (j *journal) Delete(ctx context.Context, name string) error { return j.fns.Delete(ctx, name) }
+func (j *journal) List(ctx context.Context, prefix string) ([]Function, error) {
+	return j.fns.List(ctx, prefix)
+}
 func (j *journal) CodeURL(ctx context.Context, name string) (string, error) {
 	return j.fns.CodeURL(ctx, name)
 }

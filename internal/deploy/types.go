@@ -40,6 +40,8 @@ func (s Spec) String() string {
 type Function struct {
 	Spec
 	CodeChecksum string // CRC-64/ECMA-182 of the zip, unsigned decimal
+	CodeSize     int64  // bytes of the zip, as FC reports it
+	LastModified string // FC's lastModifiedTime, as FC writes it
 	ETag         string // FC 2.0 only: the version an If-Match update must name
 	// FC 3.0 only; empty when FC omits them (zip runtimes often do).
 	State, StateReason, LastUpdateStatus, LastUpdateStatusReason string
@@ -102,7 +104,13 @@ type Functions interface {
 	// Put creates or updates a function and returns once it is ready to be invoked
 	// (FC 3.0: neither Pending nor InProgress) or has failed.
 	Put(ctx context.Context, p Put) (Function, error)
+	// Delete deletes a function; a missing one is an error for which errors.Is(err,
+	// ErrNotFound).
 	Delete(ctx context.Context, name string) error
+	// List returns every function whose name starts with prefix, all pages read (the
+	// role and internet access of FC 2.0's are its service's). On FC 2.0 they are the
+	// service's functions: a missing service has none.
+	List(ctx context.Context, prefix string) ([]Function, error)
 	// CodeURL returns a short-lived download URL of the function's current code.
 	CodeURL(ctx context.Context, name string) (string, error)
 	// Invoke runs the function synchronously with the event and returns its answer and

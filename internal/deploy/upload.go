@@ -374,6 +374,45 @@ func (u *Uploader) DeleteObject(ctx context.Context, key string) error {
 	})
 }
 
+// ListObjects returns the keys of the storage-bucket objects under prefix, all pages
+// read; a bucket that does not exist holds none.
+func (u *Uploader) ListObjects(ctx context.Context, prefix string) ([]string, error) {
+	b, err := u.storage()
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	err = pages(func(token string) (string, error) {
+		var next string
+		err := u.try(ctx, "list oss://"+u.bucket+"/"+prefix+"*", u.timeout.Call, func(cctx context.Context) error {
+			opts := []oss.Option{oss.Prefix(prefix), oss.MaxKeys(1000), oss.WithContext(cctx)}
+			if token != "" {
+				opts = append(opts, oss.ContinuationToken(token))
+			}
+			res, err := b.ListObjectsV2(opts...)
+			if err != nil {
+				return u.ossError("ListObjects", u.bucket+"/"+prefix, err)
+			}
+			for _, o := range res.Objects {
+				keys = append(keys, o.Key)
+			}
+			if res.IsTruncated {
+				next = res.NextContinuationToken
+				if next == "" {
+					return errors.New("OSS ListObjects " + u.bucket + ": a truncated page without a continuation token")
+				}
+			}
+			return nil
+		})
+		return next, err
+	})
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Code == "NoSuchBucket" {
+		return nil, nil
+	}
+	return keys, err
+}
+
 // Remove deletes the storage-bucket object of code when this run uploaded it (the
 // temporary bucket is FC's to clean).
 func (u *Uploader) Remove(ctx context.Context, code Code) error {

@@ -196,7 +196,11 @@ func (e *Emulator) fc2DeleteService(x *exchange, p fcPath) {
 			return nil, apiErr
 		}
 		if len(s.Functions) > 0 {
-			return nil, errf(http.StatusBadRequest, "ServiceNotEmpty", "service '%s' is not empty: delete its %d function(s) first", s.Name, len(s.Functions))
+			// FC answers 409 with this message (seen in Serverless-Devs/Serverless-Devs
+			// issue 52: "DELETE /services/demo failed with 409 ... service 'demo' has
+			// active 'functions'"); the error code there is not shown, ServiceNotEmpty
+			// is the emulator's.
+			return nil, errf(http.StatusConflict, "ServiceNotEmpty", "service '%s' has active 'functions'.", s.Name)
 		}
 		delete(e.st.Services, s.Name)
 		return noContent, nil

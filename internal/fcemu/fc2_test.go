@@ -176,7 +176,7 @@ func TestFC2Errors(t *testing.T) {
 		{"not a zip", create(newFn("nz").WithCode(fc.NewCode().WithZipFile([]byte("not a zip")))), 400, "InvalidArgument"},
 		{"missing OSS object", create(newFn("mo").WithCode(fc.NewCode().WithOSSBucketName("bkt").WithOSSObjectName("code.zip"))), 400, "InvalidArgument"},
 		{"inline code too large", create(newFn("tl").WithCode(fc.NewCode().WithZipFile(big))), 400, "EntityTooLarge"},
-		{"service not empty", func() error { _, err := c.DeleteService(fc.NewDeleteServiceInput("svc")); return err }, 400, "ServiceNotEmpty"},
+		{"service not empty", func() error { _, err := c.DeleteService(fc.NewDeleteServiceInput("svc")); return err }, 409, "ServiceNotEmpty"},
 		{"stale If-Match", func() error {
 			_, err := c.UpdateFunction(fc.NewUpdateFunctionInput("svc", "fn").WithDescription("x").WithIfMatch("stale"))
 			return err

@@ -23,6 +23,9 @@ type Config struct {
 	LithopsVersion string `input:"lithops-version" usage:"Lithops version installed in the runtime (must equal the client's); empty uses the lithops==X pin in the requirements"`
 	RuntimeMemory  []int  `input:"runtime-memory" default:"256" usage:"Function memory in MB (128 to 32768, a multiple of 64); a comma list deploys one function per size"`
 	RuntimeTimeout int    `input:"runtime-timeout" default:"300" usage:"Function timeout in seconds (1 to 86400)"`
+	// RuntimeMemoryGiven is set when runtime-memory was given rather than defaulted:
+	// mode: delete then removes those sizes only, else every size it finds.
+	RuntimeMemoryGiven bool
 	// FCAPI is the FC API chosen by the fc-api input; empty means auto (decided from the
 	// Lithops version: FC 2.0 up to 3.6, FC 3.0 from 3.7).
 	FCAPI     fcruntime.API `input:"fc-api" default:"auto" usage:"FC API: 2.0, 3.0, or auto (FC 2.0 for Lithops 3.6 and older, FC 3.0 from 3.7)"`
@@ -56,12 +59,15 @@ type Config struct {
 	// Exclude holds normalized distribution names (PEP 503).
 	Exclude []string `input:"exclude" usage:"Distributions resolved but left out of the zip, separated by commas, spaces or newlines"`
 	Smoke   Smoke    `input:"smoke" default:"imports" usage:"Smoke invocation after deploy: imports, metadata or none"`
-	Mode    Mode     `input:"mode" default:"deploy" usage:"What the run does: deploy (build, smoke-test, deploy), or check (build and smoke-test in a temporary function; nothing live changes)"`
+	Mode    Mode     `input:"mode" default:"deploy" usage:"What the run does: deploy (build, smoke-test, deploy), check (build and smoke-test in a temporary function; nothing live changes), delete (remove the runtime's functions, metadata and locks) or list (the runtimes deployed in the region)"`
 	// Lock is the absolute path of a pylock.toml to deploy exactly, instead of resolving.
 	Lock string `input:"lock" usage:"A pylock.toml this action wrote (e.g. in a pull request's check) to deploy exactly, without resolving; refused when it does not fit the target or the requirements changed since"`
 	// CompareTo is the absolute path of a pylock.toml the change report compares with.
 	CompareTo string `input:"compare-to" usage:"A pylock.toml (e.g. the base branch's) to report the changes against; empty compares with the live runtime's lock when the credentials can read it"`
-	DryRun    bool   `input:"dry-run" default:"false" usage:"Build and verify locally; touch no cloud"`
+	// Prune, after a deploy, removes this runtime's functions, metadata and locks of
+	// older Lithops versions once the new one is live.
+	Prune  bool `input:"prune" default:"false" usage:"After a deploy: delete this runtime's functions, metadata and locks of older Lithops versions (FC 2.0 ones too), once the new version is live"`
+	DryRun bool `input:"dry-run" default:"false" usage:"Build and verify locally; touch no cloud"`
 
 	// OutputDir and CacheDir are absolute (relative inputs are taken from the workspace).
 	OutputDir   string `input:"output-dir" default:".lithops-runtime" usage:"Where runtime.zip and pylock.toml are written, relative to the workspace"`

@@ -42,6 +42,7 @@ type loader struct {
 type rawValue struct {
 	value string
 	flag  bool // from --name rather than INPUT_*
+	dflt  bool // empty: the default was used
 }
 
 // Load reads every input from args (--name=value, --name value, or --name for booleans)
@@ -71,7 +72,7 @@ func Load(args []string, getenv func(string) string, opts ...Option) (Config, er
 			v = rawValue{value: gha.GetInput(f.Name)}
 		}
 		if strings.TrimSpace(v.value) == "" {
-			v.value = f.Default
+			v.value, v.dflt = f.Default, true
 		}
 		raw[f.Name] = v
 	}

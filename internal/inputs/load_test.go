@@ -317,18 +317,18 @@ func TestLoadParsesEveryInput(t *testing.T) {
 		}
 	}
 	// OIDC inputs exclude the key inputs: check them in a second load. mode: check
-	// contradicts dry-run: DryRun is checked in the second load.
+	// contradicts dry-run and prune: DryRun and Prune are checked in the second load.
 	cfg, err := load(env, "--local")
 	if err != nil {
 		t.Fatal(err)
 	}
-	env2 := map[string]string{"GITHUB_WORKSPACE": ws, "INPUT_DRY-RUN": "true",
+	env2 := map[string]string{"GITHUB_WORKSPACE": ws, "INPUT_DRY-RUN": "true", "INPUT_PRUNE": "true",
 		"INPUT_OIDC-ROLE-ARN": "acs:ram::1:role/gh", "INPUT_OIDC-PROVIDER-ARN": "acs:ram::1:oidc-provider/github"}
 	oidc, err := load(env2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.OIDCRoleARN, cfg.OIDCProviderARN, cfg.DryRun = oidc.OIDCRoleARN, oidc.OIDCProviderARN, oidc.DryRun
+	cfg.OIDCRoleARN, cfg.OIDCProviderARN, cfg.DryRun, cfg.Prune = oidc.OIDCRoleARN, oidc.OIDCProviderARN, oidc.DryRun, oidc.Prune
 
 	v := reflect.ValueOf(cfg)
 	for i := 0; i < v.NumField(); i++ {
@@ -507,5 +507,71 @@ func TestSecretsBeforeValidation(t *testing.T) {
 	}
 	if strings.Contains(got, "cn-hangzhou") {
 		t.Errorf("Secrets holds a region:\n%s", got)
+	}
+}
+
+// TestModes: delete and list need the region and the account but no role, no build
+// and no dry run; prune belongs to deploys; check is not a mode of this build.
+func TestModes(t *testing.T) {
+	ws := workspace(t)
+	base := map[string]string{"GITHUB_WORKSPACE": ws, "INPUT_REGION": "cn-hangzhou", "INPUT_ACCOUNT-ID": "1234567890123456"}
+	with := func(kv ...string) map[string]string {
+		env := map[string]string{}
+		for k, v := range base {
+			env[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				delete(env, kv[i])
+				continue
+			}
+			env[kv[i]] = kv[i+1]
+		}
+		return env
+	}
+	for _, mode := range []inputs.Mode{inputs.ModeDelete, inputs.ModeList} {
+		cfg, err := load(with("INPUT_MODE", string(mode)))
+		if err != nil || cfg.Mode != mode || cfg.RuntimeMemoryGiven {
+			t.Errorf("mode %s without role-arn: %+v, %v", mode, cfg.Mode, err)
+		}
+		if _, err := load(with("INPUT_MODE", string(mode)), "--local"); err != nil {
+			t.Errorf("mode %s --local: %v", mode, err)
+		}
+	}
+	cfg, err := load(with("INPUT_MODE", "delete", "INPUT_RUNTIME-MEMORY", "256"))
+	if err != nil || !cfg.RuntimeMemoryGiven || cfg.RuntimeMemory[0] != 256 {
+		t.Errorf("runtime-memory given: %+v, %v", cfg, err)
+	}
+	tests := []struct {
+		name  string
+		env   map[string]string
+		input string
+		words []string
+	}{
+		{"delete in a dry run", with("INPUT_MODE", "delete", "INPUT_DRY-RUN", "true"), "dry-run", []string{"mode delete"}},
+		{"list without a region", with("INPUT_MODE", "list", "INPUT_REGION", ""), "region", []string{"mode list"}},
+		{"delete without an account", with("INPUT_MODE", "delete", "INPUT_ACCOUNT-ID", ""), "account-id", []string{"mode delete"}},
+		{"prune with list", with("INPUT_MODE", "list", "INPUT_PRUNE", "true"), "prune", []string{"mode: deploy"}},
+		{"deploy without a role", with("INPUT_MODE", "deploy"), "role-arn", []string{"required to deploy"}},
+		{"an unknown mode", with("INPUT_MODE", "destroy"), "mode", []string{"deploy, delete, list"}},
+		{"check", with("INPUT_MODE", "check"), "mode", []string{"deploy, delete, list"}},
+	}
+	for _, tt := range tests {
+		_, err := load(tt.env)
+		errs := inputs.Errors(err)
+		if len(errs) != 1 || errs[0].Input != tt.input {
+			t.Errorf("%s: %v, want one error on %s", tt.name, err, tt.input)
+			continue
+		}
+		for _, w := range tt.words {
+			if !strings.Contains(errs[0].Error(), w) {
+				t.Errorf("%s: %q does not say %q", tt.name, errs[0].Error(), w)
+			}
+		}
+	}
+	// A dry run with prune deploys nothing and prunes nothing: allowed, so a workflow
+	// can share its inputs between pull requests and releases.
+	if _, err := load(with("INPUT_DRY-RUN", "true", "INPUT_PRUNE", "true")); err != nil {
+		t.Errorf("dry run with prune: %v", err)
 	}
 }

@@ -65,6 +65,7 @@ func validate(raw map[string]rawValue, ws string) (Config, error) {
 	c.PythonVersion = v.pythonVersion("python-version")
 	c.LithopsVersion = v.lithopsVersion("lithops-version")
 	c.RuntimeMemory = v.memory("runtime-memory")
+	c.RuntimeMemoryGiven = !v.raw["runtime-memory"].dflt
 	c.RuntimeTimeout = v.timeout("runtime-timeout")
 	c.FCAPI = v.fcAPI("fc-api")
 	c.Region = v.match("region", regionRE, "is not an FC region id", "use one like cn-hangzhou or ap-southeast-1")
@@ -91,9 +92,10 @@ func validate(raw map[string]rawValue, ws string) (Config, error) {
 	c.Platform = v.platform("platform")
 	c.Exclude = v.exclude("exclude")
 	c.Smoke = Smoke(v.enum("smoke", string(SmokeImports), string(SmokeMetadata), string(SmokeNone)))
-	c.Mode = Mode(v.enum("mode", string(ModeDeploy), string(ModeCheck)))
+	c.Mode = Mode(v.enum("mode", string(ModeDeploy), string(ModeCheck), string(ModeDelete), string(ModeList)))
 	c.Lock = v.file("lock", "give the lock file itself, e.g. .lithops-runtime/pylock.toml")
 	c.CompareTo = v.file("compare-to", "give the lock file itself, e.g. base/pylock.toml")
+	c.Prune = v.boolean("prune")
 	c.DryRun = v.boolean("dry-run")
 	c.OutputDir = v.dir("output-dir")
 	c.CacheDir = v.dir("cache-dir")
@@ -130,21 +132,54 @@ func (v *validator) crossChecks(c Config) {
 		}
 		v.fail(missing, "set access-key-id and access-key-secret together (from secrets)", "missing while its pair is set")
 	}
-	if c.Mode == ModeCheck && c.DryRun {
-		v.fail("mode", "remove dry-run: a check builds, then smoke-tests in a temporary function with credentials (nothing live changes); or keep dry-run with mode: deploy to build only",
-			"check contradicts dry-run: true")
-	}
-	if c.Mode == ModeCheck && c.Smoke == SmokeNone {
-		v.fail("smoke", "use smoke: imports (the default) or metadata; a check is its smoke test", "none contradicts mode: check")
-	}
-	if c.Deploys() {
-		for _, name := range []string{"region", "account-id", "role-arn"} {
-			switch {
-			case set(name):
-			case c.Mode == ModeCheck:
-				v.fail(name, "set it, or set dry-run: true (with mode: deploy) to build without credentials", "missing; a check needs it for its temporary function")
-			default:
-				v.fail(name, "set it, or set dry-run: true to build and check without deploying", "missing; it is required to deploy")
+	switch c.Mode {
+	case "":
+		// refused above: what the run needs depends on it
+	case ModeDelete, ModeList:
+		// Both only read or change what is deployed: there is nothing to build, and no
+		// function runs, so no role.
+		if c.DryRun {
+			v.fail("dry-run", fmt.Sprintf("remove dry-run (mode: %s changes nothing it is not asked to), or use mode: deploy", c.Mode),
+				"is true, but mode %s works on what is deployed, which a dry run never touches", c.Mode)
+		}
+		if c.Prune {
+			v.fail("prune", "remove prune: it applies to mode: deploy, after the new version is live", "is true with mode %s", c.Mode)
+		}
+		for _, name := range []string{"lock", "compare-to"} {
+			if set(name) {
+				v.fail(name, fmt.Sprintf("remove %s: it applies to what a run builds (mode: deploy or check)", name), "is set with mode %s, which builds nothing", c.Mode)
+			}
+		}
+		if c.Local {
+			return
+		}
+		for _, name := range []string{"region", "account-id"} {
+			if !set(name) {
+				v.fail(name, "set it to where the runtime is deployed", "missing; mode %s needs it", c.Mode)
+			}
+		}
+	default:
+		if c.Mode == ModeCheck {
+			if c.DryRun {
+				v.fail("mode", "remove dry-run: a check builds, then smoke-tests in a temporary function with credentials (nothing live changes); or keep dry-run with mode: deploy to build only",
+					"check contradicts dry-run: true")
+			}
+			if c.Smoke == SmokeNone {
+				v.fail("smoke", "use smoke: imports (the default) or metadata; a check is its smoke test", "none contradicts mode: check")
+			}
+			if c.Prune {
+				v.fail("prune", "remove prune: a check changes nothing live; prune with mode: deploy", "is true with mode check")
+			}
+		}
+		if c.Deploys() {
+			for _, name := range []string{"region", "account-id", "role-arn"} {
+				switch {
+				case set(name):
+				case c.Mode == ModeCheck:
+					v.fail(name, "set it, or set dry-run: true (with mode: deploy) to build without credentials", "missing; a check needs it for its temporary function")
+				default:
+					v.fail(name, "set it, or set dry-run: true to build and check without deploying", "missing; it is required to deploy")
+				}
 			}
 		}
 	}

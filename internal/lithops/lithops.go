@@ -90,6 +90,25 @@ func (l Lithops) DefaultRuntimeName(python string) (string, error) {
 	return "default-runtime-v" + py, nil
 }
 
+// DefaultRuntimeNames are the names Lithops 3.x gives the default runtime of Python
+// python across its versions: default-runtime-v310 up to 3.6, default-python-runtime-v310
+// from 3.7 (what the same runtime is called before and after an upgrade).
+func DefaultRuntimeNames(python string) ([]string, error) {
+	var out []string
+	for _, v := range []string{MinVersion, "3.7.0"} {
+		l, err := New(v)
+		if err != nil {
+			return nil, err
+		}
+		name, err := l.DefaultRuntimeName(python)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}
+
 // WorkerModules are the distributions Lithops installs beside itself in a zip runtime
 // (config.py REQUIREMENTS_FILE, installed with --no-deps): pika, tblib, cloudpickle and
 // ps-mem; psutil from 3.1.1; six from 3.7.0.

@@ -30,7 +30,9 @@
 //     functions already run this package (verify);
 //   - deploy: the functions created or updated (deploy);
 //   - verify: Lithops' metadata call on every function, then the runtime metadata and
-//     the runtime's lock published where clients look (verify, deploy.Release.Commit).
+//     the runtime's lock published where clients look (verify, deploy.Release.Commit);
+//   - prune (prune: true): the runtime's older Lithops versions removed, on either FC
+//     API, now that the new one is live (deploy.Deployer.Remove).
 //
 // A check (mode: check) builds like a deploy and touches nothing live:
 //
@@ -41,7 +43,17 @@
 //   - smoke: check: the import check, then Lithops' metadata call, in one temporary
 //     function deleted afterwards (verify.Verifier.Check).
 //
-// A failure after the deploy rolls the functions and the published objects back; any
-// failure is reported by Fail. Each stage is a method of run in the order steps lists
-// them: a new mode is a new list.
+// mode: delete and mode: list build nothing:
+//
+//   - plan: the Lithops version, the runtime name (and, for a delete, the memory sizes and
+//     the storage bucket); no network;
+//   - credentials;
+//   - delete: the runtime's functions and objects found (listings, each name confirmed),
+//     then removed: objects, functions, the FC 2.0 service when empty and the action's;
+//     or list: the runtimes on FC 3.0 and in the FC 2.0 service, with their metadata.
+//
+// A failure after the deploy rolls the functions and the published objects back; a
+// delete or a prune that fails midway sets its outputs and summary with what remains;
+// any failure is reported by Fail. Each stage is a method of run in the order steps
+// lists them: a mode is a list (steps, lifeSteps).
 package pipeline

@@ -89,7 +89,15 @@ func failureSummary(rep *report.Reporter, what, stage string, err error) string 
 	}
 	var re *runError
 	errors.As(err, &re)
-	if re != nil && re.plan != nil {
+	switch {
+	case re != nil && re.summarized:
+		// The run's own summary says what it did and what remains.
+		title := re.title
+		if re.plan != nil {
+			title = "Lithops runtime " + re.plan.RuntimeName
+		}
+		md.Heading(2, title+": "+strings.ToLower(what)+" "+where)
+	case re != nil && re.plan != nil:
 		md.Heading(2, "Lithops runtime "+re.plan.RuntimeName+": "+strings.ToLower(what)+" "+where)
 		planSummary(&md, re.plan)
 		re.changes.section(&md)
@@ -98,7 +106,9 @@ func failureSummary(rep *report.Reporter, what, stage string, err error) string 
 		} else {
 			md.Paragraph("Nothing was built.")
 		}
-	} else {
+	case re != nil && re.title != "":
+		md.Heading(2, re.title+": "+strings.ToLower(what)+" "+where)
+	default:
 		md.Heading(2, "Lithops runtime: "+strings.ToLower(what)+" "+where)
 	}
 	md.Heading(3, "Why")

@@ -43,6 +43,9 @@ func (r *run) dryRunOutputs(context.Context) error {
 		r.out.Functions = append(r.out.Functions, report.FunctionOutput{Memory: w.MemoryMB, Name: w.Name, RuntimeKey: r.dryRunKey(w.Name), Deployed: report.DeployedDryRun})
 	}
 	r.out.ClientConfig = p.clientConfig(r.cfg.Service).YAML()
+	if r.cfg.Prune {
+		r.logf("prune: nothing is pruned in a dry run (it deploys nothing)")
+	}
 	return nil
 }
 
@@ -84,8 +87,12 @@ func (r *run) releaseOutputs(context.Context) error {
 	return nil
 }
 
-// finish sets the outputs and writes the job summary.
+// finish sets the outputs and writes the job summary (with what a prune did), once.
 func (r *run) finish(context.Context) error {
+	if r.summarized {
+		return nil
+	}
+	r.summarized = true
 	var err error
 	if r.out.Changes, err = r.changes.json(); err != nil {
 		return err
@@ -93,7 +100,13 @@ func (r *run) finish(context.Context) error {
 	if err := r.rep.SetOutputs(r.out); err != nil {
 		return err
 	}
-	return r.rep.AddSummary(r.summary())
+	md := r.summary()
+	if r.cfg.Prune && !r.cfg.DryRun {
+		var m report.Markdown
+		r.removalSummary(&m, 3, "Older Lithops versions pruned", "none found")
+		md += m.String()
+	}
+	return r.rep.AddSummary(md)
 }
 
 // dryRunKey is the runtime key of function name when it does not depend on

@@ -63,8 +63,8 @@ type Sources struct {
 // decides the target. getenv reads the runner's environment (pythonLocation).
 func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string) (*Plan, error) {
 	p := &Plan{Config: cfg}
+	var err error
 	if cfg.Lock != "" {
-		var err error
 		if p.Lock, p.lockData, err = readLock(ctx, cfg); err != nil {
 			return nil, err
 		}
@@ -73,22 +73,9 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 		}
 		p.Config.Requirements = cfg.Requirements
 	}
-	if cfg.Requirements != "" {
-		f, err := reqfile.Parse(ctx, cfg.Requirements, reqfile.WithLookupEnv(func(k string) (string, bool) {
-			v := getenv(k)
-			return v, v != ""
-		}), reqfile.WithWorkDir(cfg.Workspace), reqfile.WithWorkspace(cfg.Workspace))
-		if err != nil {
-			// Paths in messages and annotations are the workspace's, as the user wrote them.
-			var rerr *reqfile.Error
-			if errors.As(err, &rerr) {
-				rerr.File = cfg.Rel(rerr.File)
-			}
-			return nil, err
-		}
-		p.Requirements = f
+	if p.Requirements, err = readRequirements(ctx, cfg, getenv); err != nil {
+		return nil, err
 	}
-
 	reqs := lithops.Requirements(p.Requirements, cfg.Rel)
 	version, err := lithops.ChooseVersion(lockedLithops(cfg, reqs, p.Lock), reqs)
 	if err != nil {
@@ -147,6 +134,26 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 	// The deployer uploads large packages to the storage bucket and publishes there.
 	p.Config.StorageBucket = p.Bucket.name
 	return p, nil
+}
+
+// readRequirements parses the requirements input, nil when there is none.
+func readRequirements(ctx context.Context, cfg inputs.Config, getenv func(string) string) (*reqfile.File, error) {
+	if cfg.Requirements == "" {
+		return nil, nil
+	}
+	f, err := reqfile.Parse(ctx, cfg.Requirements, reqfile.WithLookupEnv(func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	}), reqfile.WithWorkDir(cfg.Workspace), reqfile.WithWorkspace(cfg.Workspace))
+	if err != nil {
+		// Paths in messages and annotations are the workspace's, as the user wrote them.
+		var rerr *reqfile.Error
+		if errors.As(err, &rerr) {
+			rerr.File = cfg.Rel(rerr.File)
+		}
+		return nil, err
+	}
+	return f, nil
 }
 
 // planStage decides what to build (MakePlan) after checking what the run will need

@@ -23,8 +23,19 @@ import (
 // credentialsStage resolves the credentials (inputs, environment or GitHub OIDC) and,
 // on FC 2.0, the service: the input, else Lithops' default for the key.
 func (r *run) credentialsStage(ctx context.Context) error {
-	c := r.plan.Config
-	err := r.rep.Stage("credentials", func() error {
+	if err := r.resolveCredentials(ctx); err != nil || r.plan.API != fcruntime.FC2 {
+		return err
+	}
+	var err error
+	r.service, err = r.fc2Service()
+	return err
+}
+
+// resolveCredentials is the credentials stage: the key pair from the inputs or the
+// environment, or temporary keys through GitHub OIDC, masked at once.
+func (r *run) resolveCredentials(ctx context.Context) error {
+	c := r.cfg
+	return r.rep.Stage("credentials", func() error {
 		var err error
 		r.creds, err = credentials.Resolve(ctx, credentials.Request{
 			AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken,
@@ -36,15 +47,19 @@ func (r *run) credentialsStage(ctx context.Context) error {
 		// STS answers are values the runner has never seen: mask them before anything else.
 		return r.rep.Mask(r.creds.Secrets()...)
 	})
-	if err != nil || r.plan.API != fcruntime.FC2 {
-		return err
+}
+
+// fc2Service is the FC 2.0 service of the run: the service input, else Lithops'
+// default for the access key.
+func (r *run) fc2Service() (string, error) {
+	if r.cfg.Service != "" {
+		return r.cfg.Service, nil
 	}
-	if r.service = c.Service; r.service == "" {
-		if r.service, err = lithops.DefaultService(r.creds.AccessKeyID); err != nil {
-			return &inputs.Error{Input: "service", Problem: err.Error()}
-		}
+	s, err := lithops.DefaultService(r.creds.AccessKeyID)
+	if err != nil {
+		return "", &inputs.Error{Input: "service", Problem: err.Error()}
 	}
-	return nil
+	return s, nil
 }
 
 // connectStep makes the deployer and the verifier, and the workers' specs. It calls

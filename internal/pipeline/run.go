@@ -40,6 +40,12 @@ type run struct {
 	changes       *changeReport // changes: the lock against the live one or compare-to
 	bucketMissing bool          // check: the storage bucket does not exist (nothing is published)
 	checked       string        // check: the temporary function the smoke test ran in
+
+	life       *lifePlan                   // delete, list: the plan
+	deployers  map[string]*deploy.Deployer // delete, list, prune: by API, service and bucket
+	removals   []removal                   // delete, prune: what became of each resource
+	skipped    []string                    // list: functions that are no runtime's, and why
+	summarized bool                        // the outputs and the summary are written
 }
 
 // A step is one stage of a run, or the glue between two. It returns the stage's error,
@@ -52,6 +58,9 @@ type step func(ctx context.Context) error
 // fetches its lock's wheels instead of resolving. Another mode (a delete, a list, a
 // container runtime) is another list, made of these steps and its own.
 func (r *run) steps() []step {
+	if r.cfg.Mode == inputs.ModeDelete || r.cfg.Mode == inputs.ModeList {
+		return r.lifeSteps()
+	}
 	steps := []step{r.planStage, r.resolveStage, r.fetchStage}
 	if r.cfg.Lock != "" {
 		steps = []step{r.planStage, r.fetchLockedStage}
@@ -67,8 +76,12 @@ func (r *run) steps() []step {
 		return append(steps, r.credentialsStage, r.connectStep, r.checkBucketStage, r.checkServiceStage,
 			r.changesStage, r.checkStage, r.checkOutputs, r.finish)
 	}
-	return append(steps, r.credentialsStage, r.connectStep, r.bucketStage, r.serviceStage,
-		r.changesStage, r.importCheckStage, r.deployStage, r.verifyStage, r.releaseOutputs, r.finish)
+	steps = append(steps, r.credentialsStage, r.connectStep, r.bucketStage, r.serviceStage,
+		r.changesStage, r.importCheckStage, r.deployStage, r.verifyStage, r.releaseOutputs)
+	if r.cfg.Prune {
+		steps = append(steps, r.pruneStage)
+	}
+	return append(steps, r.finish)
 }
 
 // runError is a failed run with what it had done, for the job summary (see Fail).
@@ -77,6 +90,11 @@ type runError struct {
 	plan    *Plan         // nil when planning failed
 	pkg     *build.Result // nil when nothing was built
 	changes *changeReport // nil when nothing was compared
+	// title names what failed when there is no plan (a delete, a list).
+	title string
+	// summarized is set when the run wrote its outputs and summary before it failed
+	// (what a failed delete or prune left): the failure adds only why.
+	summarized bool
 }
 
 func (e *runError) Error() string { return e.err.Error() }
@@ -90,7 +108,11 @@ func Run(ctx context.Context, cfg inputs.Config, deps Deps) (report.Outputs, err
 	r := &run{deps: deps, rep: deps.Report, cfg: cfg}
 	for _, s := range r.steps() {
 		if err := s(ctx); err != nil {
-			return r.out, &runError{err: err, plan: r.plan, pkg: r.pkg, changes: r.changes}
+			re := &runError{err: err, plan: r.plan, pkg: r.pkg, changes: r.changes, summarized: r.summarized}
+			if r.life != nil {
+				re.title = r.life.what()
+			}
+			return r.out, re
 		}
 	}
 	return r.out, nil

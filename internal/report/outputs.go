@@ -34,8 +34,52 @@ type Outputs struct {
 	SmokeResult    string           `output:"smoke-result" usage:"Result of the smoke invocation"`
 	ClientConfig   string           `output:"client-config" usage:"Lithops configuration (YAML) for a client of this runtime: backend, storage, bucket, runtime, runtime_memory, runtime_timeout, region"`
 	// Changes is JSON (pylock's schema 1), "" when there was nothing to compare with.
-	Changes string `output:"changes" usage:"JSON of what changes against the live runtime's lock (or compare-to): summary, counts, and each distribution added, removed, upgraded, downgraded or rebuilt; empty when there was nothing to compare with"`
+	Changes     string           `output:"changes" usage:"JSON of what changes against the live runtime's lock (or compare-to): summary, counts, and each distribution added, removed, upgraded, downgraded or rebuilt; empty when there was nothing to compare with"`
+	Deleted     []ResourceOutput `output:"deleted" usage:"JSON list of what mode: delete or prune deleted: kind (function, metadata, lock, service), name, memory, lithops_version, location"`
+	AlreadyGone []ResourceOutput `output:"already-gone" usage:"JSON list of what mode: delete or prune was to delete and found already gone, shaped like deleted"`
+	Remaining   []ResourceOutput `output:"remaining" usage:"JSON list of what a failed delete or prune left in place, shaped like deleted; empty when nothing failed"`
+	Runtimes    []RuntimeOutput  `output:"runtimes" usage:"mode: list: JSON list of the runtimes deployed: runtime_name, lithops_version, fc_api, service, memory, functions (memory, name, fc_runtime, python_version, last_modified, code_size, metadata, lock)"`
 }
+
+// ResourceOutput is one thing a delete or a prune dealt with, an element of the
+// deleted, already-gone and remaining outputs.
+type ResourceOutput struct {
+	Kind           string `json:"kind"` // function, metadata, lock, service
+	Name           string `json:"name"` // the function's or service's name, the object's key
+	Memory         int    `json:"memory,omitempty"`
+	LithopsVersion string `json:"lithops_version,omitempty"`
+	Location       string `json:"location"` // the function's or service's ARN, oss://bucket/key
+}
+
+// RuntimeOutput is one runtime a list found: one Lithops version of one runtime name,
+// with a function per memory size. An element of the runtimes output.
+type RuntimeOutput struct {
+	RuntimeName    string           `json:"runtime_name"`
+	LithopsVersion string           `json:"lithops_version"`
+	FCAPI          string           `json:"fc_api"`
+	Service        string           `json:"service,omitempty"`
+	Memory         []int            `json:"memory"`
+	Functions      []ListedFunction `json:"functions"`
+}
+
+// ListedFunction is one function of a listed runtime.
+type ListedFunction struct {
+	Memory       int    `json:"memory"`
+	Name         string `json:"name"`
+	FCRuntime    string `json:"fc_runtime"`
+	Python       string `json:"python_version"` // "" for a runtime FC does not say is Python's
+	LastModified string `json:"last_modified"`
+	CodeSize     int64  `json:"code_size"`
+	Metadata     string `json:"metadata"` // Published, Missing or Unknown
+	Lock         string `json:"lock"`
+}
+
+// Whether an object is in the storage bucket, for ListedFunction.
+const (
+	Published = "published"
+	Missing   = "missing"
+	Unknown   = "unknown" // the bucket is not known (see the run's notice)
+)
 
 // FunctionOutput is one function of the runtime, an element of the functions output.
 type FunctionOutput struct {

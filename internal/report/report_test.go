@@ -68,6 +68,9 @@ func TestSetOutputsResistsInjection(t *testing.T) {
 	want["package-size"] = "12345"
 	want["deployed"] = "created"
 	want["smoke-result"] = hostile
+	for _, list := range []string{"deleted", "already-gone", "remaining", "runtimes"} {
+		want[list] = "[]" // an empty list is JSON's, so fromJSON reads it
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("outputs as the runner reads them (-want +got):\n%s", diff)
 	}

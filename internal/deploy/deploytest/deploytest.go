@@ -6,8 +6,11 @@
 package deploytest
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -403,4 +406,45 @@ func (v *Env) ReadWithSDK(t testing.TB, name string) deploy.Function {
 	return deploy.Function{Spec: deploy.Spec{Name: *f.FunctionName, Runtime: *f.Runtime, Handler: *f.Handler,
 		MemoryMB: int(*f.MemorySize), TimeoutSec: int(*f.Timeout), Role: *f.Role, InternetAccess: *f.InternetAccess},
 		CodeChecksum: *f.CodeChecksum}
+}
+
+// Seed creates functions of memory MB through the official SDKs, as "someone else" would:
+// on FC 2.0 in service (created, without the action's description, when missing), on
+// FC 3.0 when service is "". Their code is a one-file zip (SeedCode) that is never run.
+func (v *Env) Seed(t testing.TB, service string, memory int, names ...string) {
+	t.Helper()
+	code := SeedCode()
+	if service != "" {
+		c := v.FC2Client(t)
+		if _, err := c.GetService(fc.NewGetServiceInput(service)); err != nil {
+			if _, err := c.CreateService(fc.NewCreateServiceInput().WithServiceName(service).WithRole(Role)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, n := range names {
+			if _, err := c.CreateFunction(fc.NewCreateFunctionInput(service).WithFunctionName(n).WithRuntime(Runtime).
+				WithHandler("index.handler").WithMemorySize(int32(memory)).WithCode(fc.NewCode().WithZipFile(code))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	c := v.FC3Client(t)
+	for _, n := range names {
+		if _, err := c.CreateFunction(&fc3api.CreateFunctionRequest{Body: &fc3api.CreateFunctionInput{FunctionName: tea.String(n),
+			Runtime: tea.String(Runtime), Handler: tea.String("index.handler"), MemorySize: tea.Int32(int32(memory)),
+			Code: &fc3api.InputCodeLocation{ZipFile: tea.String(base64.StdEncoding.EncodeToString(code))}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// SeedCode is the zip of Seed's functions: one handler file.
+func SeedCode() []byte {
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	f, _ := w.Create("index.py")
+	f.Write([]byte("def handler(event, context):\n    return 'ok'\n"))
+	w.Close() // writing to memory does not fail
+	return b.Bytes()
 }

@@ -19,6 +19,7 @@ type Faults struct {
 
 type failRule struct {
 	op     fcemu.Op
+	skip   int // calls let through before the rule fails any
 	left   int
 	status int
 	code   string
@@ -39,6 +40,17 @@ func (f *Faults) FailNext(op fcemu.Op, n, status int, code string) {
 	}
 	f.mu.Lock()
 	f.next = append(f.next, &failRule{op: op, left: n, status: status, code: code})
+	f.mu.Unlock()
+}
+
+// FailAfter lets the next skip calls of op through, then makes the n after them fail as
+// FailNext does: a failure midway through a series of calls (the third of four deletes).
+func (f *Faults) FailAfter(op fcemu.Op, skip, n, status int, code string) {
+	if n <= 0 {
+		return
+	}
+	f.mu.Lock()
+	f.next = append(f.next, &failRule{op: op, skip: max(skip, 0), left: n, status: status, code: code})
 	f.mu.Unlock()
 }
 
@@ -115,6 +127,10 @@ func (f *Faults) take(op fcemu.Op) (status int, code string, ok bool) {
 	for i, r := range f.next {
 		if r.op != op && r.op != fcemu.OpAny {
 			continue
+		}
+		if r.skip > 0 {
+			r.skip--
+			return 0, "", false
 		}
 		r.left--
 		if r.left == 0 {
