@@ -107,6 +107,15 @@ func (r Registry) String() string {
 	return r.Server + "/" + r.Namespace
 }
 
+// RegistryUser is the user the registry is logged in as: registry-username, else the
+// namespace, as Lithops logs in with docker_user.
+func (c Config) RegistryUser() string {
+	if c.RegistryUsername != "" {
+		return c.RegistryUsername
+	}
+	return c.Registry.Namespace
+}
+
 // Smoke is the smoke invocation run after a deploy.
 type Smoke string
 

@@ -24,7 +24,7 @@ func Execute(ctx context.Context, cfg inputs.Config, deps Deps) int {
 	if cfg.Local {
 		var acct *local.Account
 		var err error
-		if cfg, acct, err = local.Start(ctx, cfg); err != nil {
+		if cfg, acct, err = local.Start(ctx, cfg, func(f string, a ...any) { rep.Printf(f, a...) }); err != nil {
 			return Fail(rep, err)
 		}
 		defer acct.Close()

@@ -183,33 +183,65 @@ type ImportReport struct {
 	Failures []ImportFailure
 }
 
-// Imports runs the import check: a temporary function (TempName, the same
-// configuration as base, handler ImportHandler, where WithScratch says) is created from pkg (the runtime's zip
-// plus ImportFile), imports every module and reports each failure with its traceback.
-// The function, and the package object when this run uploaded it to the storage
-// bucket, are deleted afterwards whatever happens, also when ctx is cancelled.
-func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.Spec, modules []string) (_ ImportReport, err error) {
-	name, err := TempName(v.now())
-	if err != nil {
-		return ImportReport{}, err
-	}
-	rep := ImportReport{Function: name, Modules: len(modules)}
-	spec := base
-	spec.Name, spec.Handler = name, ImportHandler
-	fns, removeHolder := v.fns, func(context.Context) error { return nil }
-	if v.scratch != nil {
-		fns, removeHolder = v.scratch(name)
-	}
-
+// Imports runs the import check of a zip runtime: a temporary function (TempName, the
+// same configuration as base, handler ImportHandler, where WithScratch says) is created
+// from pkg (the runtime's zip plus ImportFile), imports every module and reports each
+// failure with its traceback. The function, and the package object when this run
+// uploaded it to the storage bucket, are deleted afterwards whatever happens, also when
+// ctx is cancelled.
+func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.Spec, modules []string) (ImportReport, error) {
 	code, err := v.up.Upload(ctx, pkg)
 	if err != nil {
-		return rep, fmt.Errorf("import check: upload its package: %w", err)
+		return ImportReport{}, fmt.Errorf("import check: upload its package: %w", err)
 	}
 	defer v.fresh(ctx, func(cctx context.Context) {
 		if err := v.up.Remove(cctx, code); err != nil {
 			v.log("import check: could not remove its package %s: %v", code, err)
 		}
 	})
+	spec := base
+	spec.Handler = ImportHandler
+	return v.importCheck(ctx, spec, &code, modules)
+}
+
+// ImageImports runs the import check of an image runtime on the image itself, before
+// any function runs it: a temporary function (as for Imports) on base's image, whose
+// command (customContainerConfig.command, which replaces the image's) runs interpreter,
+// the image's CPython, with ImportServer instead of Lithops' server. The metadata call
+// lists the modules on the path without importing them; this imports each, with the
+// image's own glibc and system libraries.
+func (v *Verifier) ImageImports(ctx context.Context, base deploy.Spec, interpreter string, modules []string) (ImportReport, error) {
+	if base.Container == nil {
+		return ImportReport{}, errors.New("import check: the function has no image")
+	}
+	spec := base
+	c := *base.Container
+	c.Command = []string{interpreter, "-c", ImportServer()}
+	spec.Container = &c
+	return v.importCheck(ctx, spec, nil, modules)
+}
+
+//go:embed server.py
+var serverSource string
+
+// ImportServer is the import check as an HTTP server (Python 3.6 and later): FC sends an
+// image function's invocations to POST /invoke on its port (CAPort), and the answer is
+// the import check's.
+func ImportServer() string { return string(importSource) + "\n" + serverSource }
+
+// importCheck creates the temporary function spec (renamed), from code unless it runs an
+// image, invokes it with the modules, reads the answer, and deletes the function.
+func (v *Verifier) importCheck(ctx context.Context, spec deploy.Spec, code *deploy.Code, modules []string) (_ ImportReport, err error) {
+	name, err := TempName(v.now())
+	if err != nil {
+		return ImportReport{}, err
+	}
+	rep := ImportReport{Function: name, Modules: len(modules)}
+	spec.Name = name
+	fns, removeHolder := v.fns, func(context.Context) error { return nil }
+	if v.scratch != nil {
+		fns, removeHolder = v.scratch(name)
+	}
 	v.log("smoke: creating the temporary function %s to import %d modules", name, len(modules))
 	defer v.fresh(ctx, func(cctx context.Context) {
 		// A failure's message says what became of the function: it is the last thing
@@ -233,7 +265,7 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 			err = fmt.Errorf("%w; cleaned up: the temporary function %s was deleted", err, name)
 		}
 	})
-	if _, err := fns.Put(ctx, deploy.Put{Spec: spec, Code: &code, Create: true}); err != nil {
+	if _, err := fns.Put(ctx, deploy.Put{Spec: spec, Code: code, Create: true}); err != nil {
 		return rep, fmt.Errorf("import check: create the temporary function %s: %w", name, err)
 	}
 	event, err := json.Marshal(map[string][]string{"modules": modules})
