@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"time"
 
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
@@ -29,6 +30,11 @@ func Execute(ctx context.Context, cfg inputs.Config, deps Deps) int {
 		}
 		defer acct.Close()
 		deps.Local = acct
+		if deps.Cloud.Poll == 0 {
+			// An image function is Pending while the emulator pulls its image from the
+			// local registry, milliseconds: no need to wait a second before looking.
+			deps.Cloud.Poll = 50 * time.Millisecond
+		}
 		// The emulator's secret is new each run: masked like any other.
 		if err := rep.Mask(cfg.Secrets()...); err != nil {
 			return Fail(rep, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/image"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/python/reqfile"
@@ -33,6 +34,13 @@ type Plan struct {
 	Workers     []Worker // one per runtime-memory size, in input order
 	Sources     Sources
 	Bucket      bucketPlan // where the runtime metadata is published
+
+	// Container is set for a custom-container runtime (deploy-mode: container): Runtime
+	// is then FC's custom-container and Glibc and Target are the base image's, known
+	// once it is read (the base image stage).
+	Container bool
+	BaseImage string // the base image's reference; "" is --local's host base (image.HostBase)
+	Image     string // the image as Lithops names it (repository:tag); "" without a registry
 }
 
 // Worker is one of the runtime's Lithops worker functions: one per memory size, named
@@ -80,6 +88,12 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 	if p.Lithops, err = lithops.New(version); err != nil {
 		return nil, &inputs.Error{Input: "lithops-version", Problem: err.Error(), Fix: "use Lithops " + lithops.MinVersion + " or later"}
 	}
+	p.Container = cfg.DeployMode == inputs.DeployContainer
+	if p.Container {
+		if err := checkContainer(cfg, p.Lithops); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkAPI(cfg, p.Lithops); err != nil {
 		return nil, err
 	}
@@ -87,6 +101,9 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 
 	if p.Python, err = inputs.DetectPython(cfg, getenv, fcruntime.Offered(p.API)); err != nil {
 		return nil, err
+	}
+	if p.Container {
+		return p, p.planContainer(getenv)
 	}
 	if p.Runtime, err = p.Python.Runtime(p.API); err != nil {
 		return nil, err
@@ -110,21 +127,31 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 			return nil, err
 		}
 	}
+	if err := p.names(getenv); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// names decides the workers' names, the sources and the storage bucket.
+func (p *Plan) names(getenv func(string) string) error {
+	cfg := p.Config
 	for _, mem := range cfg.RuntimeMemory {
 		name, err := p.Lithops.FunctionName(p.RuntimeName, mem)
 		if err != nil {
-			return nil, &inputs.Error{Input: "runtime-name", Problem: err.Error()}
+			return &inputs.Error{Input: "runtime-name", Problem: err.Error()}
 		}
 		p.Workers = append(p.Workers, Worker{MemoryMB: mem, Name: name})
 	}
 	p.Sources = p.sources()
 	keyID, temporary := knownCredentials(cfg, getenv)
+	var err error
 	if p.Bucket, err = decideBucket(cfg, p.Lithops, keyID, temporary); err != nil {
-		return nil, err
+		return err
 	}
 	// The deployer uploads large packages to the storage bucket and publishes there.
 	p.Config.StorageBucket = p.Bucket.name
-	return p, nil
+	return nil
 }
 
 // planStage decides what to build (MakePlan) after checking what the run will need
@@ -143,7 +170,14 @@ func (r *run) planStage(ctx context.Context) error {
 		if err := r.rep.Mask(p.secrets()...); err != nil {
 			return err
 		}
-		r.logf("%s → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
+		if p.Container {
+			r.logf("%s → FC runtime %s on base image %s, FC API %s, Lithops %s, image %s", p.Python, p.Runtime.Name, or(p.BaseImage, image.HostBaseRef), p.API, p.Lithops.Version(), or(p.Image, "(no registry: not pushed)"))
+			for _, a := range p.registryNotices() {
+				r.rep.Annotate(a)
+			}
+		} else {
+			r.logf("%s → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
+		}
 		if p.Python.Notice != "" {
 			r.rep.Annotate(report.Annotation{Level: report.LevelNotice, File: p.Python.File, Line: p.Python.Line, Title: "Python version", Message: p.Python.Notice})
 		}
@@ -179,6 +213,9 @@ func (p *Plan) rename(version string) error {
 		if p.Workers[i].Name, err = l.FunctionName(p.RuntimeName, p.Workers[i].MemoryMB); err != nil {
 			return &inputs.Error{Input: "runtime-name", Problem: err.Error()}
 		}
+	}
+	if p.Container {
+		return p.nameImage()
 	}
 	return nil
 }

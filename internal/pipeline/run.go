@@ -7,6 +7,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/image"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/report"
@@ -36,6 +37,8 @@ type run struct {
 	smoke    SmokeResult             // import check and verify
 	out      report.Outputs          // outputs
 	stale    []string                // outputs: cached metadata files client machines must delete
+	ctr      containerRun            // a container runtime's stages (container.go)
+	cleanups []func()                // run when the run ends, newest first
 }
 
 // A step is one stage of a run, or the glue between two. It returns the stage's error,
@@ -46,6 +49,9 @@ type step func(ctx context.Context) error
 // live and proves it runs. Another mode (a check against a lock, a delete, a list, a
 // container runtime) is another list, made of these steps and its own.
 func (r *run) steps() []step {
+	if r.cfg.DeployMode == inputs.DeployContainer {
+		return r.containerSteps()
+	}
 	steps := []step{r.planStage, r.resolveStage, r.fetchStage}
 	if r.deps.Local != nil && !r.cfg.DryRun {
 		steps = append(steps, r.preinstallStage)
@@ -58,11 +64,25 @@ func (r *run) steps() []step {
 		r.importCheckStage, r.deployStage, r.verifyStage, r.releaseOutputs, r.finish)
 }
 
+// containerSteps are a custom-container runtime's: the base image is read before the
+// resolution (its glibc is the target's), the image stage replaces assemble (and
+// preinstalled modules: an image carries its own), and the image is pushed before the
+// import check runs on it.
+func (r *run) containerSteps() []step {
+	steps := []step{r.planStage, r.baseStage, r.resolveStage, r.fetchStage, r.imageStage}
+	if r.cfg.DryRun {
+		return append(steps, r.dryRunOutputs, r.finish)
+	}
+	return append(steps, r.credentialsStage, r.connectStep, r.bucketStage, r.pushStage,
+		r.importCheckStage, r.deployStage, r.verifyStage, r.releaseOutputs, r.finish)
+}
+
 // runError is a failed run with what it had done, for the job summary (see Fail).
 type runError struct {
 	err  error
 	plan *Plan         // nil when planning failed
-	pkg  *build.Result // nil when nothing was built
+	pkg  *build.Result // nil when no zip was built
+	img  *image.Result // nil when no image was built
 }
 
 func (e *runError) Error() string { return e.err.Error() }
@@ -74,9 +94,14 @@ func (r *run) logf(format string, args ...any) { r.rep.Printf(format, args...) }
 // The outputs it returns are also set on the reporter.
 func Run(ctx context.Context, cfg inputs.Config, deps Deps) (report.Outputs, error) {
 	r := &run{deps: deps, rep: deps.Report, cfg: cfg}
+	defer func() {
+		for i := len(r.cleanups) - 1; i >= 0; i-- {
+			r.cleanups[i]()
+		}
+	}()
 	for _, s := range r.steps() {
 		if err := s(ctx); err != nil {
-			return r.out, &runError{err: err, plan: r.plan, pkg: r.pkg}
+			return r.out, &runError{err: err, plan: r.plan, pkg: r.pkg, img: r.ctr.img}
 		}
 	}
 	return r.out, nil
