@@ -53,7 +53,7 @@ func hostBase(ctx context.Context, root, python string) (*Base, error) {
 		{lib + "site-packages/README.txt", 0o644, []byte("Wheels are installed here.\n")},
 	}
 	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed) // rebuilt every run: speed over size
 	tw := tar.NewWriter(zw)
 	dirs := map[string]bool{}
 	for _, f := range files {
