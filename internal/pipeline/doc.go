@@ -23,6 +23,21 @@
 //   - verify: Lithops' metadata call on every function, then the runtime metadata
 //     published where clients look (verify, deploy.Release.Commit).
 //
+// A container runtime (deploy-mode: container, containerSteps) has its own list:
+//
+//   - plan, as above, with FC's custom-container runtime, the image's name and a warning
+//     for a registry FC cannot pull from;
+//   - base image: the base's OS, glibc and CPython read from its files (image); its glibc
+//     is the target's;
+//   - resolve and fetch, with Lithops' container modules in place of the worker modules;
+//   - image: the runtime and requirements layers (image); a dry run writes image.tar and
+//     ends there;
+//   - credentials, storage bucket;
+//   - push image: by digest, only the blobs the registry lacks (image);
+//   - smoke: imports: the import check on the image itself (verify.ImageImports);
+//   - deploy and verify, as above, with custom-container functions pinned by digest; then
+//     the image's tag moved to it (image.Tag).
+//
 // A failure after the deploy rolls the functions and the metadata back; any failure is
 // reported by Fail. Each stage is a method of run in the order steps lists them: a new
 // mode is a new list.
