@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/deploy/deploytest"
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
+	"github.com/lithops-fc/runtime-action/internal/image"
 	"github.com/lithops-fc/runtime-action/internal/image/imagetest"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/pipeline/pipelinetest"
@@ -240,6 +242,34 @@ func TestContainerRollsBack(t *testing.T) {
 	inv, err := v.Deployer(t, true).Functions().Invoke(t.Context(), fn, []byte(lithops.MetadataRequest))
 	if _, perr := lithops.ParseMetadata(inv.Body); err != nil || inv.ErrorType != "" || perr != nil {
 		t.Errorf("the previous image does not run: %v %s %.300s", err, inv.ErrorType, inv.Body)
+	}
+}
+
+// TestContainerRegistryCredentials: the registry password is masked and never shown;
+// one the registry refuses is said to be at fault; with the right one the image is
+// pushed and FC (which pulls with the function's role) runs it.
+func TestContainerRegistryCredentials(t *testing.T) {
+	const user, password = "robot", "s3cr3t-REGISTRY-pw-8812"
+	bases := imagetest.NewRegistry(t)
+	reg := imagetest.NewRegistry(t, imagetest.WithBasicAuth(user, password))
+	v := startEmulator(t, fc3, fcemu.WithPendingPolls(0),
+		fcemu.WithRegistryKeychain(image.Credentials{reg.Host: authn.AuthConfig{Username: user, Password: password}}))
+	a := containerAction(t, v, bases, "")
+	a.inputs["registry"] = reg.Host + "/ns"
+	a.inputs["registry-username"] = user
+	a.inputs["registry-password"] = "wrong-" + password
+	a.secrets = append(a.secrets, password, "wrong-"+password)
+	r := a.run(t.Context())
+	if errs := errorsOf(r.log); r.code == 0 || !strings.Contains(errs, "registry-password") || !strings.Contains(errs, "refused the push") {
+		t.Errorf("wrong password: exit %d, errors:\n%s", r.code, errs)
+	}
+	if len(v.Emu.Functions()) != 0 {
+		t.Error("functions were made without the image")
+	}
+	a.inputs["registry-password"] = password
+	r = a.mustRun()
+	if r.out["deployed"] != "created" || !strings.HasPrefix(r.out["image"], reg.Host+"/ns/") {
+		t.Errorf("outputs %v", r.out)
 	}
 }
 
