@@ -19,20 +19,30 @@ const MirrorLithops = "/work/.mirror/lithops-cloud+lithops/repo"
 // with a message that says so (a loud skip, never a silent pass).
 func LithopsSource(t testing.TB, tag string) string {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("SKIPPED: git is not on PATH; Lithops' source is read with git")
+	dir, missing := FindLithopsSource(tag)
+	if missing != "" {
+		t.Skip("SKIPPED: " + missing)
 	}
-	dir := os.Getenv("LITHOPS_SRC")
+	return dir
+}
+
+// FindLithopsSource is LithopsSource for tests that have another way to go on: the
+// folder, or why there is none.
+func FindLithopsSource(tag string) (dir, missing string) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return "", "git is not on PATH; Lithops' source is read with git"
+	}
+	dir = os.Getenv("LITHOPS_SRC")
 	if dir == "" {
 		dir = MirrorLithops
 	}
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("SKIPPED: no Lithops source: set LITHOPS_SRC to a clone of github.com/lithops-cloud/lithops (looked at %s)", dir)
+		return "", "no Lithops source: set LITHOPS_SRC to a clone of github.com/lithops-cloud/lithops (looked at " + dir + ")"
 	}
 	if err := exec.Command("git", "-C", dir, "rev-parse", "--verify", "--quiet", tag+"^{commit}").Run(); err != nil {
-		t.Skipf("SKIPPED: the Lithops source at %s has no tag %s (fetch the tags)", dir, tag)
+		return "", "the Lithops source at " + dir + " has no tag " + tag + " (fetch the tags)"
 	}
-	return dir
+	return dir, ""
 }
 
 // LithopsFile returns the file at path in Lithops' source at tag (see LithopsSource).
