@@ -42,6 +42,7 @@ type containerRun struct {
 	layoutSHA256 string
 	layoutSize   int64
 	pushed       *image.Pushed
+	lock         string // pylock.toml
 	excluded     []string
 }
 
@@ -235,6 +236,13 @@ func (r *run) imageStage(ctx context.Context) error {
 			// The repository as Lithops writes it (no docker.io filled in), by digest.
 			r.ctr.pinned = strings.TrimSuffix(p.Image, ":"+p.Lithops.ImageTag()) + "@" + res.Digest.String()
 		}
+		// pylock.toml records what the image holds, as a zip's lock does.
+		lock, err := build.Lock(ctx, build.Input{Lithops: set.lithops, Wheels: set.wheels, Exclude: p.Config.Exclude,
+			Target: p.Target.Platform, LithopsVersion: p.Lithops.Version(), OutDir: p.Config.OutputDir})
+		if err != nil {
+			return err
+		}
+		r.ctr.lock = lock
 		for _, l := range res.Layers {
 			r.logf("%s layer: %d files, %s (%s uncompressed), %s", l.Name, l.Files, size(l.Size), size(l.Uncompressed), l.Digest)
 		}

@@ -78,6 +78,7 @@ func TestContainerDryRun(t *testing.T) {
 		"function-name": fn, "runtime-key": "aliyun_fc/3.7.0/cn-hangzhou/" + fn, "fc-runtime": "custom-container",
 		"image": strings.TrimSuffix(lithopsImage, ":v3-7-0") + "@" + digest, "deployed": "dry-run", "smoke-result": "skipped (dry run)",
 		"package-path": ".lithops-runtime/image.tar", "code-checksum": "", "lithops-version": "3.7.0", "python-version": "3.12",
+		"lock-path": ".lithops-runtime/pylock.toml",
 	} {
 		if r.out[k] != want {
 			t.Errorf("output %s = %q, want %q", k, r.out[k], want)
@@ -88,6 +89,11 @@ func TestContainerDryRun(t *testing.T) {
 	}
 	if c := reg.Counts(); c.BlobUploads != 0 || c.ManifestPuts != 0 {
 		t.Errorf("a dry run pushed: %+v", c)
+	}
+	// pylock.toml lists what the image holds, the container modules included.
+	lock, err := os.ReadFile(filepath.Join(a.ws, ".lithops-runtime", "pylock.toml"))
+	if err != nil || !strings.Contains(string(lock), `name = "fc-demo"`) || !strings.Contains(string(lock), `name = "gunicorn"`) {
+		t.Errorf("pylock.toml (%v):\n%s", err, lock)
 	}
 	for _, s := range []string{"deploy_mode: custom-container", "docker_server: registry.cn-hangzhou.aliyuncs.com", "docker_user: my-ns", "runtime: my-torch-runtime"} {
 		if !strings.Contains(r.out["client-config"], s) {

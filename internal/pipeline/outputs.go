@@ -23,7 +23,7 @@ func (r *run) baseOutputs() report.Outputs {
 	}
 	if c := r.ctr; c.img != nil {
 		// The image's: image.tar when a dry run wrote it; no zip, no code checksum.
-		out.Image, out.ImageDigest = c.pinned, c.img.Digest.String()
+		out.Image, out.ImageDigest, out.LockPath = c.pinned, c.img.Digest.String(), p.Config.Rel(c.lock)
 		if c.layout != "" {
 			out.PackagePath, out.PackageSHA256, out.PackageSize = p.Config.Rel(c.layout), c.layoutSHA256, c.layoutSize
 		}
