@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 )
 
@@ -135,4 +137,36 @@ func TestContainerInputs(t *testing.T) {
 	if !slices.Contains(cfg.Secrets(), "s3cr3t") || strings.Contains(cfg.String(), "s3cr3t") {
 		t.Errorf("registry-password is not a secret: %v, %s", cfg.Secrets(), cfg)
 	}
+}
+
+// FuzzRegistryInput: whatever the registry input holds, it is refused, or it makes a
+// valid image reference the way Lithops builds one ({registry}/lithops-aliyunfc-{runtime}:
+// v{version}), with the server docker reads from it.
+func FuzzRegistryInput(f *testing.F) {
+	for _, s := range []string{"registry.cn-hangzhou.aliyuncs.com/ns", "lithopscloud", "127.0.0.1:5000/a/b", "localhost/x", "a.b/C", "x:y", "/", "a//b", "r.io/ns/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cfg, err := load(map[string]string{"INPUT_DRY-RUN": "true", "INPUT_DEPLOY-MODE": "container", "INPUT_REGISTRY": s})
+		if err != nil {
+			if len(inputs.Errors(err)) == 0 {
+				t.Fatalf("%q: not an input error: %v", s, err)
+			}
+			return
+		}
+		r := cfg.Registry
+		if strings.TrimSpace(s) == "" {
+			if !r.IsZero() {
+				t.Fatalf("empty input made %+v", r)
+			}
+			return
+		}
+		ref, err := name.ParseReference(r.String()+"/lithops-aliyunfc-rt:v3-7-0", name.StrictValidation)
+		if err != nil {
+			t.Fatalf("%q → %+v: not a valid image reference: %v", s, r, err)
+		}
+		if want := r.Server; want != "docker.io" && ref.Context().RegistryStr() != want {
+			t.Fatalf("%q → server %s, docker reads %s", s, want, ref.Context().RegistryStr())
+		}
+	})
 }

@@ -179,11 +179,14 @@ var (
 // a host (a dot, a port, or localhost), as docker reads image names; otherwise the server
 // is docker.io, Lithops' default docker_server.
 func (v *validator) registry(name string) Registry {
+	const fix = "write server/namespace without scheme or image name, e.g. registry.cn-hangzhou.aliyuncs.com/my-namespace"
 	s := strings.TrimRight(v.get(name), "/")
 	if s == "" {
+		if v.get(name) != "" {
+			v.fail(name, fix, "%q names no namespace", v.get(name))
+		}
 		return Registry{}
 	}
-	const fix = "write server/namespace without scheme or image name, e.g. registry.cn-hangzhou.aliyuncs.com/my-namespace"
 	if strings.Contains(s, "://") {
 		v.fail(name, fix, "%q has a scheme", urlcred.Redact(s))
 		return Registry{}
