@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/report"
 )
 
@@ -91,9 +92,13 @@ func imageTables(md *report.Markdown, p *Plan, c *containerRun) {
 
 // planSummary is what a run set out to build: the target and the functions.
 func planSummary(md *report.Markdown, p *Plan) {
+	glibc := p.Glibc.String()
+	if p.Glibc == (tags.Glibc{}) {
+		glibc = "the base image's (not read)" // a container run that failed before its base was read
+	}
 	md.Table(report.Table{
 		Columns: []report.Column{{Title: "Python"}, {Title: "FC runtime", Code: true}, {Title: "glibc"}, {Title: "FC API"}, {Title: "Lithops"}},
-		Rows:    [][]string{{p.Python.Version, p.Runtime.Name, p.Glibc.String(), string(p.API), p.Lithops.Version()}},
+		Rows:    [][]string{{p.Python.Version, p.Runtime.Name, glibc, string(p.API), p.Lithops.Version()}},
 	})
 	fns := report.Table{Columns: []report.Column{{Title: "memory (MB)", Right: true}, {Title: "function", Code: true}}}
 	for _, f := range p.Workers {
