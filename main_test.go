@@ -641,6 +641,39 @@ func TestLocalTwiceIsUnchanged(t *testing.T) {
 	}
 }
 
+// TestLocalContainerTwiceIsUnchanged is the README's container command, run twice in one
+// workspace through the binary: the image is built on --local's base (this machine's
+// glibc), pushed to the account's registry under .lithops-runtime/emulator, run by the
+// emulator; the second run pushes no blob and deploys nothing. Names are Lithops 3.7.0's
+// (internal/lithops' vectors: _get_default_runtime_name, _format_function_name,
+// _format_image_name).
+func TestLocalContainerTwiceIsUnchanged(t *testing.T) {
+	wheeltest.Python(t, "3.12")
+	ws := newWorkspace(t, nil)
+	if err := os.CopyFS(filepath.Join(ws, "examples"), os.DirFS("examples")); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--local", "--deploy-mode", "container", "--requirements", "examples/local/requirements.txt",
+		"--find-links", "examples/local/wheelhouse", "--no-index", "--python-version", "3.12"}
+	first := runStep(t, ws, nil, nil, args...)
+	second := runStep(t, ws, nil, nil, args...)
+	if first.code != 0 || second.code != 0 {
+		t.Fatalf("exit codes %d and %d", first.code, second.code)
+	}
+	const repo = "emulator.localhost/lithops/lithops-aliyunfc-default-container-runtime-v312"
+	if first.out["deployed"] != "created" || second.out["deployed"] != "unchanged" ||
+		first.out["image"] != repo+"@"+first.out["image-digest"] || second.out["image"] != first.out["image"] ||
+		first.out["function-name"] != "lithops-worker-default-container-runtime-v312-v3-7-0-72acd66fe9" || first.out["fc-runtime"] != "custom-container" {
+		t.Errorf("outputs:\n%v\n%v", first.out, second.out)
+	}
+	if !strings.Contains(second.stdout, "the registry had every blob, nothing uploaded") || !strings.Contains(second.stdout, "is up to date") {
+		t.Errorf("second run:\n%s", tail(second.stdout, 40))
+	}
+	if _, err := os.Stat(filepath.Join(ws, ".lithops-runtime", "emulator", "registry", "manifests.json")); err != nil {
+		t.Errorf("the registry kept nothing: %v", err)
+	}
+}
+
 // tail is the last n lines of s.
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")

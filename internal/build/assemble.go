@@ -674,3 +674,38 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// Lock writes pylock.toml alone into in.OutDir, for what would go into the package: the
+// lock of a container runtime, whose image holds the same distributions (internal/image
+// installs them), so that one lock format describes both kinds of runtime. It returns
+// the lock's path.
+func Lock(ctx context.Context, in Input, opts ...Option) (string, error) {
+	cfg := config{inspect: DefaultLimits, code: fcruntime.Limits, createdBy: "lithops-fc-runtime"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if in.Target.Python == [2]int{} || in.Target.Glibc == (tags.Glibc{}) || in.OutDir == "" {
+		return "", errors.New("build: the target and the output folder are required")
+	}
+	a := &assembler{cfg: cfg, in: in}
+	defer a.close()
+	path := filepath.Join(in.OutDir, LockName)
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if err := a.selectDists(); err != nil {
+		return "", err
+	}
+	if err := a.loadManifests(ctx); err != nil {
+		return "", err
+	}
+	version, err := a.lithopsVersion()
+	if err != nil {
+		return "", err
+	}
+	lock, err := lockFile(a.cfg.createdBy, a.in.Target, a.in.Origin, version, a.dists, a.excluded)
+	if err != nil {
+		return "", err
+	}
+	return path, atomicfile.WriteFile(path, lock)
+}

@@ -118,7 +118,11 @@ func (d *Deployer) deploy(ctx context.Context, r *Release, specs []Spec) error {
 	if len(specs) == 0 {
 		return errors.New("no function to deploy")
 	}
-	if r.pkg.CodeChecksum == "" || r.pkg.Path == "" {
+	images, err := imageSpecs(specs)
+	if err != nil {
+		return err
+	}
+	if !images && (r.pkg.CodeChecksum == "" || r.pkg.Path == "") {
 		return errors.New("the package has no path or code checksum")
 	}
 	seen := map[string]bool{}
@@ -133,15 +137,16 @@ func (d *Deployer) deploy(ctx context.Context, r *Release, specs []Spec) error {
 		p := plan{spec: s, live: live}
 		switch {
 		case errors.Is(err, ErrNotFound):
-			p.create, p.code = true, true
+			p.create, p.code = true, !images
 		case err != nil:
 			return fmt.Errorf("look up function %s: %w", s.Name, err)
-		case live.CodeChecksum == r.pkg.CodeChecksum && s.Matches(live):
-			d.log("function %s is up to date (code checksum %s)", s.Name, live.CodeChecksum)
-			r.Functions = append(r.Functions, Result{Spec: s, Outcome: Unchanged, CodeChecksum: live.CodeChecksum})
+		case s.Runs(live, r.pkg.CodeChecksum):
+			d.log("function %s is up to date (%s)", s.Name, running(live))
+			r.Functions = append(r.Functions, Result{Spec: s, Outcome: Unchanged, CodeChecksum: r.pkg.CodeChecksum})
 			continue
 		default:
-			p.code = live.CodeChecksum != r.pkg.CodeChecksum
+			// An image function's image is in its spec: it takes no code.
+			p.code = !images && live.CodeChecksum != r.pkg.CodeChecksum
 		}
 		needCode = needCode || p.code
 		plans = append(plans, p)
@@ -162,10 +167,14 @@ func (d *Deployer) deploy(ctx context.Context, r *Release, specs []Spec) error {
 		if p.code {
 			put.Code = code
 		}
-		res := Result{Spec: p.spec, Outcome: Updated, CodeChecksum: r.pkg.CodeChecksum, ConfigOnly: !p.code}
+		res := Result{Spec: p.spec, Outcome: Updated, CodeChecksum: r.pkg.CodeChecksum, ConfigOnly: !p.code && !images}
 		if p.create {
 			res.Outcome = Created
-			d.log("creating function %s (%d MB, %d s, code %s)", p.spec.Name, p.spec.MemoryMB, p.spec.TimeoutSec, code)
+			what := p.spec.Container.String()
+			if !images {
+				what = "code " + code.String()
+			}
+			d.log("creating function %s (%d MB, %d s, %s)", p.spec.Name, p.spec.MemoryMB, p.spec.TimeoutSec, what)
 		} else {
 			d.log("updating function %s (%s)", p.spec.Name, changes(p.live, p.spec, r.pkg.CodeChecksum))
 		}
@@ -188,6 +197,18 @@ func (d *Deployer) deploy(ctx context.Context, r *Release, specs []Spec) error {
 	return nil
 }
 
+// imageSpecs reports whether specs are custom-container functions (true) or zip
+// functions (false): one deployment puts one runtime live, an image or a zip, never both.
+func imageSpecs(specs []Spec) (bool, error) {
+	images := specs[0].Container != nil
+	for _, s := range specs[1:] {
+		if (s.Container != nil) != images {
+			return false, errors.New("a deployment is of image functions or of zip functions, not both")
+		}
+	}
+	return images, nil
+}
+
 // changes describes an update for the log.
 func changes(live Function, want Spec, checksum string) string {
 	var out []string
@@ -196,7 +217,11 @@ func changes(live Function, want Spec, checksum string) string {
 			out = append(out, fmt.Sprintf("%s %v -> %v", what, from, to))
 		}
 	}
-	add("code checksum", live.CodeChecksum, checksum)
+	if want.Container == nil {
+		add("code checksum", live.CodeChecksum, checksum)
+	}
+	add("image", image(live.Container), image(want.Container))
+	add("port", port(live.Container), port(want.Container))
 	add("memory MB", live.MemoryMB, want.MemoryMB)
 	add("timeout s", live.TimeoutSec, want.TimeoutSec)
 	add("runtime", live.Runtime, want.Runtime)
@@ -204,6 +229,20 @@ func changes(live Function, want Spec, checksum string) string {
 	add("role", live.Role, want.Role)
 	add("internet access", live.InternetAccess, want.InternetAccess)
 	return strings.Join(out, ", ")
+}
+
+func image(c *Container) string {
+	if c == nil {
+		return "(none)"
+	}
+	return c.Image
+}
+
+func port(c *Container) int {
+	if c == nil {
+		return 0
+	}
+	return c.Port
 }
 
 // Release is a deployment in progress: live, not yet verified. Commit it once the
@@ -284,11 +323,11 @@ func (r *Release) Commit(ctx context.Context, objects ...Object) error {
 // ReplacedError is a function that another deployment changed after this run deployed it.
 type ReplacedError struct {
 	Name          string
-	Live, ThisRun string // code checksums
+	Live, ThisRun string // what each runs: "code checksum ..." or "image ..."
 }
 
 func (e *ReplacedError) Error() string {
-	return fmt.Sprintf("function %s was changed by another deployment while this run verified it (live code checksum %s, this run deployed %s): this run's runtime is not the one live",
+	return fmt.Sprintf("function %s was changed by another deployment while this run verified it (live: %s; this run deployed %s): this run's runtime is not the one live",
 		e.Name, e.Live, e.ThisRun)
 }
 
@@ -299,8 +338,8 @@ func (r *Release) confirm(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("confirm function %s: %w", f.Spec.Name, err)
 		}
-		if live.CodeChecksum != f.CodeChecksum || !f.Spec.Matches(live) {
-			return &ReplacedError{Name: f.Spec.Name, Live: live.CodeChecksum, ThisRun: f.CodeChecksum}
+		if !f.Spec.Runs(live, f.CodeChecksum) {
+			return &ReplacedError{Name: f.Spec.Name, Live: running(live), ThisRun: running(Function{Spec: f.Spec, CodeChecksum: f.CodeChecksum})}
 		}
 	}
 	return nil

@@ -2,10 +2,12 @@
 // back: FC 2.0 (services, through fc-go-sdk's request types and signer) and FC 3.0
 // (through the fc-20230330 SDK) behind one small interface, Functions; code upload
 // inline or through OSS (the storage bucket under a content-addressed key, or FC's
-// temporary bucket), unchanged detection by code checksum and configuration, and the
-// storage-bucket objects a release publishes; and taking a runtime away (Remove): its
-// functions, their objects and, on FC 2.0, the service the action created once it is
-// empty, with listings (functions by prefix, objects by prefix) to find them.
+// temporary bucket), or for custom-container functions (FC 3.0) an image pinned by
+// digest in the spec (Spec.Container); unchanged detection by code checksum or image and
+// configuration (Spec.Runs), and the storage-bucket objects a release publishes; and
+// taking a runtime away (Remove): its functions, their objects and, on FC 2.0, the
+// service the action created once it is empty, with listings (functions by prefix,
+// objects by prefix) to find them.
 //
 // The core implementations are plain; the rest wraps them. Retrying retries each call
 // (429, 5xx, ConcurrentUpdateError, 412, network errors; never validation or

@@ -297,6 +297,10 @@ func (c *fc2) Put(ctx context.Context, p Put) (Function, error) {
 	if err := ctx.Err(); err != nil {
 		return Function{}, err
 	}
+	if p.Spec.Container != nil {
+		// Lithops deploys custom-container runtimes through FC 3.0 only (3.7 and later).
+		return Function{}, fmt.Errorf("function %s: custom-container functions are deployed through FC 3.0 (Lithops 3.7 and later), not FC 2.0", p.Spec.Name)
+	}
 	svc, err := c.ensureService(ctx, p.Spec.Role, p.Spec.InternetAccess)
 	if err != nil {
 		return Function{}, err

@@ -92,7 +92,7 @@ func fromFC3(f *fc3api.Function) Function {
 	return Function{
 		Spec: Spec{Name: tea.StringValue(f.FunctionName), Runtime: tea.StringValue(f.Runtime), Handler: tea.StringValue(f.Handler),
 			MemoryMB: int(tea.Int32Value(f.MemorySize)), TimeoutSec: int(tea.Int32Value(f.Timeout)), Role: tea.StringValue(f.Role),
-			InternetAccess: internetAccess(f.InternetAccess)},
+			InternetAccess: internetAccess(f.InternetAccess), Container: fromFC3Container(f.CustomContainerConfig)},
 		CodeChecksum: tea.StringValue(f.CodeChecksum), CodeSize: tea.Int64Value(f.CodeSize), LastModified: tea.StringValue(f.LastModifiedTime),
 		State: tea.StringValue(f.State), StateReason: tea.StringValue(f.StateReason),
 		LastUpdateStatus: tea.StringValue(f.LastUpdateStatus), LastUpdateStatusReason: tea.StringValue(f.LastUpdateStatusReason),
@@ -110,6 +110,35 @@ func (c *fc3) Get(ctx context.Context, name string) (Function, error) {
 		}
 		return fromFC3(resp.Body), nil
 	})
+}
+
+// fromFC3Container is customContainerConfig as FC 3.0 answers it; nil without an image.
+// The image is the one the function was given (repository@digest), not
+// resolvedImageUri, FC's own record of what it pulled.
+func fromFC3Container(c *fc3api.CustomContainerConfig) *Container {
+	if c == nil || tea.StringValue(c.Image) == "" {
+		return nil
+	}
+	out := &Container{Image: tea.StringValue(c.Image), Port: int(tea.Int32Value(c.Port)), AccelerationType: tea.StringValue(c.AccelerationType)}
+	for _, a := range c.Command {
+		out.Command = append(out.Command, tea.StringValue(a))
+	}
+	return out
+}
+
+// fc3Container is customContainerConfig for c (nil for a zip function).
+func fc3Container(c *Container) *fc3api.CustomContainerConfig {
+	if c == nil {
+		return nil
+	}
+	out := &fc3api.CustomContainerConfig{Image: tea.String(c.Image), Port: tea.Int32(int32(c.Port))}
+	if c.AccelerationType != "" {
+		out.AccelerationType = tea.String(c.AccelerationType)
+	}
+	for _, a := range c.Command {
+		out.Command = append(out.Command, tea.String(a))
+	}
+	return out
 }
 
 func fc3Code(code *Code) *fc3api.InputCodeLocation {
@@ -139,7 +168,7 @@ func (c *fc3) Put(ctx context.Context, p Put) (Function, error) {
 		resp, err := c.client.CreateFunctionWithOptions(&fc3api.CreateFunctionRequest{Body: &fc3api.CreateFunctionInput{
 			FunctionName: tea.String(s.Name), Runtime: tea.String(s.Runtime), Handler: tea.String(s.Handler),
 			MemorySize: tea.Int32(int32(s.MemoryMB)), Timeout: tea.Int32(int32(s.TimeoutSec)), Role: tea.String(s.Role),
-			InternetAccess: tea.Bool(s.InternetAccess), Code: fc3Code(p.Code)}}, nil, rt)
+			InternetAccess: tea.Bool(s.InternetAccess), Code: fc3Code(p.Code), CustomContainerConfig: fc3Container(s.Container)}}, nil, rt)
 		if err != nil {
 			return Function{}, c.apiError("CreateFunction", s.Name, err)
 		}
@@ -152,7 +181,7 @@ func (c *fc3) Put(ctx context.Context, p Put) (Function, error) {
 			resp, err := c.client.UpdateFunctionWithOptions(tea.String(s.Name), &fc3api.UpdateFunctionRequest{Body: &fc3api.UpdateFunctionInput{
 				Runtime: tea.String(s.Runtime), Handler: tea.String(s.Handler),
 				MemorySize: tea.Int32(int32(s.MemoryMB)), Timeout: tea.Int32(int32(s.TimeoutSec)), Role: tea.String(s.Role),
-				InternetAccess: tea.Bool(s.InternetAccess), Code: fc3Code(p.Code)}}, nil, rt)
+				InternetAccess: tea.Bool(s.InternetAccess), Code: fc3Code(p.Code), CustomContainerConfig: fc3Container(s.Container)}}, nil, rt)
 			if err != nil {
 				return nil, c.apiError("UpdateFunction", s.Name, err)
 			}
@@ -164,7 +193,7 @@ func (c *fc3) Put(ctx context.Context, p Put) (Function, error) {
 			// that, whatever its outcome (polls are what end a transition), then try once
 			// more; Retrying handles further conflicts.
 			c.log("function %s is being changed by someone else; waiting for that to end", s.Name)
-			_, werr := c.wait(ctx, Function{Spec: Spec{Name: s.Name}, LastUpdateStatus: "InProgress"})
+			_, werr := c.wait(ctx, Function{Spec: Spec{Name: s.Name}, LastUpdateStatus: "InProgress"}, c.timeout.Ready)
 			var nr *NotReadyError
 			if werr == nil || (errors.As(werr, &nr) && !nr.TimedOut) {
 				resp, err = update()
@@ -178,7 +207,13 @@ func (c *fc3) Put(ctx context.Context, p Put) (Function, error) {
 		}
 		f = fromFC3(resp.Body)
 	}
-	return c.wait(ctx, f)
+	// An image function is Pending (or InProgress) while FC pulls its image, which
+	// takes longer than a zip.
+	limit := c.timeout.Ready
+	if s.Container != nil {
+		limit = max(limit, c.timeout.ImagePull)
+	}
+	return c.wait(ctx, f, limit)
 }
 
 func isConcurrentUpdate(err error) bool {
@@ -187,11 +222,11 @@ func isConcurrentUpdate(err error) bool {
 }
 
 // wait polls the function while it is Pending (after a create) or InProgress (after an
-// update, or someone else's), until the deadline; Failed is an error with FC's reason. Zip functions often
+// update, or someone else's), for at most limit; Failed is an error with FC's reason. Zip functions often
 // show neither field: that counts as ready (the smoke invocation retries 412 anyway).
-func (c *fc3) wait(ctx context.Context, f Function) (Function, error) {
+func (c *fc3) wait(ctx context.Context, f Function, limit time.Duration) (Function, error) {
 	start := time.Now()
-	deadline := start.Add(c.timeout.Ready)
+	deadline := start.Add(limit)
 	delay := c.poll
 	for {
 		switch {

@@ -18,7 +18,8 @@ type Live struct {
 }
 
 // Live looks up the functions of specs: which exist, and whether every one already runs
-// pkg (same code checksum) with its spec's configuration.
+// pkg (same code checksum; for image functions, the spec's image) with its spec's
+// configuration.
 func (d *Deployer) Live(ctx context.Context, pkg Package, specs []Spec) (Live, error) {
 	l := Live{specs: specs, existing: map[string]bool{}, current: map[string]bool{}, Current: true}
 	for _, s := range specs {
@@ -31,7 +32,7 @@ func (d *Deployer) Live(ctx context.Context, pkg Package, specs []Spec) (Live, e
 			return Live{}, fmt.Errorf("look up function %s: %w", s.Name, err)
 		}
 		l.existing[s.Name] = true
-		if f.CodeChecksum != pkg.CodeChecksum || !s.Matches(f) {
+		if !s.Runs(f, pkg.CodeChecksum) {
 			l.Current = false
 			continue
 		}

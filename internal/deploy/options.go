@@ -24,9 +24,12 @@ const (
 
 // Timeouts bound the deployer's waits.
 type Timeouts struct {
-	Call    time.Duration // one FC or OSS call without code (code adds 4 s per MB)
-	Ready   time.Duration // FC 3.0: how long a function may stay Pending or InProgress
-	Cleanup time.Duration // roll back after a failure
+	Call  time.Duration // one FC or OSS call without code (code adds 4 s per MB)
+	Ready time.Duration // FC 3.0: how long a function may stay Pending or InProgress
+	// ImagePull is Ready for a custom-container function, Pending while FC pulls its
+	// image (Lithops 3.7 waits up to 900 s: aliyun_fc.py CONTAINER_MAX_WAIT).
+	ImagePull time.Duration
+	Cleanup   time.Duration // roll back after a failure
 	// Cancelled bounds roll back after a cancellation: GitHub sends SIGINT, then SIGTERM
 	// 7.5 s later and kills the step 2.5 s after that, so a roll back that cannot finish
 	// by then should stop and say so while it still can (verify takes up to 3 s of the
@@ -35,7 +38,7 @@ type Timeouts struct {
 }
 
 // DefaultTimeouts are generous for FC and short enough for a CI job.
-var DefaultTimeouts = Timeouts{Call: time.Minute, Ready: 5 * time.Minute, Cleanup: 3 * time.Minute, Cancelled: 6 * time.Second}
+var DefaultTimeouts = Timeouts{Call: time.Minute, Ready: 5 * time.Minute, ImagePull: 15 * time.Minute, Cleanup: 3 * time.Minute, Cancelled: 6 * time.Second}
 
 // bytes bounds one request carrying n bytes: Call plus 4 s per MB (256 KB/s).
 func (t Timeouts) bytes(n int64) time.Duration {

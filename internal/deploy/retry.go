@@ -222,8 +222,8 @@ func (r *retrying) Put(ctx context.Context, p Put) (f Function, err error) {
 		attempt++
 		f, err = r.fns.Put(ctx, p)
 		if err != nil && attempt > 1 && p.Create && isAlreadyExists(err) {
-			if live, gerr := r.fns.Get(ctx, p.Spec.Name); gerr == nil && p.Spec.Matches(live) &&
-				p.Code != nil && live.CodeChecksum == p.Code.Checksum {
+			if live, gerr := r.fns.Get(ctx, p.Spec.Name); gerr == nil && (p.Code != nil || p.Spec.Container != nil) &&
+				p.Spec.Runs(live, p.Code.checksum()) {
 				f, err = live, nil
 			}
 		}

@@ -78,7 +78,9 @@ func (j *journal) Put(ctx context.Context, p Put) (Function, error) {
 			return Function{}, err
 		}
 		c.prev, c.checksum = prev, prev.CodeChecksum
-		if p.Code != nil && p.Code.Checksum != prev.CodeChecksum {
+		// The zip is kept whenever the update replaces it: by another zip, or by an image
+		// (a function moved to a custom-container runtime needs its zip back to return).
+		if prev.Container == nil && (p.Spec.Container != nil || p.Code != nil && p.Code.Checksum != prev.CodeChecksum) {
 			path, err := j.keepCode(ctx, prev)
 			if err != nil {
 				return Function{}, fmt.Errorf("keep the current code of function %s for roll back: %w", p.Spec.Name, err)
@@ -173,9 +175,7 @@ func (j *journal) undo(ctx context.Context, keepObjects bool) (done []string, er
 }
 
 // ours reports whether the live function is what change c left.
-func (c *change) ours(live Function) bool {
-	return live.CodeChecksum == c.checksum && c.want.Matches(live)
-}
+func (c *change) ours(live Function) bool { return c.want.Runs(live, c.checksum) }
 
 func (j *journal) undoCreate(ctx context.Context, c *change) (string, error) {
 	live, err := j.fns.Get(ctx, c.name)
@@ -185,7 +185,7 @@ func (j *journal) undoCreate(ctx context.Context, c *change) (string, error) {
 	case err != nil:
 		return "", fmt.Errorf("could not check function %s, created by this run, for deletion: %w", c.name, err)
 	case !c.ours(live):
-		return fmt.Sprintf("left function %s as another deployment made it (code checksum %s)", c.name, live.CodeChecksum), nil
+		return fmt.Sprintf("left function %s as another deployment made it (%s)", c.name, running(live)), nil
 	}
 	if err := j.fns.Delete(ctx, c.name); err != nil && !errors.Is(err, ErrNotFound) {
 		return "", fmt.Errorf("could not delete function %s, created by this run: %w", c.name, err)
@@ -200,13 +200,16 @@ func (j *journal) undoUpdate(ctx context.Context, c *change) (string, error) {
 		return fmt.Sprintf("function %s was deleted by someone else; nothing restored", c.name), nil
 	case err != nil:
 		return "", fmt.Errorf("could not check function %s before restoring it: %w", c.name, err)
-	case live.CodeChecksum == c.prev.CodeChecksum && c.prev.Spec.Matches(live):
+	case c.prev.Spec.Runs(live, c.prev.CodeChecksum):
 		return "", nil // the update never landed
 	case !c.ours(live):
-		return fmt.Sprintf("left function %s as another deployment made it (code checksum %s)", c.name, live.CodeChecksum), nil
+		return fmt.Sprintf("left function %s as another deployment made it (%s)", c.name, running(live)), nil
 	}
 	p := Put{Spec: c.prev.Spec, IfMatch: live.ETag}
 	what := "configuration"
+	if c.prev.Container != nil {
+		what = "image " + c.prev.Container.Image + " and configuration"
+	}
 	if c.prevCode != "" {
 		pkg, err := packageOf(c.prevCode)
 		if err != nil {

@@ -4,35 +4,96 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Spec is the configuration of one function: runtime, handler, memory, timeout, the RAM
 // role it runs as and internet access (a Lithops worker's are lithops.Handler and
-// lithops.InternetAccess). On FC 2.0 the role and internet access belong to the service, shared
-// by its functions: the FC 2.0 deployer creates a missing service with them and refuses
-// to change an existing one unless told to (WithServiceUpdate).
+// lithops.InternetAccess), and for a custom-container function its image (Container). On
+// FC 2.0 the role and internet access belong to the service, shared by its functions: the
+// FC 2.0 deployer creates a missing service with them and refuses to change an existing
+// one unless told to (WithServiceUpdate).
 type Spec struct {
 	Name           string
-	Runtime        string // e.g. "python3.10"
+	Runtime        string // e.g. "python3.10", or "custom-container" with Container
 	Handler        string // e.g. "entry_point.main"
 	MemoryMB       int
 	TimeoutSec     int
 	Role           string // acs:ram::{account}:role/{name}
 	InternetAccess bool
+	// Container is a custom-container function's image (FC 3.0 only); nil for a
+	// function that runs a zip. Such a function has no code: its image is its code.
+	Container *Container
 }
 
-// Matches reports whether the live function f has the configuration s asks for.
+// Container is FC 3.0's customContainerConfig as the deployer sets it: the image FC
+// pulls (pinned by digest, so that what runs is what was checked), the port the image's
+// HTTP server listens on, image acceleration, and a command that replaces the image's
+// (nil keeps the image's own).
+type Container struct {
+	Image            string // repository@sha256:...
+	Port             int
+	AccelerationType string // "Default" or "None"
+	Command          []string
+}
+
+// matches reports whether the live image configuration l is c. An empty live
+// acceleration type matches any: the FC 3.0 SDK marks the field deprecated, and an
+// answer without it must not make every run an update.
+func (c *Container) matches(l *Container) bool {
+	if c == nil || l == nil {
+		return c == l
+	}
+	return c.Image == l.Image && c.Port == l.Port && slices.Equal(c.Command, l.Command) &&
+		(l.AccelerationType == "" || strings.EqualFold(c.AccelerationType, l.AccelerationType))
+}
+
+func (c *Container) String() string {
+	if c == nil {
+		return "no image"
+	}
+	s := fmt.Sprintf("image %s, port %d", c.Image, c.Port)
+	if len(c.Command) > 0 {
+		s += fmt.Sprintf(", command of %d arguments", len(c.Command))
+	}
+	return s
+}
+
+// Matches reports whether the live function f has the configuration s asks for, its
+// image included.
 func (s Spec) Matches(f Function) bool {
 	return s.Name == f.Name && s.Runtime == f.Runtime && s.Handler == f.Handler &&
 		s.MemoryMB == f.MemoryMB && s.TimeoutSec == f.TimeoutSec && s.Role == f.Role &&
-		s.InternetAccess == f.InternetAccess
+		s.InternetAccess == f.InternetAccess && s.Container.matches(f.Container)
+}
+
+// Runs reports whether the live function f runs what s asks for, with the code of
+// checksum: its configuration (Matches) and, for a zip function, that code. A
+// custom-container function's code is its image, which Matches compares; FC's
+// codeChecksum means nothing for it. Every "is it what was deployed" check of the
+// package goes through here, so that zip and image functions are told apart in one place.
+func (s Spec) Runs(f Function, checksum string) bool {
+	return s.Matches(f) && (s.Container != nil || f.CodeChecksum == checksum)
 }
 
 // String describes the configuration for messages.
 func (s Spec) String() string {
-	return fmt.Sprintf("%s: %s, handler %s, %d MB, %d s, role %s, internet %t",
+	str := fmt.Sprintf("%s: %s, handler %s, %d MB, %d s, role %s, internet %t",
 		s.Name, s.Runtime, s.Handler, s.MemoryMB, s.TimeoutSec, s.Role, s.InternetAccess)
+	if s.Container != nil {
+		str += ", " + s.Container.String()
+	}
+	return str
+}
+
+// running describes what the live function f runs, for messages: its image, or its
+// code checksum.
+func running(f Function) string {
+	if f.Container != nil {
+		return "image " + f.Container.Image
+	}
+	return "code checksum " + f.CodeChecksum
 }
 
 // Function is a function as FC shows it: its configuration (role and internet access
@@ -65,6 +126,15 @@ type Code struct {
 	Uploaded bool
 	// Temporary is set for FC's temporary upload bucket (FC removes its objects).
 	Temporary bool
+}
+
+// checksum is the code's checksum; "" for no code (an image function's, or a
+// configuration-only update).
+func (c *Code) checksum() string {
+	if c == nil {
+		return ""
+	}
+	return c.Checksum
 }
 
 // String describes the code without its bytes.

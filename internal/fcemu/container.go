@@ -3,6 +3,7 @@ package fcemu
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -60,6 +61,12 @@ const containerRuntime = "custom-container"
 // WithRegistryKeychain gives the credentials the emulator pulls custom-container images
 // with (default: anonymous).
 func WithRegistryKeychain(k authn.Keychain) Option { return func(c *config) { c.registries = k } }
+
+// WithRegistryTransport sets the HTTP transport image pulls go through (default
+// go-containerregistry's): --local's registry is reached only through its own.
+func WithRegistryTransport(t http.RoundTripper) Option {
+	return func(c *config) { c.registryTransport = t }
+}
 
 // containerConfig is customContainerConfig as the emulator keeps it.
 type containerConfig struct {
@@ -273,6 +280,10 @@ func (e *Emulator) remoteOptions(ctx context.Context) []remote.Option {
 	if kc == nil {
 		kc = authn.NewMultiKeychain()
 	}
-	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc),
+	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc),
 		remote.WithPlatform(v1.Platform{OS: "linux", Architecture: "amd64"})}
+	if t := e.cfg.registryTransport; t != nil {
+		opts = append(opts, remote.WithTransport(t))
+	}
+	return opts
 }

@@ -1,6 +1,7 @@
 package fcemu
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -25,7 +26,9 @@ type config struct {
 	limits       Limits
 	addr         string
 	registries   authn.Keychain // credentials for custom-container image pulls
-	hooks        Hooks
+	// registryTransport carries image pulls (nil: go-containerregistry's default).
+	registryTransport http.RoundTripper
+	hooks             Hooks
 }
 
 // Limits are the size limits the emulator enforces. The defaults are FC's and OSS's.

@@ -1,6 +1,7 @@
 // Package fcruntime owns the facts about Function Compute's managed Python runtimes:
 // which Python each runtime runs, on which Debian and glibc, under which FC API
-// (docs/architecture.md, "Function Compute runtimes").
+// (docs/architecture.md, "Function Compute runtimes"), its code limits and preinstalled
+// modules, and the registries it pulls custom-container images from (ImagePullProblem).
 package fcruntime
 
 import (

@@ -74,7 +74,8 @@ type Distribution struct {
 	Name, Version, Filename, Tag string
 	Layer                        string
 	Files                        int
-	Size                         int64 // uncompressed bytes of its files
+	Size                         int64    // uncompressed bytes of its files
+	TopLevel                     []string // importable top-level names it installs
 }
 
 // Close removes the spooled layers; the Image cannot be pushed or written after.
@@ -262,7 +263,8 @@ func (b *builder) planLithops(layers map[string][]layerFile) (Distribution, erro
 	if err != nil {
 		return Distribution{}, err
 	}
-	ld := Distribution{Name: b.lithops.m.Name, Version: b.lithops.m.Version, Filename: b.lithops.w.Filename, Tag: b.lithops.w.Tag.String(), Layer: LayerRuntime}
+	ld := Distribution{Name: b.lithops.m.Name, Version: b.lithops.m.Version, Filename: b.lithops.w.Filename, Tag: b.lithops.w.Tag.String(), Layer: LayerRuntime,
+		TopLevel: []string{"container_entry_point", "lithops"}}
 	var entryPoint *build.InstalledFile
 	for _, f := range files {
 		if f.Path == lithops.ContainerEntryPointSource {
@@ -293,7 +295,7 @@ func (b *builder) planWheels(layers map[string][]layerFile) ([]Distribution, err
 		if err != nil {
 			return nil, err
 		}
-		d := Distribution{Name: w.m.Name, Version: w.m.Version, Filename: w.w.Filename, Tag: w.w.Tag.String(), Layer: w.layer}
+		d := Distribution{Name: w.m.Name, Version: w.m.Version, Filename: w.w.Filename, Tag: w.w.Tag.String(), Layer: w.layer, TopLevel: w.m.TopLevel}
 		for _, f := range files {
 			if prev, ok := owners[f.Path]; ok {
 				if prev.f.Entry != nil && f.Entry != nil && prev.f.Entry.Hash == f.Entry.Hash && prev.f.Entry.Size == f.Entry.Size {

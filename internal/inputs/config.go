@@ -28,9 +28,20 @@ type Config struct {
 	RuntimeMemoryGiven bool
 	// FCAPI is the FC API chosen by the fc-api input; empty means auto (decided from the
 	// Lithops version: FC 2.0 up to 3.6, FC 3.0 from 3.7).
-	FCAPI     fcruntime.API `input:"fc-api" default:"auto" usage:"FC API: 2.0, 3.0, or auto (FC 2.0 for Lithops 3.6 and older, FC 3.0 from 3.7)"`
-	Region    string        `input:"region" usage:"FC region, e.g. cn-hangzhou; required to deploy"`
-	AccountID string        `input:"account-id" usage:"Alibaba Cloud account id; required to deploy"`
+	FCAPI fcruntime.API `input:"fc-api" default:"auto" usage:"FC API: 2.0, 3.0, or auto (FC 2.0 for Lithops 3.6 and older, FC 3.0 from 3.7)"`
+
+	// DeployMode is Lithops' aliyun_fc deploy_mode: a zip for FC's Python runtime, or a
+	// custom-container image (Lithops 3.7 and later, FC 3.0).
+	DeployMode DeployMode `input:"deploy-mode" default:"zip" usage:"zip (FC's Python runtime) or container (a custom-container image, built without Docker; Lithops 3.7 and later)"`
+	// BaseImage is the image reference the runtime image is built on; empty is Lithops'
+	// default for the Python (the plan decides), or --local's host base.
+	BaseImage        string   `input:"base-image" usage:"container: image the runtime is built on; empty uses python:X.Y-slim-bookworm for the runtime's Python, as Lithops does (with --local: a base standing for this machine)"`
+	Registry         Registry `input:"registry" usage:"container: where the image is pushed, server/namespace (e.g. registry.cn-hangzhou.aliyuncs.com/my-namespace), Lithops' docker_server and docker_user; required to deploy"`
+	RegistryUsername string   `input:"registry-username" usage:"container: registry user name; empty uses the namespace, as Lithops does"`
+	RegistryPassword string   `input:"registry-password" secret:"true" usage:"container: registry password or token; empty pushes without credentials"`
+
+	Region    string `input:"region" usage:"FC region, e.g. cn-hangzhou; required to deploy"`
+	AccountID string `input:"account-id" usage:"Alibaba Cloud account id; required to deploy"`
 
 	AccessKeyID     string `input:"access-key-id" secret:"true" usage:"Access key id; empty reads ALIBABA_CLOUD_ACCESS_KEY_ID (or ALICLOUD_ACCESS_KEY)"`
 	AccessKeySecret string `input:"access-key-secret" secret:"true" usage:"Access key secret; empty reads ALIBABA_CLOUD_ACCESS_KEY_SECRET (or ALICLOUD_SECRET_KEY)"`
@@ -82,6 +93,40 @@ type Config struct {
 	Workspace string
 }
 
+// DeployMode is how the runtime is deployed (Lithops' aliyun_fc deploy_mode).
+type DeployMode string
+
+const (
+	DeployZip       DeployMode = "zip"       // Lithops' "runtime": a zip on FC's Python runtime
+	DeployContainer DeployMode = "container" // Lithops' "custom-container": an image
+)
+
+// Registry is the registry input: Lithops' docker_server and docker_user, which name the
+// image {Server}/{Namespace}/lithops-aliyunfc-{runtime}:v{version}.
+type Registry struct {
+	Server    string // e.g. registry.cn-hangzhou.aliyuncs.com; docker.io when the input names none
+	Namespace string // e.g. my-namespace (Lithops' docker_user)
+}
+
+// IsZero reports whether no registry was given.
+func (r Registry) IsZero() bool { return r == Registry{} }
+
+func (r Registry) String() string {
+	if r.IsZero() {
+		return ""
+	}
+	return r.Server + "/" + r.Namespace
+}
+
+// RegistryUser is the user the registry is logged in as: registry-username, else the
+// namespace, as Lithops logs in with docker_user.
+func (c Config) RegistryUser() string {
+	if c.RegistryUsername != "" {
+		return c.RegistryUsername
+	}
+	return c.Registry.Namespace
+}
+
 // Smoke is the smoke invocation run after a deploy.
 type Smoke string
 
@@ -129,6 +174,7 @@ func (c Config) Secrets() []string {
 	add(c.AccessKeyID)
 	add(c.AccessKeySecret)
 	add(c.SecurityToken)
+	add(c.RegistryPassword)
 	urls := append([]string{c.IndexURL}, c.ExtraIndexURLs...)
 	urls = append(urls, c.FindLinks...)
 	for _, u := range urls {

@@ -197,6 +197,7 @@ func TestLoadDefaults(t *testing.T) {
 	want := inputs.Config{
 		RuntimeMemory:   []int{256},
 		RuntimeTimeout:  300,
+		DeployMode:      inputs.DeployZip,
 		OIDCAudience:    "sts.aliyuncs.com",
 		PublishMetadata: true,
 		Smoke:           inputs.SmokeImports,
@@ -329,6 +330,18 @@ func TestLoadParsesEveryInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.OIDCRoleARN, cfg.OIDCProviderARN, cfg.DryRun, cfg.Prune = oidc.OIDCRoleARN, oidc.OIDCProviderARN, oidc.DryRun, oidc.Prune
+	// The container inputs apply with deploy-mode: container only: a third load.
+	env3 := map[string]string{"GITHUB_WORKSPACE": ws, "INPUT_DRY-RUN": "true", "INPUT_DEPLOY-MODE": "container",
+		"INPUT_BASE-IMAGE": "registry.cn-hangzhou.aliyuncs.com/mirror/python:3.12-slim-bookworm",
+		"INPUT_REGISTRY":   "registry.cn-hangzhou.aliyuncs.com/team", "INPUT_REGISTRY-USERNAME": "me@1234567890123456", "INPUT_REGISTRY-PASSWORD": "pw"}
+	ctr, err := load(env3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.BaseImage, cfg.Registry, cfg.RegistryUsername, cfg.RegistryPassword = ctr.BaseImage, ctr.Registry, ctr.RegistryUsername, ctr.RegistryPassword
+	if ctr.DeployMode != inputs.DeployContainer || ctr.Registry != (inputs.Registry{Server: "registry.cn-hangzhou.aliyuncs.com", Namespace: "team"}) {
+		t.Errorf("container inputs: mode %q registry %+v", ctr.DeployMode, ctr.Registry)
+	}
 
 	v := reflect.ValueOf(cfg)
 	for i := 0; i < v.NumField(); i++ {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	ggcrname "github.com/google/go-containerregistry/pkg/name"
+
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/pep440"
 	"github.com/lithops-fc/runtime-action/internal/python/pep508"
@@ -68,6 +70,11 @@ func validate(raw map[string]rawValue, ws string) (Config, error) {
 	c.RuntimeMemoryGiven = !v.raw["runtime-memory"].dflt
 	c.RuntimeTimeout = v.timeout("runtime-timeout")
 	c.FCAPI = v.fcAPI("fc-api")
+	c.DeployMode = DeployMode(v.enum("deploy-mode", string(DeployZip), string(DeployContainer)))
+	c.BaseImage = v.imageRef("base-image")
+	c.Registry = v.registry("registry")
+	c.RegistryUsername = v.match("registry-username", registryUserRE, "is not a registry user name", "use the user name of the registry login (for Alibaba Cloud Container Registry, the account shown on the instance's access credentials page)")
+	c.RegistryPassword = v.secret("registry-password")
 	c.Region = v.match("region", regionRE, "is not an FC region id", "use one like cn-hangzhou or ap-southeast-1")
 	c.AccountID = v.match("account-id", accountIDRE, "is not an Alibaba Cloud account id", "use the numeric id shown in the console's account menu")
 	c.AccessKeyID = v.secret("access-key-id")
@@ -183,6 +190,98 @@ func (v *validator) crossChecks(c Config) {
 			}
 		}
 	}
+	v.containerChecks(c, set)
+}
+
+// containerChecks are the rules of the container inputs: they mean nothing to a zip
+// runtime (a registry set without deploy-mode: container would be ignored, and a zip
+// deployed where an image was meant), and a container deploy needs a registry.
+func (v *validator) containerChecks(c Config, set func(string) bool) {
+	if c.DeployMode != DeployContainer {
+		for _, name := range []string{"base-image", "registry", "registry-username", "registry-password"} {
+			if set(name) && v.get("deploy-mode") == string(DeployZip) {
+				v.fail(name, "set deploy-mode: container to deploy an image, or remove "+name, "is set, but deploy-mode is zip: it applies to container runtimes only")
+			}
+		}
+		return
+	}
+	switch c.Mode {
+	case ModeDelete, ModeList:
+		// They build nothing: the function names are the same for either kind.
+		return
+	case ModeCheck:
+		v.fail("mode", "check a container runtime with mode: deploy and dry-run: true (it builds the image and compares its lock), or use deploy-mode: zip",
+			"check is not available with deploy-mode: container: its temporary function would need the image pushed to the registry")
+	}
+	if set("lock") {
+		v.fail("lock", "remove lock (a container build resolves its requirements), or use deploy-mode: zip", "is set, but locked builds are available for zip runtimes only")
+	}
+	if c.Deploys() && !set("registry") {
+		v.fail("registry", "set it to server/namespace of a registry FC can pull from, e.g. registry.cn-hangzhou.aliyuncs.com/my-namespace, or set dry-run: true", "missing; a container deploy pushes the image there")
+	}
+	if set("registry-username") && !set("registry-password") {
+		v.fail("registry-password", "set it from a secret, or remove registry-username", "missing while registry-username is set")
+	}
+	if set("registry-password") && !set("registry") {
+		v.fail("registry", "set the registry the password is for", "missing while registry-password is set")
+	}
+}
+
+// Docker's reference grammar (distribution/reference): a host[:port], and lower-case
+// path components.
+var (
+	registryHostRE  = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$`)
+	pathComponentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+	registryUserRE  = regexp.MustCompile(`^[^\s:]+$`)
+)
+
+// registry reads server/namespace. The first component is the server when it looks like
+// a host (a dot, a port, or localhost), as docker reads image names; otherwise the server
+// is docker.io, Lithops' default docker_server.
+func (v *validator) registry(name string) Registry {
+	const fix = "write server/namespace without scheme or image name, e.g. registry.cn-hangzhou.aliyuncs.com/my-namespace"
+	s := strings.TrimRight(v.get(name), "/")
+	if s == "" {
+		if v.get(name) != "" {
+			v.fail(name, fix, "%q names no namespace", v.get(name))
+		}
+		return Registry{}
+	}
+	if strings.Contains(s, "://") {
+		v.fail(name, fix, "%q has a scheme", urlcred.Redact(s))
+		return Registry{}
+	}
+	r := Registry{Server: "docker.io", Namespace: s}
+	if first, rest, ok := strings.Cut(s, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		r.Server, r.Namespace = first, rest
+	} else if !ok && (strings.ContainsAny(s, ".:") || s == "localhost") {
+		v.fail(name, fix, "%q names a server but no namespace", s)
+		return Registry{}
+	}
+	if !registryHostRE.MatchString(r.Server) {
+		v.fail(name, fix, "%q is not a registry host", r.Server)
+		return Registry{}
+	}
+	for _, c := range strings.Split(r.Namespace, "/") {
+		if !pathComponentRE.MatchString(c) {
+			v.fail(name, "image names allow lower-case letters, digits and single . _ or - between them: "+fix, "namespace %q is not valid in an image name", r.Namespace)
+			return Registry{}
+		}
+	}
+	return r
+}
+
+// imageRef validates an image reference (registry/repository:tag or @digest).
+func (v *validator) imageRef(name string) string {
+	s := v.get(name)
+	if s == "" {
+		return ""
+	}
+	if _, err := ggcrname.ParseReference(s); err != nil || strings.Contains(s, "://") {
+		v.fail(name, "give an image reference such as python:3.12-slim-bookworm or registry.cn-hangzhou.aliyuncs.com/ns/python:3.12-slim-bookworm", "%q is not an image reference", urlcred.Redact(s))
+		return ""
+	}
+	return s
 }
 
 func (v *validator) match(name string, re *regexp.Regexp, problem, fix string) string {

@@ -85,6 +85,14 @@ type ClientConfig struct {
 	Memory    []int // the deployed sizes; the first is the client's default
 	Timeout   int   // seconds
 	Bucket    string
+	// Container, for a custom-container runtime: the registry its image is in, as
+	// docker_server and docker_user (Lithops 3.7 requires docker_user in that mode).
+	Container *ContainerRegistry
+}
+
+// ContainerRegistry is Lithops' docker_server and docker_user.
+type ContainerRegistry struct {
+	Server, User string
 }
 
 // Placeholder stands for a value the run does not know (a dry run has no credentials,
@@ -138,6 +146,12 @@ func (c ClientConfig) YAML() string {
 	line(1, "runtime_timeout", strconv.Itoa(c.Timeout), "")
 	if c.API == fcruntime.FC2 {
 		line(1, "service", or(c.Service, "SERVICE"), "")
+	}
+	if r := c.Container; r != nil {
+		// config.py load_config: deploy_mode custom-container requires docker_user.
+		line(1, "deploy_mode", "custom-container", "")
+		line(1, "docker_server", or(r.Server, "DOCKER_SERVER"), "")
+		line(1, "docker_user", or(r.User, "DOCKER_USER"), "")
 	}
 	line(0, "aliyun_oss", "", "")
 	line(1, "storage_bucket", or(c.Bucket, "STORAGE_BUCKET"), "")

@@ -138,6 +138,13 @@ aliyun_oss:
 	if strings.Contains(got, "service:") {
 		t.Errorf("an FC 3.0 configuration names a service:\n%s", got)
 	}
+	// A custom-container runtime: Lithops 3.7's config.py load_config requires docker_user
+	// with deploy_mode custom-container.
+	c = ClientConfig{API: fcruntime.FC3, Runtime: "rt", Memory: []int{256}, Timeout: 300,
+		Container: &ContainerRegistry{Server: "registry.cn-hangzhou.aliyuncs.com", User: "team"}}
+	if got := c.YAML(); !strings.Contains(got, "  runtime_timeout: 300\n  deploy_mode: custom-container\n  docker_server: registry.cn-hangzhou.aliyuncs.com\n  docker_user: team\naliyun_oss:") {
+		t.Errorf("container YAML:\n%s", got)
+	}
 	if got := mustNew(t, "3.7.0").ClientRequirement("3.12"); !strings.Contains(got, "lithops==3.7.0") || !strings.Contains(got, "Python 3.12") {
 		t.Errorf("ClientRequirement = %s", got)
 	}

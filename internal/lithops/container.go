@@ -75,6 +75,17 @@ func ContainerEnv() []string {
 	return []string{"APP_HOME=" + ContainerAppHome, fmt.Sprintf("CAPort=%d", ContainerPort)}
 }
 
+// ImageRepository is the last component of the image's repository: lithops-aliyunfc-{runtime}.
+func ImageRepository(runtime string) string { return "lithops-aliyunfc-" + runtime }
+
+// ImageTag is the image's tag: v{version, . as -}, e.g. v3-7-0.
+func (l Lithops) ImageTag() string { return "v" + strings.ReplaceAll(l.version, ".", "-") }
+
+// DefaultBaseImage is the base of Lithops' image for the client's Python major.minor:
+// build_runtime and _build_default_runtime write FROM python:{CURRENT_PY_VERSION}-slim-bookworm
+// before DEFAULT_DOCKERFILE.
+func DefaultBaseImage(python string) string { return "python:" + python + "-slim-bookworm" }
+
 // Docker reference grammar (distribution/reference): path components and tags.
 var (
 	pathComponentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
@@ -102,8 +113,8 @@ func (l Lithops) ImageName(server, user, runtime string) (string, error) {
 	if server == "" {
 		server = DefaultDockerServer
 	}
-	repo := user + "/lithops-aliyunfc-" + runtime
-	tag := "v" + strings.ReplaceAll(l.version, ".", "-")
+	repo := user + "/" + ImageRepository(runtime)
+	tag := l.ImageTag()
 	for _, c := range strings.Split(repo, "/") {
 		if !pathComponentRE.MatchString(c) {
 			return "", fmt.Errorf("image repository %q: %q is not a valid path component (lower-case letters, digits and single . _ or - between them): change runtime-name or the registry namespace", repo, c)

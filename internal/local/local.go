@@ -4,11 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
+
+	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
+	"github.com/lithops-fc/runtime-action/internal/registry"
 )
 
 // The --local account. The key id is fixed so that FC 2.0's default service
@@ -20,10 +25,16 @@ const (
 	region  = "cn-hangzhou"
 )
 
-// Account is the embedded emulator of a --local run.
+// Account is the embedded emulator of a --local run, and for container runtimes its
+// registry.
 type Account struct {
 	emu *fcemu.Emulator
+	reg *registry.Registry // nil for zip runtimes
 }
+
+// Namespace is the registry namespace of --local's images when registry is not set:
+// they are named registry.Host/lithops/lithops-aliyunfc-{runtime}:v{version}.
+const Namespace = "lithops"
 
 // StateDir is where the account's state lives in workspace.
 func StateDir(workspace string) string {
@@ -31,9 +42,10 @@ func StateDir(workspace string) string {
 }
 
 // Start starts the embedded FC emulator and points cfg at it: its endpoints, its
-// account, region and role where cfg has none, and a key of its own. The caller closes
+// account, region and role where cfg has none, and a key of its own. For a container
+// runtime it also starts the account's registry (the registry input, when cfg has none). The caller closes
 // the account once the run (roll back included) is over.
-func Start(ctx context.Context, cfg inputs.Config) (inputs.Config, *Account, error) {
+func Start(ctx context.Context, cfg inputs.Config, logf func(format string, args ...any)) (inputs.Config, *Account, error) {
 	if cfg.OIDCRoleARN != "" || cfg.OIDCProviderARN != "" {
 		return cfg, nil, &inputs.Error{Input: "oidc-role-arn", Problem: "GitHub OIDC cannot be used with --local", Fix: "drop the oidc-* inputs; --local uses the emulator's own account"}
 	}
@@ -51,30 +63,83 @@ func Start(ctx context.Context, cfg inputs.Config) (inputs.Config, *Account, err
 		cfg.RoleARN = "acs:ram::" + cfg.AccountID + ":role/lithops-local"
 	}
 	cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken = keyID, hex.EncodeToString(secret), ""
-	emu, err := fcemu.New(
+	opts := []fcemu.Option{
 		fcemu.WithStateDir(StateDir(cfg.Workspace)),
 		fcemu.WithAccountID(cfg.AccountID), fcemu.WithRegion(cfg.Region),
 		fcemu.WithAccessKey(cfg.AccessKeyID, cfg.AccessKeySecret),
 		// Functions are ready at once: a local run has nothing to wait for, and the
 		// deployer's first readiness poll would otherwise cost a second per function.
 		fcemu.WithPendingPolls(0),
-	)
+	}
+	a := &Account{}
+	if cfg.DeployMode == inputs.DeployContainer {
+		// Images go to a registry of the account's, kept beside its state, unless the
+		// inputs name one; the emulator pulls them from there as FC would.
+		reg, err := registry.Start(filepath.Join(StateDir(cfg.Workspace), "registry"), logf)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("local registry: %w", err)
+		}
+		a.reg = reg
+		if cfg.Registry.IsZero() {
+			cfg.Registry = inputs.Registry{Server: registry.Host, Namespace: Namespace}
+		}
+		opts = append(opts, fcemu.WithRegistryTransport(reg.Transport(nil)), fcemu.WithRegistryKeychain(Keychain(cfg)))
+	}
+	emu, err := fcemu.New(opts...)
 	if err != nil {
+		a.Close()
 		return cfg, nil, fmt.Errorf("local emulator: %w", err)
 	}
+	a.emu = emu
 	// Not ctx: on a cancellation the emulator must outlive the run's roll back (the
 	// temporary smoke function is deleted through it); the caller closes it after.
 	url, err := emu.Start(context.WithoutCancel(ctx))
 	if err != nil {
-		emu.Close()
+		a.Close()
 		return cfg, nil, fmt.Errorf("local emulator: %w", err)
 	}
 	cfg.Endpoint, cfg.OSSEndpoint = url, url
-	return cfg, &Account{emu: emu}, nil
+	return cfg, a, nil
 }
 
-// Close stops the emulator; its state stays in the workspace.
-func (a *Account) Close() error { return a.emu.Close() }
+// Close stops the emulator and the registry; their state stays in the workspace.
+func (a *Account) Close() error {
+	var errs []error
+	if a.emu != nil {
+		errs = append(errs, a.emu.Close())
+	}
+	if a.reg != nil {
+		errs = append(errs, a.reg.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Transport is how the run reaches registries: the account's own through its name,
+// others as usual. Nil for zip runtimes.
+func (a *Account) Transport() http.RoundTripper {
+	if a.reg == nil {
+		return nil
+	}
+	return a.reg.Transport(nil)
+}
+
+// Keychain is the registry credentials of cfg's inputs, for the registry they name (the
+// emulator pulls with them, as FC pulls with the function's role).
+func Keychain(cfg inputs.Config) authn.Keychain {
+	return keychain{host: cfg.Registry.Server, auth: authn.AuthConfig{Username: cfg.RegistryUser(), Password: cfg.RegistryPassword}}
+}
+
+type keychain struct {
+	host string
+	auth authn.AuthConfig
+}
+
+func (k keychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
+	if k.auth.Password == "" || r.RegistryStr() != k.host {
+		return authn.Anonymous, nil
+	}
+	return authn.FromConfig(k.auth), nil
+}
 
 // CheckPython is the check made once the Python version is known, before anything is
 // resolved or deployed: the emulator runs the smoke test in a local CPython of that

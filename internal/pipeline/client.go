@@ -104,8 +104,12 @@ func (p *Plan) clientConfig(service string) lithops.ClientConfig {
 	if !p.Bucket.publish {
 		bucket = ""
 	}
-	return lithops.ClientConfig{API: p.API, Region: c.Region, AccountID: c.AccountID, RoleARN: c.RoleARN, Service: service,
+	cc := lithops.ClientConfig{API: p.API, Region: c.Region, AccountID: c.AccountID, RoleARN: c.RoleARN, Service: service,
 		Runtime: p.RuntimeName, Memory: c.RuntimeMemory, Timeout: c.RuntimeTimeout, Bucket: bucket}
+	if p.Container {
+		cc.Container = &lithops.ContainerRegistry{Server: c.Registry.Server, User: c.Registry.Namespace}
+	}
+	return cc
 }
 
 // staleCaches lists the cached metadata files client machines must delete after this

@@ -43,6 +43,21 @@
 //   - smoke: check: the import check, then Lithops' metadata call, in one temporary
 //     function deleted afterwards (verify.Verifier.Check).
 //
+// A container runtime (deploy-mode: container, containerSteps) has its own list:
+//
+//   - plan, as above, with FC's custom-container runtime, the image's name and a warning
+//     for a registry FC cannot pull from;
+//   - base image: the base's OS, glibc and CPython read from its files (image); its glibc
+//     is the target's;
+//   - resolve and fetch, with Lithops' container modules in place of the worker modules;
+//   - image: the runtime and requirements layers (image); a dry run writes image.tar,
+//     reports what changes and ends there;
+//   - credentials, storage bucket, changes;
+//   - push image: by digest, only the blobs the registry lacks (image);
+//   - smoke: imports: the import check on the image itself (verify.ImageImports);
+//   - deploy and verify, as above, with custom-container functions pinned by digest; then
+//     the image's tag moved to it (image.Tag); prune as above.
+//
 // mode: delete and mode: list build nothing:
 //
 //   - plan: the Lithops version, the runtime name (and, for a delete, the memory sizes and
@@ -55,5 +70,5 @@
 // A failure after the deploy rolls the functions and the published objects back; a
 // delete or a prune that fails midway sets its outputs and summary with what remains;
 // any failure is reported by Fail. Each stage is a method of run in the order steps
-// lists them: a mode is a list (steps, lifeSteps).
+// lists them: a mode is a list (steps, containerSteps, lifeSteps).
 package pipeline

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/lithops-fc/runtime-action/internal/image/imagetest"
 	"github.com/lithops-fc/runtime-action/internal/python/wheeltest"
 )
 
@@ -16,18 +17,15 @@ var update = flag.Bool("update", false, "rewrite examples/local/wheelhouse from 
 // exampleVersion is the Lithops version of the offline example (README's first command).
 const exampleVersion = "3.7.0"
 
-// exampleWheels are the wheels of examples/local/wheelhouse: the FIXTURE lithops and
-// worker modules, stand-ins for FC's preinstalled requests and oss2 at python3.12's
-// versions (--local installs them in the emulator's runtime, not in the zip), and a tiny
-// user package, so the README's first command runs with no network. They are
-// generated, never edited by hand.
+// exampleWheels are the wheels of examples/local/wheelhouse: the FIXTURE lithops (with
+// its container entry point) and worker modules, stand-ins for FC's preinstalled
+// requests and oss2 at python3.12's versions (--local installs them in the emulator's
+// runtime, not in the zip), stand-ins for the rest of what Lithops' container image
+// installs (gunicorn, flask, gevent, redis, PyYAML: deploy-mode container), and a tiny
+// user package, so the README's commands run with no network. They are generated,
+// never edited by hand.
 func exampleWheels() []wheeltest.Wheel {
-	ws := append([]wheeltest.Wheel{wheeltest.Lithops(exampleVersion)}, wheeltest.Workers(exampleVersion)...)
-	for _, w := range wheeltest.FCPreinstalled("python3.12") {
-		if w.Name != "six" { // a worker module already
-			ws = append(ws, w)
-		}
-	}
+	ws := append([]wheeltest.Wheel{imagetest.Lithops(exampleVersion, "")}, imagetest.ContainerModules(exampleVersion)...)
 	return append(ws, wheeltest.Wheel{
 		Name:    "fc-demo",
 		Version: "1.0.0",

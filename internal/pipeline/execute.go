@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"time"
 
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
@@ -24,11 +25,16 @@ func Execute(ctx context.Context, cfg inputs.Config, deps Deps) int {
 	if cfg.Local {
 		var acct *local.Account
 		var err error
-		if cfg, acct, err = local.Start(ctx, cfg); err != nil {
+		if cfg, acct, err = local.Start(ctx, cfg, func(f string, a ...any) { rep.Printf(f, a...) }); err != nil {
 			return Fail(rep, err)
 		}
 		defer acct.Close()
 		deps.Local = acct
+		if deps.Cloud.Poll == 0 {
+			// An image function is Pending while the emulator pulls its image from the
+			// local registry, milliseconds: no need to wait a second before looking.
+			deps.Cloud.Poll = 50 * time.Millisecond
+		}
 		// The emulator's secret is new each run: masked like any other.
 		if err := rep.Mask(cfg.Secrets()...); err != nil {
 			return Fail(rep, err)

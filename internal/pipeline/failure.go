@@ -101,9 +101,15 @@ func failureSummary(rep *report.Reporter, what, stage string, err error) string 
 		md.Heading(2, "Lithops runtime "+re.plan.RuntimeName+": "+strings.ToLower(what)+" "+where)
 		planSummary(&md, re.plan)
 		re.changes.section(&md)
-		if re.pkg != nil {
+		switch {
+		case re.pkg != nil:
 			packageSummary(&md, re.plan, re.pkg)
-		} else {
+		case re.img != nil:
+			md.Table(report.Table{
+				Columns: []report.Column{{Title: "image digest", Code: true}, {Title: "distributions", Right: true}},
+				Rows:    [][]string{{re.img.Digest.String(), fmt.Sprint(len(re.img.Distributions))}},
+			})
+		default:
 			md.Paragraph("Nothing was built.")
 		}
 	case re != nil && re.title != "":

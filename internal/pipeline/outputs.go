@@ -13,19 +13,25 @@ import (
 // baseOutputs are the outputs known without a cloud.
 func (r *run) baseOutputs() report.Outputs {
 	p, pkg := r.plan, r.pkg
-	return report.Outputs{
+	out := report.Outputs{
 		FunctionName:   p.Workers[0].Name,
 		RuntimeName:    p.RuntimeName,
 		RuntimeKey:     r.dryRunKey(p.Workers[0].Name),
 		PythonVersion:  p.Runtime.Python,
 		FCRuntime:      p.Runtime.Name,
-		LithopsVersion: pkg.LithopsVersion,
-		PackagePath:    p.Config.Rel(pkg.ZipPath),
-		PackageSHA256:  pkg.SHA256,
-		PackageSize:    pkg.Size,
-		CodeChecksum:   pkg.CodeChecksum,
-		LockPath:       p.Config.Rel(pkg.LockPath),
+		LithopsVersion: r.lithopsVersion(),
 	}
+	if c := r.ctr; c.img != nil {
+		// The image's: image.tar when a dry run wrote it; no zip, no code checksum.
+		out.Image, out.ImageDigest, out.LockPath = c.pinned, c.img.Digest.String(), p.Config.Rel(c.lock)
+		if c.layout != "" {
+			out.PackagePath, out.PackageSHA256, out.PackageSize = p.Config.Rel(c.layout), c.layoutSHA256, c.layoutSize
+		}
+		return out
+	}
+	out.PackagePath, out.PackageSHA256, out.PackageSize = p.Config.Rel(pkg.ZipPath), pkg.SHA256, pkg.Size
+	out.CodeChecksum, out.LockPath = pkg.CodeChecksum, p.Config.Rel(pkg.LockPath)
+	return out
 }
 
 // dryRunOutputs are a dry run's outputs: the functions a deploy would make, so that a
@@ -100,7 +106,12 @@ func (r *run) finish(context.Context) error {
 	if err := r.rep.SetOutputs(r.out); err != nil {
 		return err
 	}
-	md := r.summary()
+	var md string
+	if r.ctr.img != nil {
+		md = imageSummary(r.plan, r.out, r.set, &r.ctr, r.changes, r.stale)
+	} else {
+		md = r.summary()
+	}
 	if r.cfg.Prune && !r.cfg.DryRun {
 		var m report.Markdown
 		r.removalSummary(&m, 3, "Older Lithops versions pruned", "none found")

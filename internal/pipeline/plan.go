@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/image"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/lithops"
 	"github.com/lithops-fc/runtime-action/internal/pylock"
@@ -40,6 +41,13 @@ type Plan struct {
 	Lock     *pylock.Lock
 	Pins     []lockedPin
 	lockData []byte // the lock's bytes as read
+
+	// Container is set for a custom-container runtime (deploy-mode: container): Runtime
+	// is then FC's custom-container and Glibc and Target are the base image's, known
+	// once it is read (the base image stage).
+	Container bool
+	BaseImage string // the base image's reference; "" is --local's host base (image.HostBase)
+	Image     string // the image as Lithops names it (repository:tag); "" without a registry
 }
 
 // Worker is one of the runtime's Lithops worker functions: one per memory size, named
@@ -84,6 +92,12 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 	if p.Lithops, err = lithops.New(version); err != nil {
 		return nil, &inputs.Error{Input: "lithops-version", Problem: err.Error(), Fix: "use Lithops " + lithops.MinVersion + " or later"}
 	}
+	p.Container = cfg.DeployMode == inputs.DeployContainer
+	if p.Container {
+		if err := checkContainer(cfg, p.Lithops); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkAPI(cfg, p.Lithops); err != nil {
 		return nil, err
 	}
@@ -91,6 +105,9 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 
 	if p.Python, err = inputs.DetectPython(cfg, getenv, fcruntime.Offered(p.API)); err != nil {
 		return nil, err
+	}
+	if p.Container {
+		return p, p.planContainer(getenv)
 	}
 	if p.Runtime, err = p.Python.Runtime(p.API); err != nil {
 		return nil, err
@@ -114,26 +131,36 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 			return nil, err
 		}
 	}
+	if err := p.names(getenv); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// names decides the workers' names, the sources and the storage bucket.
+func (p *Plan) names(getenv func(string) string) error {
+	cfg := p.Config
 	for _, mem := range cfg.RuntimeMemory {
 		name, err := p.Lithops.FunctionName(p.RuntimeName, mem)
 		if err != nil {
-			return nil, &inputs.Error{Input: "runtime-name", Problem: err.Error()}
+			return &inputs.Error{Input: "runtime-name", Problem: err.Error()}
 		}
 		p.Workers = append(p.Workers, Worker{MemoryMB: mem, Name: name})
 	}
 	p.Sources = p.sources()
 	if p.Lock != nil {
 		if err := p.checkLock(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	keyID, temporary := knownCredentials(cfg, getenv)
+	var err error
 	if p.Bucket, err = decideBucket(cfg, p.Lithops, keyID, temporary); err != nil {
-		return nil, err
+		return err
 	}
 	// The deployer uploads large packages to the storage bucket and publishes there.
 	p.Config.StorageBucket = p.Bucket.name
-	return p, nil
+	return nil
 }
 
 // readRequirements parses the requirements input, nil when there is none.
@@ -172,7 +199,14 @@ func (r *run) planStage(ctx context.Context) error {
 		if err := r.rep.Mask(p.secrets()...); err != nil {
 			return err
 		}
-		r.logf("%s → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
+		if p.Container {
+			r.logf("%s → FC runtime %s on base image %s, FC API %s, Lithops %s, image %s", p.Python, p.Runtime.Name, or(p.BaseImage, image.HostBaseRef), p.API, p.Lithops.Version(), or(p.Image, "(no registry: not pushed)"))
+			for _, a := range p.registryNotices() {
+				r.rep.Annotate(a)
+			}
+		} else {
+			r.logf("%s → FC runtime %s, glibc %s, FC API %s, Lithops %s", p.Python, p.Runtime.Name, p.Glibc, p.API, p.Lithops.Version())
+		}
 		if p.Lock != nil {
 			from := "made without a requirements file"
 			switch {
@@ -218,6 +252,9 @@ func (p *Plan) rename(version string) error {
 		if p.Workers[i].Name, err = l.FunctionName(p.RuntimeName, p.Workers[i].MemoryMB); err != nil {
 			return &inputs.Error{Input: "runtime-name", Problem: err.Error()}
 		}
+	}
+	if p.Container {
+		return p.nameImage()
 	}
 	return nil
 }

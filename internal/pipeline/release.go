@@ -83,8 +83,38 @@ func (r *run) connect(bucket string) error {
 	for i, w := range p.Workers {
 		r.specs[i] = deploy.Spec{Name: w.Name, Runtime: p.Runtime.Name, Handler: lithops.Handler, MemoryMB: w.MemoryMB,
 			TimeoutSec: p.Config.RuntimeTimeout, Role: p.Config.RoleARN, InternetAccess: lithops.InternetAccess}
+		if p.Container {
+			// Lithops 3.7's _create_function in custom-container mode, pinned by digest.
+			r.specs[i].Handler = lithops.ContainerHandler
+			r.specs[i].Container = &deploy.Container{Image: r.ctr.pinned, Port: lithops.ContainerPort, AccelerationType: lithops.ContainerAccelerationType}
+		}
 	}
 	return nil
+}
+
+// deployPackage is the zip the functions run; an image function's code is its image,
+// in its spec.
+func (r *run) deployPackage() deploy.Package {
+	if r.pkg == nil {
+		return deploy.Package{}
+	}
+	return packageOf(r.pkg)
+}
+
+// lithopsVersion is the lithops wheel's own __version__, as the package or image has it.
+func (r *run) lithopsVersion() string {
+	if r.ctr.img != nil {
+		return r.ctr.img.LithopsVersion
+	}
+	return r.pkg.LithopsVersion
+}
+
+// lockPath is the runtime's pylock.toml, the image's for a container runtime.
+func (r *run) lockPath() string {
+	if r.ctr.img != nil {
+		return r.ctr.lock
+	}
+	return r.pkg.LockPath
 }
 
 // bucketStage makes the storage bucket clients read exist before FC is touched (created
@@ -140,7 +170,7 @@ func (r *run) serviceStage(ctx context.Context) error {
 // unchanged runtime stays fast. A failure leaves FC as it was.
 func (r *run) importCheckStage(ctx context.Context) error {
 	var err error
-	if r.live, err = r.deployer.Live(ctx, packageOf(r.pkg), r.specs); err != nil {
+	if r.live, err = r.deployer.Live(ctx, r.deployPackage(), r.specs); err != nil {
 		return err
 	}
 	imports := r.plan.Config.Smoke == inputs.SmokeImports
@@ -155,6 +185,17 @@ func (r *run) importCheckStage(ctx context.Context) error {
 		return nil
 	}
 	err = r.rep.Stage("smoke: imports", func() error {
+		if r.plan.Container {
+			py, err := r.ctr.base.Python(r.plan.Python.Version)
+			if err != nil {
+				return err
+			}
+			rep, err := r.verifier.ImageImports(ctx, r.specs[0], py.Interpreter, r.ctr.modules())
+			if err == nil {
+				r.smoke.Imports, r.smoke.Modules = ImportsOK, rep.Modules
+			}
+			return err
+		}
 		pkg, remove, err := verify.ImportPackage(ctx, r.in, build.WithCodeLimits(r.deps.limits()))
 		if err != nil {
 			return err
@@ -178,7 +219,7 @@ func (r *run) importCheckStage(ctx context.Context) error {
 func (r *run) deployStage(ctx context.Context) error {
 	return r.rep.Stage("deploy", func() error {
 		var err error
-		r.rel, err = r.deployer.Deploy(ctx, packageOf(r.pkg), r.specs)
+		r.rel, err = r.deployer.Deploy(ctx, r.deployPackage(), r.specs)
 		return err
 	})
 }
@@ -196,8 +237,8 @@ func (r *run) verifyStage(ctx context.Context) error {
 		if p.Config.Smoke == inputs.SmokeNone && !p.Bucket.publish {
 			return nil
 		}
-		want := verify.Expect{Python: p.Runtime.Python, Lithops: r.pkg.LithopsVersion}
-		lock, err := os.ReadFile(r.pkg.LockPath)
+		want := verify.Expect{Python: p.Runtime.Python, Lithops: r.lithopsVersion()}
+		lock, err := os.ReadFile(r.lockPath())
 		if err != nil {
 			return fmt.Errorf("read the runtime's lock: %w", err)
 		}
@@ -222,6 +263,9 @@ func (r *run) verifyStage(ctx context.Context) error {
 	if err != nil {
 		showSmokeFailure(r.rep, err)
 		return r.rel.Abort(ctx, err)
+	}
+	if p.Container {
+		r.tagImage(ctx)
 	}
 	return nil
 }

@@ -86,12 +86,18 @@ func (r *run) resolveStage(ctx context.Context) error {
 			// lithops comes without its client-side dependencies: it is added below.
 			req.Requirements = slices.DeleteFunc(req.Requirements, func(r resolve.Requirement) bool { return lithops.Is(r.Name) })
 		}
-		for _, m := range p.Lithops.WorkerModules() {
+		modules, origin := p.Lithops.WorkerModules(), "Lithops "+p.Lithops.Version()+" worker module"
+		if p.Container {
+			// The image has what Lithops' Dockerfile installs: its HTTP server, the worker
+			// modules and the client libraries FC's Python runtime would preinstall.
+			modules, origin = p.Lithops.ContainerModules(), runtimeModules(p.Lithops)
+		}
+		for _, m := range modules {
 			w, err := pep508.ParseRequirement(m)
 			if err != nil {
 				return fmt.Errorf("resolve: worker module %s: %w", m, err)
 			}
-			req.Requirements = append(req.Requirements, resolve.Requirement{Requirement: w, Origin: "Lithops " + p.Lithops.Version() + " worker module"})
+			req.Requirements = append(req.Requirements, resolve.Requirement{Requirement: w, Origin: origin})
 		}
 		res, err := resolve.Resolve(ctx, r.client, p.Target, req, resolve.WithLog(r.logf))
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
 	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/image"
 	"github.com/lithops-fc/runtime-action/internal/inputs"
 	"github.com/lithops-fc/runtime-action/internal/python/index"
 	"github.com/lithops-fc/runtime-action/internal/report"
@@ -46,6 +47,9 @@ type run struct {
 	removals   []removal                   // delete, prune: what became of each resource
 	skipped    []string                    // list: functions that are no runtime's, and why
 	summarized bool                        // the outputs and the summary are written
+
+	ctr      containerRun // a container runtime's stages (container.go)
+	cleanups []func()     // run when the run ends, newest first
 }
 
 // A step is one stage of a run, or the glue between two. It returns the stage's error,
@@ -60,6 +64,9 @@ type step func(ctx context.Context) error
 func (r *run) steps() []step {
 	if r.cfg.Mode == inputs.ModeDelete || r.cfg.Mode == inputs.ModeList {
 		return r.lifeSteps()
+	}
+	if r.cfg.DeployMode == inputs.DeployContainer {
+		return r.containerSteps()
 	}
 	steps := []step{r.planStage, r.resolveStage, r.fetchStage}
 	if r.cfg.Lock != "" {
@@ -84,11 +91,29 @@ func (r *run) steps() []step {
 	return append(steps, r.finish)
 }
 
+// containerSteps are a custom-container runtime's: the base image is read before the
+// resolution (its glibc is the target's), the image stage replaces assemble (and
+// preinstalled modules: an image carries its own), and the image is pushed before the
+// import check runs on it.
+func (r *run) containerSteps() []step {
+	steps := []step{r.planStage, r.baseStage, r.resolveStage, r.fetchStage, r.imageStage}
+	if r.cfg.DryRun {
+		return append(steps, r.changesStage, r.dryRunOutputs, r.finish)
+	}
+	steps = append(steps, r.credentialsStage, r.connectStep, r.bucketStage, r.changesStage, r.pushStage,
+		r.importCheckStage, r.deployStage, r.verifyStage, r.releaseOutputs)
+	if r.cfg.Prune {
+		steps = append(steps, r.pruneStage)
+	}
+	return append(steps, r.finish)
+}
+
 // runError is a failed run with what it had done, for the job summary (see Fail).
 type runError struct {
 	err     error
 	plan    *Plan         // nil when planning failed
-	pkg     *build.Result // nil when nothing was built
+	pkg     *build.Result // nil when no zip was built
+	img     *image.Result // nil when no image was built
 	changes *changeReport // nil when nothing was compared
 	// title names what failed when there is no plan (a delete, a list).
 	title string
@@ -106,9 +131,14 @@ func (r *run) logf(format string, args ...any) { r.rep.Printf(format, args...) }
 // The outputs it returns are also set on the reporter.
 func Run(ctx context.Context, cfg inputs.Config, deps Deps) (report.Outputs, error) {
 	r := &run{deps: deps, rep: deps.Report, cfg: cfg}
+	defer func() {
+		for i := len(r.cleanups) - 1; i >= 0; i-- {
+			r.cleanups[i]()
+		}
+	}()
 	for _, s := range r.steps() {
 		if err := s(ctx); err != nil {
-			re := &runError{err: err, plan: r.plan, pkg: r.pkg, changes: r.changes, summarized: r.summarized}
+			re := &runError{err: err, plan: r.plan, pkg: r.pkg, img: r.ctr.img, changes: r.changes, summarized: r.summarized}
 			if r.life != nil {
 				re.title = r.life.what()
 			}

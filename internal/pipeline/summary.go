@@ -7,6 +7,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/deploy"
+	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/report"
 )
 
@@ -60,11 +61,64 @@ func (r *run) summary() string {
 	return md.String()
 }
 
+// imageSummary is a container runtime's job summary: the target, the functions, the
+// image and what went into each of its layers.
+func imageSummary(p *Plan, out report.Outputs, set *resolution, c *containerRun, changes *changeReport, stale []string) string {
+	var md report.Markdown
+	md.Heading(2, "Lithops runtime "+p.RuntimeName)
+	md.Table(report.Table{
+		Columns: []report.Column{{Title: "Python"}, {Title: "FC runtime", Code: true}, {Title: "glibc"}, {Title: "FC API"}, {Title: "Lithops"}, {Title: "deployed"}, {Title: "smoke"}},
+		Rows:    [][]string{{out.PythonVersion, out.FCRuntime, p.Glibc.String(), string(p.API), out.LithopsVersion, string(out.Deployed), out.SmokeResult}},
+	})
+	changes.section(&md)
+	fns := report.Table{Columns: []report.Column{{Title: "memory (MB)", Right: true}, {Title: "function", Code: true}, {Title: "deployed"}, {Title: "runtime key", Code: true}}}
+	for _, f := range out.Functions {
+		fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.Memory), f.Name, string(f.Deployed), f.RuntimeKey})
+	}
+	md.Table(fns)
+	clientSection(&md, p, out, stale)
+	imageTables(&md, p, c)
+	dists := report.Table{Columns: []report.Column{{Title: "distribution"}, {Title: "version"}, {Title: "wheel tag", Code: true}, {Title: "layer"}, {Title: "size", Right: true}, {Title: "why"}}}
+	for _, d := range c.img.Distributions {
+		dists.Rows = append(dists.Rows, []string{d.Name, d.Version, d.Tag, d.Layer, size(d.Size), set.explain(d.Name)})
+	}
+	md.Details(fmt.Sprintf("Distributions (%d)", len(c.img.Distributions)), dists.Markdown())
+	if len(c.excluded) > 0 {
+		md.Paragraph(fmt.Sprintf("Resolved but left out (exclude): %v", c.excluded))
+	}
+	return md.String()
+}
+
+// imageTables describe the image: where it is, what it is built on, its layers.
+func imageTables(md *report.Markdown, p *Plan, c *containerRun) {
+	img := or(c.pinned, p.layoutRef()+" (not pushed: no registry)")
+	pushed := "not pushed"
+	if c.pushed != nil {
+		pushed = fmt.Sprintf("%d blobs (%s) uploaded", c.pushed.Blobs, size(c.pushed.Bytes))
+	}
+	md.Table(report.Table{
+		Columns: []report.Column{{Title: "image (as the functions run it)", Code: true}, {Title: "tag", Code: true}, {Title: "base image", Code: true}, {Title: "base OS"}, {Title: "push"}},
+		Rows:    [][]string{{img, or(p.Image, p.layoutRef()), c.base.Ref + "@" + c.base.Digest.String(), or(c.base.OS.PrettyName, c.base.OS.ID), pushed}},
+	})
+	layers := report.Table{Columns: []report.Column{{Title: "layer"}, {Title: "digest", Code: true}, {Title: "files", Right: true}, {Title: "size", Right: true}, {Title: "uncompressed", Right: true}}}
+	for _, l := range c.img.Layers {
+		layers.Rows = append(layers.Rows, []string{l.Name, l.Digest.String(), strconv.Itoa(l.Files), size(l.Size), size(l.Uncompressed)})
+	}
+	md.Table(layers)
+	if c.layout != "" {
+		md.Paragraph("The image is in " + p.Config.Rel(c.layout) + " (OCI layout), sha256 " + c.layoutSHA256 + ".")
+	}
+}
+
 // planSummary is what a run set out to build: the target and the functions.
 func planSummary(md *report.Markdown, p *Plan) {
+	glibc := p.Glibc.String()
+	if p.Glibc == (tags.Glibc{}) {
+		glibc = "the base image's (not read)" // a container run that failed before its base was read
+	}
 	md.Table(report.Table{
 		Columns: []report.Column{{Title: "Python"}, {Title: "FC runtime", Code: true}, {Title: "glibc"}, {Title: "FC API"}, {Title: "Lithops"}},
-		Rows:    [][]string{{p.Python.Version, p.Runtime.Name, p.Glibc.String(), string(p.API), p.Lithops.Version()}},
+		Rows:    [][]string{{p.Python.Version, p.Runtime.Name, glibc, string(p.API), p.Lithops.Version()}},
 	})
 	fns := report.Table{Columns: []report.Column{{Title: "memory (MB)", Right: true}, {Title: "function", Code: true}}}
 	for _, f := range p.Workers {

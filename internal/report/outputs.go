@@ -29,6 +29,8 @@ type Outputs struct {
 	PackageSHA256  string           `output:"package-sha256" usage:"SHA-256 of runtime.zip, hex"`
 	PackageSize    int64            `output:"package-size" usage:"Size of runtime.zip in bytes"`
 	CodeChecksum   string           `output:"code-checksum" usage:"CRC-64 of runtime.zip as FC reports it (codeChecksum)"`
+	Image          string           `output:"image" usage:"container: the runtime image pinned by digest, as the functions run it (repository@sha256:...); empty for a zip runtime or a dry run without registry"`
+	ImageDigest    string           `output:"image-digest" usage:"container: digest of the runtime image (sha256:...)"`
 	LockPath       string           `output:"lock-path" usage:"Path of pylock.toml, the exact list of what went into the zip"`
 	Deployed       deploy.Outcome   `output:"deployed" usage:"What the deploy did: created, updated, unchanged, dry-run, or checked (mode: check)"`
 	SmokeResult    string           `output:"smoke-result" usage:"Result of the smoke invocation"`

@@ -198,12 +198,42 @@ func (v *Verifier) Imports(ctx context.Context, pkg deploy.Package, base deploy.
 	rep := ImportReport{Modules: len(modules)}
 	spec := base
 	spec.Handler = ImportHandler
-	err := v.temporary(ctx, pkg, spec, func(t temp) error {
+	err := v.temporary(ctx, &pkg, spec, func(t temp) error {
 		rep.Function = t.spec.Name
 		return v.imports(ctx, t, modules, &rep)
 	})
 	return rep, err
 }
+
+// ImageImports runs the import check of an image runtime on the image itself, before
+// any function runs it: a temporary function (as for Imports) on base's image, whose
+// command (customContainerConfig.command, which replaces the image's) runs interpreter,
+// the image's CPython, with ImportServer instead of Lithops' server. The metadata call
+// lists the modules on the path without importing them; this imports each, with the
+// image's own glibc and system libraries.
+func (v *Verifier) ImageImports(ctx context.Context, base deploy.Spec, interpreter string, modules []string) (ImportReport, error) {
+	if base.Container == nil {
+		return ImportReport{}, errors.New("import check: the function has no image")
+	}
+	rep := ImportReport{Modules: len(modules)}
+	spec := base
+	c := *base.Container
+	c.Command = []string{interpreter, "-c", ImportServer()}
+	spec.Container = &c
+	err := v.temporary(ctx, nil, spec, func(t temp) error {
+		rep.Function = t.spec.Name
+		return v.imports(ctx, t, modules, &rep)
+	})
+	return rep, err
+}
+
+//go:embed server.py
+var serverSource string
+
+// ImportServer is the import check as an HTTP server (Python 3.6 and later): FC sends an
+// image function's invocations to POST /invoke on its port (CAPort), and the answer is
+// the import check's.
+func ImportServer() string { return string(importSource) + "\n" + serverSource }
 
 // CheckReport is what Check found in its temporary function.
 type CheckReport struct {
@@ -225,7 +255,7 @@ func (v *Verifier) Check(ctx context.Context, pkg deploy.Package, base deploy.Sp
 	if len(modules) > 0 {
 		spec.Handler = ImportHandler
 	}
-	err := v.temporary(ctx, pkg, spec, func(t temp) error {
+	err := v.temporary(ctx, &pkg, spec, func(t temp) error {
 		rep.Function = t.spec.Name
 		if len(modules) > 0 {
 			rep.Imports = &ImportReport{Function: t.spec.Name, Modules: len(modules)}
@@ -253,10 +283,10 @@ type temp struct {
 }
 
 // temporary creates a temporary function (TempName, configuration spec, where
-// WithScratch says) from pkg, runs use with it, and deletes it (with its holder, and
-// the package object when this run uploaded it) whatever happens, also when ctx is
-// cancelled; the error then says what became of it.
-func (v *Verifier) temporary(ctx context.Context, pkg deploy.Package, spec deploy.Spec, use func(temp) error) (err error) {
+// WithScratch says) from pkg (nil for a function that runs an image), runs use with it,
+// and deletes it (with its holder, and the package object when this run uploaded it)
+// whatever happens, also when ctx is cancelled; the error then says what became of it.
+func (v *Verifier) temporary(ctx context.Context, pkg *deploy.Package, spec deploy.Spec, use func(temp) error) (err error) {
 	name, err := TempName(v.now())
 	if err != nil {
 		return err
@@ -267,15 +297,19 @@ func (v *Verifier) temporary(ctx context.Context, pkg deploy.Package, spec deplo
 		fns, removeHolder = v.scratch(name)
 	}
 
-	code, err := v.up.Upload(ctx, pkg)
-	if err != nil {
-		return fmt.Errorf("temporary function: upload its package: %w", err)
-	}
-	defer v.fresh(ctx, func(cctx context.Context) {
-		if err := v.up.Remove(cctx, code); err != nil {
-			v.log("temporary function: could not remove its package %s: %v", code, err)
+	var code *deploy.Code
+	if pkg != nil {
+		c, err := v.up.Upload(ctx, *pkg)
+		if err != nil {
+			return fmt.Errorf("temporary function: upload its package: %w", err)
 		}
-	})
+		code = &c
+		defer v.fresh(ctx, func(cctx context.Context) {
+			if err := v.up.Remove(cctx, c); err != nil {
+				v.log("temporary function: could not remove its package %s: %v", c, err)
+			}
+		})
+	}
 	v.log("smoke: creating the temporary function %s", name)
 	defer v.fresh(ctx, func(cctx context.Context) {
 		// A failure's message says what became of the function: it is the last thing
@@ -299,7 +333,7 @@ func (v *Verifier) temporary(ctx context.Context, pkg deploy.Package, spec deplo
 			err = fmt.Errorf("%w; cleaned up: the temporary function %s was deleted", err, name)
 		}
 	})
-	if _, err := fns.Put(ctx, deploy.Put{Spec: spec, Code: &code, Create: true}); err != nil {
+	if _, err := fns.Put(ctx, deploy.Put{Spec: spec, Code: code, Create: true}); err != nil {
 		return fmt.Errorf("create the temporary function %s: %w", name, err)
 	}
 	return use(temp{fns: fns, spec: spec})

@@ -190,3 +190,16 @@ func Runtime(version string) []wheeltest.Wheel {
 	}
 	return out
 }
+
+// ContainerModules are FIXTURE stand-ins for everything Lithops' DEFAULT_DOCKERFILE
+// installs at version (lithops.ContainerModules: gunicorn flask gevent six pika redis
+// requests PyYAML oss2 cloudpickle ps-mem tblib psutil): Runtime plus one-module gevent,
+// redis and PyYAML (yaml), which the FIXTURE entry point does not import.
+func ContainerModules(version string) []wheeltest.Wheel {
+	small := func(name, version, module string) wheeltest.Wheel {
+		return wheeltest.Wheel{Name: name, Version: version,
+			Metadata: wheeltest.Metadata{Summary: "FIXTURE: tiny stand-in for " + name + ", built by imagetest", RequiresPython: ">=3.6"},
+			Files:    map[string][]byte{module + "/__init__.py": []byte(note + "__version__ = '" + version + "'\nFIXTURE = True\n")}}
+	}
+	return append(Runtime(version), small("gevent", "24.11.1", "gevent"), small("redis", "5.2.1", "redis"), small("PyYAML", "6.0.2", "yaml"))
+}
