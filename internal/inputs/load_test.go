@@ -130,13 +130,17 @@ func TestLoadValidationMessages(t *testing.T) {
 			"input region: missing; it is required to deploy; set it, or set dry-run: true to build and check without deploying\n" +
 				"input role-arn: missing; it is required to deploy; set it, or set dry-run: true to build and check without deploying"},
 		{"mode", map[string]string{"INPUT_MODE": "deploy-now"}, nil,
-			`input mode: "deploy-now" is not a valid value; use one of deploy, check`},
+			`input mode: "deploy-now" is not a valid value; use one of deploy, check, delete, list`},
 		{"mode check with dry-run", map[string]string{"INPUT_MODE": "check", "INPUT_DRY-RUN": "true"}, nil,
 			`input mode: check contradicts dry-run: true; remove dry-run: a check builds, then smoke-tests in a temporary function with credentials (nothing live changes); or keep dry-run with mode: deploy to build only`},
 		{"mode check without smoke", map[string]string{"INPUT_MODE": "check", "INPUT_SMOKE": "none"}, nil,
 			`input smoke: none contradicts mode: check; use smoke: imports (the default) or metadata; a check is its smoke test`},
 		{"mode check without region", map[string]string{"INPUT_MODE": "check", "INPUT_REGION": ""}, nil,
 			`input region: missing; a check needs it for its temporary function; set it, or set dry-run: true (with mode: deploy) to build without credentials`},
+		{"mode check with prune", map[string]string{"INPUT_MODE": "check", "INPUT_PRUNE": "true"}, nil,
+			`input prune: is true with mode check; remove prune: a check changes nothing live; prune with mode: deploy`},
+		{"lock with mode delete", map[string]string{"INPUT_MODE": "delete", "INPUT_LOCK": "requirements.txt"}, nil,
+			`input lock: is set with mode delete, which builds nothing; remove lock: it applies to what a run builds (mode: deploy or check)`},
 		{"lock missing", map[string]string{"INPUT_LOCK": "pylock.toml"}, nil,
 			`input lock: file "pylock.toml" not found in the workspace WS; check the path (it is relative to the workspace) and that actions/checkout ran before this step`},
 		{"lock outside the workspace", map[string]string{"INPUT_LOCK": "/etc/passwd"}, nil,
@@ -566,8 +570,8 @@ func TestModes(t *testing.T) {
 		{"delete without an account", with("INPUT_MODE", "delete", "INPUT_ACCOUNT-ID", ""), "account-id", []string{"mode delete"}},
 		{"prune with list", with("INPUT_MODE", "list", "INPUT_PRUNE", "true"), "prune", []string{"mode: deploy"}},
 		{"deploy without a role", with("INPUT_MODE", "deploy"), "role-arn", []string{"required to deploy"}},
-		{"an unknown mode", with("INPUT_MODE", "destroy"), "mode", []string{"deploy, delete, list"}},
-		{"check", with("INPUT_MODE", "check"), "mode", []string{"deploy, delete, list"}},
+		{"an unknown mode", with("INPUT_MODE", "destroy"), "mode", []string{"deploy, check, delete, list"}},
+		{"check without a role", with("INPUT_MODE", "check"), "role-arn", []string{"a check needs it"}},
 	}
 	for _, tt := range tests {
 		_, err := load(tt.env)
