@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"archive/tar"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -188,6 +189,17 @@ func TestContainerDeploy(t *testing.T) {
 	if got := tagDigest(t, repo+":v3-7-0"); got != r.out["image-digest"] {
 		t.Errorf("tag v3-7-0 names %s, want %s", got, r.out["image-digest"])
 	}
+	// The image's lock is published beside the metadata, as a zip runtime's.
+	lock, err := os.ReadFile(filepath.Join(a.ws, r.out["lock-path"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, ok := v.Emu.Object(deploytest.Bucket, lithops.LockKey(r.out["runtime-key"])); !ok || !bytes.Equal(pub, lock) {
+		t.Errorf("published lock: %v, %d bytes; want %s (%d bytes)", ok, len(pub), r.out["lock-path"], len(lock))
+	}
+	if !strings.Contains(r.out["changes"], `"summary":"first deploy: `) {
+		t.Errorf("first run's changes output: %s", r.out["changes"])
+	}
 	v.NoSmokeFunctions(t)
 
 	// Again: the registry has every blob, FC runs this image.
@@ -204,6 +216,9 @@ func TestContainerDeploy(t *testing.T) {
 		if calls := v.Probe.CallsOf(op); len(calls) > 0 {
 			t.Errorf("second run made %d %s calls", len(calls), op)
 		}
+	}
+	if !strings.Contains(r2.out["changes"], `"summary":"no changes (`) {
+		t.Errorf("second run's changes output: %s", r2.out["changes"])
 	}
 	if r2.out["smoke-result"] != "imports skipped (package unchanged), metadata ok" {
 		t.Errorf("second run smoke-result %q", r2.out["smoke-result"])
