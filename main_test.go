@@ -644,7 +644,8 @@ func TestLocalTwiceIsUnchanged(t *testing.T) {
 // TestLocalContainerTwiceIsUnchanged is the README's container command, run twice in one
 // workspace through the binary: the image is built on --local's base (this machine's
 // glibc), pushed to the account's registry under .lithops-runtime/emulator, run by the
-// emulator; the second run pushes no blob and deploys nothing. Names are Lithops 3.7.0's
+// emulator; the second run pushes no blob and deploys nothing, and a check (mode: check)
+// then passes without touching it. Names are Lithops 3.7.0's
 // (internal/lithops' vectors: _get_default_runtime_name, _format_function_name,
 // _format_image_name).
 func TestLocalContainerTwiceIsUnchanged(t *testing.T) {
@@ -671,6 +672,13 @@ func TestLocalContainerTwiceIsUnchanged(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(ws, ".lithops-runtime", "emulator", "registry", "manifests.json")); err != nil {
 		t.Errorf("the registry kept nothing: %v", err)
+	}
+
+	// A check of the same runtime: the image runs in temporary functions only.
+	check := runStep(t, ws, nil, nil, append(args, "--mode", "check")...)
+	if check.code != 0 || check.out["deployed"] != "checked" || check.out["image"] != first.out["image"] ||
+		!strings.HasSuffix(check.out["smoke-result"], "metadata ok") || !strings.Contains(check.out["changes"], `"summary":"no changes (`) {
+		t.Errorf("check: exit %d, outputs %v\n%s", check.code, check.out, tail(check.stdout, 40))
 	}
 }
 

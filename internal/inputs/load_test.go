@@ -141,8 +141,6 @@ func TestLoadValidationMessages(t *testing.T) {
 			`input prune: is true with mode check; remove prune: a check changes nothing live; prune with mode: deploy`},
 		{"lock with mode delete", map[string]string{"INPUT_MODE": "delete", "INPUT_LOCK": "requirements.txt"}, nil,
 			`input lock: is set with mode delete, which builds nothing; remove lock: it applies to what a run builds (mode: deploy or check)`},
-		{"mode check of a container runtime", map[string]string{"INPUT_MODE": "check", "INPUT_DEPLOY-MODE": "container", "INPUT_REGISTRY": "registry.cn-hangzhou.aliyuncs.com/team"}, nil,
-			`input mode: check is not available with deploy-mode: container: its temporary function would need the image pushed to the registry; check a container runtime with mode: deploy and dry-run: true (it builds the image and compares its lock), or use deploy-mode: zip`},
 		{"lock of a container runtime", map[string]string{"INPUT_LOCK": "requirements.txt", "INPUT_DEPLOY-MODE": "container", "INPUT_REGISTRY": "registry.cn-hangzhou.aliyuncs.com/team"}, nil,
 			`input lock: is set, but locked builds are available for zip runtimes only; remove lock (a container build resolves its requirements), or use deploy-mode: zip`},
 		{"lock missing", map[string]string{"INPUT_LOCK": "pylock.toml"}, nil,

@@ -205,19 +205,15 @@ func (v *validator) containerChecks(c Config, set func(string) bool) {
 		}
 		return
 	}
-	switch c.Mode {
-	case ModeDelete, ModeList:
+	if c.Mode == ModeDelete || c.Mode == ModeList {
 		// They build nothing: the function names are the same for either kind.
 		return
-	case ModeCheck:
-		v.fail("mode", "check a container runtime with mode: deploy and dry-run: true (it builds the image and compares its lock), or use deploy-mode: zip",
-			"check is not available with deploy-mode: container: its temporary function would need the image pushed to the registry")
 	}
 	if set("lock") {
 		v.fail("lock", "remove lock (a container build resolves its requirements), or use deploy-mode: zip", "is set, but locked builds are available for zip runtimes only")
 	}
 	if c.Deploys() && !set("registry") {
-		v.fail("registry", "set it to server/namespace of a registry FC can pull from, e.g. registry.cn-hangzhou.aliyuncs.com/my-namespace, or set dry-run: true", "missing; a container deploy pushes the image there")
+		v.fail("registry", "set it to server/namespace of a registry FC can pull from, e.g. registry.cn-hangzhou.aliyuncs.com/my-namespace, or set dry-run: true", "missing; a container deploy or check pushes the image there")
 	}
 	if set("registry-username") && !set("registry-password") {
 		v.fail("registry-password", "set it from a secret, or remove registry-username", "missing while registry-username is set")

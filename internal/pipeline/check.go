@@ -67,30 +67,46 @@ func (r *run) checkServiceStage(ctx context.Context) error {
 	})
 }
 
-// checkStage smoke-tests the package in a temporary function (verify.Verifier.Check):
-// the import check when smoke is imports, then Lithops' metadata call. It reads which
+// checkStage smoke-tests the package in a temporary function (verify.Verifier.Check; for
+// an image, verify.Verifier.CheckImage, on the image pushed by digest): the import check
+// when smoke is imports, then Lithops' metadata call. It reads which
 // functions exist first, for what a deploy would do. A failure says that nothing live
 // changed.
 func (r *run) checkStage(ctx context.Context) error {
 	p := r.plan
 	var err error
-	if r.live, err = r.deployer.Live(ctx, packageOf(r.pkg), r.specs); err != nil {
+	if r.live, err = r.deployer.Live(ctx, r.deployPackage(), r.specs); err != nil {
 		return err
 	}
-	var modules []string
-	if p.Config.Smoke == inputs.SmokeImports {
-		modules = r.set.modules(r.pkg)
-	}
+	imports := p.Config.Smoke == inputs.SmokeImports
 	err = r.rep.Stage("smoke: check", func() error {
-		pkg, remove, err := verify.ImportPackage(ctx, r.in, build.WithCodeLimits(r.deps.limits()))
-		if err != nil {
-			return err
-		}
-		defer remove()
-		want := verify.Expect{Python: p.Runtime.Python, Lithops: r.pkg.LithopsVersion}
-		rep, err := r.verifier.Check(ctx, packageOf(pkg), r.specs[0], modules, want)
-		if err != nil {
-			return err
+		want := verify.Expect{Python: p.Runtime.Python, Lithops: r.lithopsVersion()}
+		var rep verify.CheckReport
+		if p.Container {
+			py, err := r.ctr.base.Python(p.Python.Version)
+			if err != nil {
+				return err
+			}
+			var modules []string
+			if imports {
+				modules = r.ctr.modules()
+			}
+			if rep, err = r.verifier.CheckImage(ctx, r.specs[0], py.Interpreter, modules, want); err != nil {
+				return err
+			}
+		} else {
+			var modules []string
+			if imports {
+				modules = r.set.modules(r.pkg)
+			}
+			pkg, remove, err := verify.ImportPackage(ctx, r.in, build.WithCodeLimits(r.deps.limits()))
+			if err != nil {
+				return err
+			}
+			defer remove()
+			if rep, err = r.verifier.Check(ctx, packageOf(pkg), r.specs[0], modules, want); err != nil {
+				return err
+			}
 		}
 		if rep.Imports != nil {
 			r.smoke.Imports, r.smoke.Modules = ImportsOK, rep.Imports.Modules

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -264,6 +265,71 @@ func TestContainerRollsBack(t *testing.T) {
 	if _, perr := lithops.ParseMetadata(inv.Body); err != nil || inv.ErrorType != "" || perr != nil {
 		t.Errorf("the previous image does not run: %v %s %.300s", err, inv.ErrorType, inv.Body)
 	}
+}
+
+// TestContainerCheck: mode: check of a container runtime pushes the new image by digest
+// and runs it in temporary functions only: a passing check (fc-demo 2.0.0) and a failing
+// one (a module that raises on import) leave the live function, the bucket's objects and
+// the tag as they were; the passing one says deployed: checked and reports the change
+// against the live lock.
+func TestContainerCheck(t *testing.T) {
+	reg := imagetest.NewRegistry(t)
+	v := containerEmulator(t)
+	broken := pipelinetest.Module("fc-demo", "3.0.0", "raise RuntimeError('fc-demo 3.0.0 is broken')\n")
+	a := containerAction(t, v, reg, "fc-demo==1.0.0\n", demo("1.0.0"), demo("2.0.0"), broken)
+	first := a.mustRun()
+	fn := fc3.functionName(t, 256)
+	tag := reg.Host + "/ns/" + lithops.ImageRepository(runtimeName) + ":v3-7-0"
+	type state struct {
+		Functions []fcemu.FunctionInfo
+		Objects   map[string]string
+		Tag       string
+	}
+	snapshot := func() state {
+		s := state{Functions: v.Emu.Functions(), Objects: map[string]string{}, Tag: tagDigest(t, tag)}
+		for _, o := range v.Emu.Objects(deploytest.Bucket) {
+			data, _ := v.Emu.Object(deploytest.Bucket, o.Key)
+			s.Objects[o.Key] = o.ContentType + " " + o.ETag + "\n" + string(data)
+		}
+		return s
+	}
+	before := snapshot()
+	if len(before.Functions) != 1 || before.Tag != first.out["image-digest"] {
+		t.Fatalf("after the deploy: %d functions, tag on %s", len(before.Functions), before.Tag)
+	}
+	a.inputs["mode"] = "check"
+
+	a.requirements("fc-demo==2.0.0\n")
+	r := a.mustRun()
+	if r.out["deployed"] != "checked" || r.out["function-name"] != fn || r.out["image-digest"] == first.out["image-digest"] {
+		t.Errorf("outputs deployed %q, function-name %q, image-digest %q (the live one is %s)", r.out["deployed"], r.out["function-name"], r.out["image-digest"], first.out["image-digest"])
+	}
+	if !strings.HasPrefix(r.out["smoke-result"], "imports ok (") || !strings.HasSuffix(r.out["smoke-result"], "metadata ok") {
+		t.Errorf("smoke-result %q", r.out["smoke-result"])
+	}
+	if !strings.Contains(r.out["changes"], `"summary":"fc-demo 1.0.0 → 2.0.0"`) {
+		t.Errorf("changes output: %s", r.out["changes"])
+	}
+	if !strings.Contains(r.summary, "Checked (mode: check)") || !strings.Contains(r.summary, "Nothing live changed") {
+		t.Errorf("the summary does not say what the check did:\n%s", r.summary)
+	}
+	if diff := cmp.Diff(before, snapshot()); diff != "" {
+		t.Errorf("a passing check changed what is live (-before +after):\n%s", diff)
+	}
+	v.NoSmokeFunctions(t)
+
+	a.requirements("fc-demo==3.0.0\n")
+	r = a.run(t.Context())
+	if r.code == 0 {
+		t.Fatal("the check of a broken module passed")
+	}
+	if errs := errorsOf(r.log); !strings.Contains(errs, "fc-demo 3.0.0 is broken") || !strings.Contains(errs, "nothing live changed (mode: check)") {
+		t.Errorf("errors:\n%s", errs)
+	}
+	if diff := cmp.Diff(before, snapshot()); diff != "" {
+		t.Errorf("a failing check changed what is live (-before +after):\n%s", diff)
+	}
+	v.NoSmokeFunctions(t)
 }
 
 // TestContainerRegistryCredentials: the registry password is masked and never shown;

@@ -56,7 +56,8 @@
 //   - push image: by digest, only the blobs the registry lacks (image);
 //   - smoke: imports: the import check on the image itself (verify.ImageImports);
 //   - deploy and verify, as above, with custom-container functions pinned by digest; then
-//     the image's tag moved to it (image.Tag); prune as above.
+//     the image's tag moved to it (image.Tag); prune as above. A check pushes the image
+//     and runs smoke: check on it instead (verify.Verifier.CheckImage): the tag stays.
 //
 // mode: delete and mode: list build nothing:
 //

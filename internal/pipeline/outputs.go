@@ -108,7 +108,7 @@ func (r *run) finish(context.Context) error {
 	}
 	var md string
 	if r.ctr.img != nil {
-		md = imageSummary(r.plan, r.out, r.set, &r.ctr, r.changes, r.stale)
+		md = r.imageSummary()
 	} else {
 		md = r.summary()
 	}

@@ -94,11 +94,17 @@ func (r *run) steps() []step {
 // containerSteps are a custom-container runtime's: the base image is read before the
 // resolution (its glibc is the target's), the image stage replaces assemble (and
 // preinstalled modules: an image carries its own), and the image is pushed before the
-// import check runs on it.
+// import check runs on it. A check pushes the image too, and runs it in temporary
+// functions only.
 func (r *run) containerSteps() []step {
 	steps := []step{r.planStage, r.baseStage, r.resolveStage, r.fetchStage, r.imageStage}
-	if r.cfg.DryRun {
+	switch {
+	case r.cfg.DryRun:
 		return append(steps, r.changesStage, r.dryRunOutputs, r.finish)
+	case r.cfg.Mode == inputs.ModeCheck:
+		// The image is pushed by digest (no tag moves): the temporary functions pull it.
+		return append(steps, r.credentialsStage, r.connectStep, r.checkBucketStage, r.changesStage, r.pushStage,
+			r.checkStage, r.checkOutputs, r.finish)
 	}
 	steps = append(steps, r.credentialsStage, r.connectStep, r.bucketStage, r.changesStage, r.pushStage,
 		r.importCheckStage, r.deployStage, r.verifyStage, r.releaseOutputs)

@@ -30,15 +30,7 @@ func (r *run) summary() string {
 	})
 	r.changes.section(&md)
 
-	fns := report.Table{Columns: []report.Column{{Title: "memory (MB)", Right: true}, {Title: "function", Code: true}, {Title: "deployed"}, {Title: "runtime key", Code: true}}}
-	for _, f := range out.Functions {
-		deployed := string(f.Deployed)
-		if f.Deployed == report.DeployedChecked {
-			deployed += "; " + wouldDo(r.live.Outcome(f.Name))
-		}
-		fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.Memory), f.Name, deployed, f.RuntimeKey})
-	}
-	md.Table(fns)
+	r.functionsTable(&md)
 	stale := r.stale
 	clientSection(&md, p, out, stale)
 
@@ -61,22 +53,36 @@ func (r *run) summary() string {
 	return md.String()
 }
 
+// functionsTable lists the functions of the outputs, with what a deploy would do to
+// each after a check.
+func (r *run) functionsTable(md *report.Markdown) {
+	fns := report.Table{Columns: []report.Column{{Title: "memory (MB)", Right: true}, {Title: "function", Code: true}, {Title: "deployed"}, {Title: "runtime key", Code: true}}}
+	for _, f := range r.out.Functions {
+		deployed := string(f.Deployed)
+		if f.Deployed == report.DeployedChecked {
+			deployed += "; " + wouldDo(r.live.Outcome(f.Name))
+		}
+		fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.Memory), f.Name, deployed, f.RuntimeKey})
+	}
+	md.Table(fns)
+}
+
 // imageSummary is a container runtime's job summary: the target, the functions, the
 // image and what went into each of its layers.
-func imageSummary(p *Plan, out report.Outputs, set *resolution, c *containerRun, changes *changeReport, stale []string) string {
+func (r *run) imageSummary() string {
+	p, out, set, c := r.plan, r.out, r.set, &r.ctr
 	var md report.Markdown
 	md.Heading(2, "Lithops runtime "+p.RuntimeName)
+	if out.Deployed == report.DeployedChecked {
+		r.checkSection(&md)
+	}
 	md.Table(report.Table{
 		Columns: []report.Column{{Title: "Python"}, {Title: "FC runtime", Code: true}, {Title: "glibc"}, {Title: "FC API"}, {Title: "Lithops"}, {Title: "deployed"}, {Title: "smoke"}},
 		Rows:    [][]string{{out.PythonVersion, out.FCRuntime, p.Glibc.String(), string(p.API), out.LithopsVersion, string(out.Deployed), out.SmokeResult}},
 	})
-	changes.section(&md)
-	fns := report.Table{Columns: []report.Column{{Title: "memory (MB)", Right: true}, {Title: "function", Code: true}, {Title: "deployed"}, {Title: "runtime key", Code: true}}}
-	for _, f := range out.Functions {
-		fns.Rows = append(fns.Rows, []string{strconv.Itoa(f.Memory), f.Name, string(f.Deployed), f.RuntimeKey})
-	}
-	md.Table(fns)
-	clientSection(&md, p, out, stale)
+	r.changes.section(&md)
+	r.functionsTable(&md)
+	clientSection(&md, p, out, r.stale)
 	imageTables(&md, p, c)
 	dists := report.Table{Columns: []report.Column{{Title: "distribution"}, {Title: "version"}, {Title: "wheel tag", Code: true}, {Title: "layer"}, {Title: "size", Right: true}, {Title: "why"}}}
 	for _, d := range c.img.Distributions {

@@ -20,7 +20,8 @@ import (
 // TestImageImports: the import check of an image runs on that image, in a temporary
 // function whose command is the import check's server, with the image's interpreter:
 // every module imports, or each failure comes back with its traceback; the function is
-// deleted either way and the image's own server is never started.
+// deleted either way and the image's own server is never started. CheckImage adds
+// Lithops' metadata call through the image's own command, in a function of its own.
 func TestImageImports(t *testing.T) {
 	ctx := context.Background()
 	reg := imagetest.NewRegistry(t)
@@ -69,6 +70,34 @@ func TestImageImports(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "the temporary function "+verify.TempPrefix) || !strings.Contains(err.Error(), "was deleted") {
 		t.Errorf("the error does not say the function was deleted: %v", err)
+	}
+	env.NoSmokeFunctions(t)
+
+	// CheckImage (mode: check): the import check on the image, then Lithops' metadata call
+	// through the image's own command, in a second temporary function.
+	want := verify.Expect{Python: deploytest.Python, Lithops: "3.7.0"}
+	before := len(env.Probe.Invocations())
+	crep, err := v.CheckImage(ctx, spec, py.Interpreter, []string{"fine", "lithops"}, want)
+	if err != nil {
+		t.Fatalf("CheckImage: %v", err)
+	}
+	if crep.Imports == nil || crep.Imports.Modules != 2 || crep.Metadata.LithopsVersion != "3.7.0" || crep.Metadata.PythonVersion != deploytest.Python ||
+		crep.Function == crep.Imports.Function || !strings.HasPrefix(crep.Function, verify.TempPrefix) {
+		t.Errorf("check report %+v, imports %+v", crep, crep.Imports)
+	}
+	invs := env.Probe.Invocations()[before:]
+	if len(invs) != 2 || invs[0].Function != crep.Imports.Function || invs[1].Function != crep.Function || string(invs[1].Event) != lithops.MetadataRequest {
+		t.Errorf("invocations %+v, want the import check's, then the metadata call in another function", invs)
+	}
+	env.NoSmokeFunctions(t)
+
+	before = len(env.Probe.Invocations())
+	_, err = v.CheckImage(ctx, spec, py.Interpreter, []string{"broken"}, want)
+	if !errors.As(err, &se) || len(se.Failures) != 1 || se.Failures[0].Module != "broken" {
+		t.Fatalf("CheckImage of a broken module: %v", err)
+	}
+	if n := len(env.Probe.Invocations()) - before; n != 1 {
+		t.Errorf("%d invocations after a failed import check, want it alone", n)
 	}
 	env.NoSmokeFunctions(t)
 	// The temporary functions are gone and no worker function was made.

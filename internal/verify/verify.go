@@ -276,6 +276,30 @@ func (v *Verifier) Check(ctx context.Context, pkg deploy.Package, base deploy.Sp
 	return rep, err
 }
 
+// CheckImage is Check for an image runtime (base runs the image): the import check on
+// the image itself (ImageImports, with interpreter, the image's CPython; none without
+// modules), then Lithops' metadata call in a second temporary function that runs the
+// image's own command. Two functions rather than one whose command is changed back: an
+// update that drops customContainerConfig.command is not relied on to restore the
+// image's. Both are deleted whatever happens, also when ctx is cancelled.
+func (v *Verifier) CheckImage(ctx context.Context, base deploy.Spec, interpreter string, modules []string, want Expect) (CheckReport, error) {
+	var rep CheckReport
+	if len(modules) > 0 {
+		imports, err := v.ImageImports(ctx, base, interpreter, modules)
+		rep.Imports = &imports
+		if err != nil {
+			return rep, err
+		}
+	}
+	err := v.temporary(ctx, nil, base, func(t temp) error {
+		rep.Function = t.spec.Name
+		var err error
+		rep.Metadata, err = v.metadata(ctx, t.fns, deploy.Result{Spec: t.spec}, want)
+		return err
+	})
+	return rep, err
+}
+
 // temp is a temporary function: its configuration and where it lives.
 type temp struct {
 	fns  deploy.Functions
