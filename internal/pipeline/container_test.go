@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -330,6 +331,43 @@ func TestContainerCheck(t *testing.T) {
 		t.Errorf("a failing check changed what is live (-before +after):\n%s", diff)
 	}
 	v.NoSmokeFunctions(t)
+}
+
+// TestContainerDelete: mode: delete takes a container runtime away as a zip one (its
+// function, its metadata and its lock), with the container inputs of the deploy left in
+// place, as a workflow shares them; a second delete finds everything gone.
+func TestContainerDelete(t *testing.T) {
+	reg := imagetest.NewRegistry(t)
+	v := containerEmulator(t)
+	a := containerAction(t, v, reg, "fc-demo\n", demo("1.0.0"))
+	first := a.mustRun()
+	key := first.out["runtime-key"]
+	a.inputs["mode"] = "delete"
+	r := a.mustRun()
+	var deleted []struct{ Kind, Name string }
+	if err := json.Unmarshal([]byte(r.out["deleted"]), &deleted); err != nil {
+		t.Fatalf("deleted output %q: %v", r.out["deleted"], err)
+	}
+	want := []struct{ Kind, Name string }{{"function", first.out["function-name"]}, {"lock", lithops.LockKey(key)}, {"metadata", lithops.MetaKey(key)}}
+	sortKinds := func(rs []struct{ Kind, Name string }) {
+		slices.SortFunc(rs, func(a, b struct{ Kind, Name string }) int { return strings.Compare(a.Kind, b.Kind) })
+	}
+	sortKinds(deleted)
+	if diff := cmp.Diff(want, deleted); diff != "" {
+		t.Errorf("deleted (-want +got):\n%s", diff)
+	}
+	if fns := v.Emu.Functions(); len(fns) != 0 {
+		t.Errorf("functions left: %v", fns)
+	}
+	for _, k := range []string{lithops.MetaKey(key), lithops.LockKey(key)} {
+		if _, ok := v.Emu.Object(deploytest.Bucket, k); ok {
+			t.Errorf("object %s left", k)
+		}
+	}
+	again := a.mustRun()
+	if again.out["deleted"] != "[]" || again.out["remaining"] != "[]" || !strings.Contains(again.summary, "already gone") {
+		t.Errorf("second delete: deleted %s, remaining %s, summary:\n%s", again.out["deleted"], again.out["remaining"], again.summary)
+	}
 }
 
 // TestContainerRegistryCredentials: the registry password is masked and never shown;
