@@ -267,13 +267,6 @@ func (r *run) pruneStage(ctx context.Context) error {
 // older functions are found under their version's default name.
 func (r *run) pruneScopes(ctx context.Context) ([]*scope, error) {
 	p := r.plan
-	expected := func(l lithops.Lithops) string {
-		if p.Config.RuntimeName != "" {
-			return p.Config.RuntimeName
-		}
-		name, _ := l.DefaultRuntimeName(p.Python.Version)
-		return name
-	}
 	names := []string{p.RuntimeName}
 	if p.Config.RuntimeName == "" {
 		all, err := lithops.DefaultRuntimeNames(p.Python.Version)
@@ -282,46 +275,16 @@ func (r *run) pruneScopes(ctx context.Context) ([]*scope, error) {
 		}
 		names = all
 	}
+	slices.Sort(names)
+	names = slices.Compact(names)
 	apis := []fcruntime.API{p.API}
 	if p.API == fcruntime.FC3 {
 		apis = append(apis, fcruntime.FC2)
 	}
 	byVersion := map[string]*scope{}
 	for _, api := range apis {
-		service := ""
-		if api == fcruntime.FC2 {
-			if service = r.service; service == "" {
-				var err error
-				if service, err = r.fc2Service(); err != nil {
-					r.rep.Annotate(report.Annotation{Level: report.LevelWarning, Title: "prune",
-						Message: "FC 2.0 (Lithops 3.6 and older) was not searched for older versions: " + err.Error()})
-					continue
-				}
-			}
-		}
-		d, err := r.deployerFor(api, service, "")
-		if err != nil {
+		if err := r.findOlder(ctx, api, names, byVersion); err != nil {
 			return nil, err
-		}
-		slices.Sort(names)
-		for _, name := range slices.Compact(names) {
-			fns, err := d.List(ctx, lithops.WorkerPrefix+name+"-v")
-			if err != nil {
-				return nil, err
-			}
-			for _, f := range fns {
-				w, ok := lithops.ParseFunctionName(f.Name)
-				if !ok {
-					continue
-				}
-				l, err := lithops.New(w.Version)
-				if err != nil || l.API() != api || w.Runtime != expected(l) || !l.PEP440().Less(p.Lithops.PEP440()) {
-					continue
-				}
-				if byVersion[w.Version] == nil {
-					byVersion[w.Version] = &scope{l: l, runtime: w.Runtime, service: service}
-				}
-			}
 		}
 	}
 	var scopes []*scope
@@ -346,6 +309,56 @@ func (r *run) pruneScopes(ctx context.Context) ([]*scope, error) {
 		r.logf("prune: Lithops %s's runtime %s: memory %s MB (%s)", s.l.Version(), s.runtime, joinInts(memories(s.workers), ", "), r.where(s))
 	}
 	return scopes, nil
+}
+
+// findOlder adds to byVersion the Lithops versions older than the deployed one whose
+// functions of the runtime (under any of names) are on FC API api; on FC 2.0, in the
+// service (unknown: FC 2.0 is skipped with a warning).
+func (r *run) findOlder(ctx context.Context, api fcruntime.API, names []string, byVersion map[string]*scope) error {
+	p := r.plan
+	// The runtime's name under Lithops l: the input, or l's default name.
+	expected := func(l lithops.Lithops) string {
+		if p.Config.RuntimeName != "" {
+			return p.Config.RuntimeName
+		}
+		name, _ := l.DefaultRuntimeName(p.Python.Version)
+		return name
+	}
+	service := ""
+	if api == fcruntime.FC2 {
+		if service = r.service; service == "" {
+			var err error
+			if service, err = r.fc2Service(); err != nil {
+				r.rep.Annotate(report.Annotation{Level: report.LevelWarning, Title: "prune",
+					Message: "FC 2.0 (Lithops 3.6 and older) was not searched for older versions: " + err.Error()})
+				return nil
+			}
+		}
+	}
+	d, err := r.deployerFor(api, service, "")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		fns, err := d.List(ctx, lithops.WorkerPrefix+name+"-v")
+		if err != nil {
+			return err
+		}
+		for _, f := range fns {
+			w, ok := lithops.ParseFunctionName(f.Name)
+			if !ok {
+				continue
+			}
+			l, err := lithops.New(w.Version)
+			if err != nil || l.API() != api || w.Runtime != expected(l) || !l.PEP440().Less(p.Lithops.PEP440()) {
+				continue
+			}
+			if byVersion[w.Version] == nil {
+				byVersion[w.Version] = &scope{l: l, runtime: w.Runtime, service: service}
+			}
+		}
+	}
+	return nil
 }
 
 func memories(ws []Worker) []int {
