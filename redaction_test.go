@@ -111,7 +111,7 @@ func TestRedactionProperty(t *testing.T) {
 // included (most such URLs do not parse); white space and quotes end a URL in any text,
 // and "." is left out so that no run of them reads as a host name (see urlcred). A user
 // information starts with a letter (file:///x@y is a path), and query values hold no
-// raw "&" (signed URLs escape it).
+// raw "&" (signed URLs escape it). A URL may lack its scheme.
 func secretURL(rnd *rand.Rand, host string) string {
 	const chars = "abcXYZ019/#?+@:%=&!$()*,;~-_"
 	junkOf := func(chars string, max int) string {
@@ -123,14 +123,19 @@ func secretURL(rnd *rand.Rand, host string) string {
 	}
 	junk := func(max int) string { return junkOf(chars, max) }
 	value := func(max int) string { return junkOf(strings.ReplaceAll(chars, "&", ""), max) }
-	scheme := []string{"https://", "http://", "//", "git+https://", "file://"}[rnd.IntN(5)]
+	// "": a URL written without its scheme ("user:token@host/simple"), which no parser
+	// takes for a URL but whose password is no less a secret.
+	scheme := []string{"https://", "http://", "//", "git+https://", "file://", ""}[rnd.IntN(6)]
 	if rnd.IntN(2) == 0 {
 		host = strings.Replace(host, "127.0.0.1", "localhost", 1)
 	}
 	switch rnd.IntN(4) {
 	case 0: // a password
 		return scheme + "user" + junk(3) + ":" + junk(6) + leak + junk(6) + "@" + host + "/simple"
-	case 1: // a user name that is a token
+	case 1: // a user name that is a token (without a scheme, "token@host" reads as an e-mail address)
+		if scheme == "" {
+			scheme = "https://"
+		}
 		return scheme + "t" + junk(4) + leak + junk(6) + "@" + host + "/simple"
 	case 2: // a token that holds what ends an authority early
 		return scheme + "__token__:pypi-" + junk(3) + "/" + leak + "+" + junk(4) + "@" + host + "/simple"

@@ -99,9 +99,14 @@ func Secrets(s string) []string {
 // white space or a quote; it need not parse. Fragments of net/url errors that quote part
 // of a URL's authority (invalid port ":pass" after host) lose the quoted part.
 func RedactText(s string) string {
-	if !strings.Contains(s, "//") {
-		return scrubURLErrors(s)
+	if strings.Contains(s, "//") {
+		s = redactSlashed(s)
 	}
+	return scrubURLErrors(redactBare(s))
+}
+
+// redactSlashed masks the URLs of s that start at "scheme://" or "//".
+func redactSlashed(s string) string {
 	var b strings.Builder
 	last := 0
 	// A word with many "scheme://" in it is read from each of them in turn, up to
@@ -146,10 +151,72 @@ func RedactText(s string) string {
 		last, i = end, end
 	}
 	if last == 0 {
-		return scrubURLErrors(s)
+		return s
 	}
 	b.WriteString(s[last:])
-	return scrubURLErrors(b.String())
+	return b.String()
+}
+
+// redactBare masks the URLs of s written without "//" (user:token@host/simple, a signed
+// host/path?Signature=...), read as Redact reads a URL without its scheme, but only with
+// a ":" before the "@" (name@host is an e-mail address): each word (up to white space, a
+// quote or an angle bracket) holding an "@" or a query, after an option's "--name=" or
+// "-x" if it starts with one. Words with a "//" are redactSlashed's.
+func redactBare(s string) string {
+	if !strings.ContainsAny(s, "@?#") {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if isWordEnd(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && !isWordEnd(s[j]) {
+			j++
+		}
+		word := s[i:j]
+		if !strings.Contains(word, "//") && strings.ContainsAny(word, "@?#") {
+			skip := 0
+			if strings.HasPrefix(word, "-") {
+				if eq := strings.IndexByte(word, '='); eq >= 0 {
+					skip = eq + 1
+				} else if !strings.HasPrefix(word, "--") && len(word) > 2 {
+					skip = 2 // -iuser:token@host
+				}
+			}
+			red := redactQuery(word[skip:])
+			// A ":" before the "@" says a password: a bare name@host is an e-mail address,
+			// and host:port/repository@sha256:... an image pinned by digest.
+			if at := strings.LastIndexByte(red, '@'); at > 0 && strings.IndexByte(red[:at], ':') >= 0 && !digestRE.MatchString(red[at+1:]) {
+				if start, end, ok := userinfo(red, 0, true); ok {
+					red = red[:start] + "****" + red[end:]
+				}
+			}
+			if red != word[skip:] {
+				b.WriteString(s[last : i+skip])
+				b.WriteString(red)
+				last = j
+			}
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// isWordEnd reports whether c ends a URL in a text.
+func isWordEnd(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '\v', '\f', '"', '\'', '`', '<', '>':
+		return true
+	}
+	return false
 }
 
 // redactToken masks one URL found in a text; slashes is where its "//" is.
@@ -287,8 +354,8 @@ func userinfoEx(s string, from int, schemeless bool) (start, end int, ok, past b
 	file := from >= 7 && strings.EqualFold(s[from-7:from], "file://")
 	rest := s[from:]
 	at := strings.LastIndexByte(rest, '@')
-	if at < 0 {
-		return 0, 0, false, false
+	if at < 0 || schemeless && digestRE.MatchString(rest[at+1:]) {
+		return 0, 0, false, false // registry:5000/ns/repo@sha256:... is an image
 	}
 	auth := rest
 	if i := strings.IndexAny(rest, "/?#\\"); i >= 0 {
@@ -310,6 +377,12 @@ func userinfoEx(s string, from int, schemeless bool) (start, end int, ok, past b
 	case authAt >= 0 && !strings.Contains(auth[:authAt], ":") && authAt+1 < len(auth) && plain(auth[authAt+1:]):
 		return from, from + authAt, true, false // user@host/path@ref
 	case authAt < 0 && plain(auth):
+		if schemeless && strings.IndexByte(rest[:at], ':') >= 0 {
+			// Without a scheme nothing marks where an authority ends, and no parser reads
+			// one: a ":" before the last "@" is taken for a password that holds "/", "#"
+			// or "?" (user:pa/ss@host, /:p@x). Hiding too much is the safe mistake.
+			return from, from + at, true, true
+		}
 		return 0, 0, false, false // an "@" in the path, query or fragment of host.example/...
 	}
 	return from, from + at, true, true
@@ -484,6 +557,11 @@ func queryValues(s string) []string {
 	}
 	return out
 }
+
+// digestRE is a content digest as an image reference ends in after its "@" (OCI
+// image-spec: algorithm ":" encoded), so that registry:5000/ns/repo@sha256:... is not
+// read as user information.
+var digestRE = regexp.MustCompile(`^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$`)
 
 // urlErrorRE matches the parts of net/url errors that quote a piece of a URL's
 // authority, which may be part of a password: `invalid port ":pa" after host`,
