@@ -72,7 +72,7 @@ type Config struct {
 	Smoke   Smoke    `input:"smoke" default:"imports" usage:"Smoke invocation after deploy: imports, metadata or none"`
 	Mode    Mode     `input:"mode" default:"deploy" usage:"What the run does: deploy (build, smoke-test, deploy), check (build and smoke-test in a temporary function; nothing live changes), delete (remove the runtime's functions, metadata and locks) or list (the runtimes deployed in the region)"`
 	// Lock is the absolute path of a pylock.toml to deploy exactly, instead of resolving.
-	Lock string `input:"lock" usage:"A pylock.toml this action wrote (e.g. in a pull request's check) to deploy exactly, without resolving; refused when it does not fit the target or the requirements changed since"`
+	Lock string `input:"lock" usage:"A pylock.toml this action wrote (e.g. in a pull request's check) to deploy exactly, without resolving; refused when it does not fit the target or the requirements changed since; zip runtimes only"`
 	// CompareTo is the absolute path of a pylock.toml the change report compares with.
 	CompareTo string `input:"compare-to" usage:"A pylock.toml (e.g. the base branch's) to report the changes against; empty compares with the live runtime's lock when the credentials can read it"`
 	// Prune, after a deploy, removes this runtime's functions, metadata and locks of
