@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/pylock"
@@ -26,17 +25,7 @@ func (r *run) assembleStage(ctx context.Context) error {
 	return r.rep.Stage("assemble", func() error {
 		pkg, err := build.Assemble(ctx, r.in, build.WithCodeLimits(r.deps.limits()))
 		if err != nil {
-			// A wheel that cannot go into the package is the fault of the lines that
-			// asked for it.
-			var ee *build.ELFError
-			if errors.As(err, &ee) {
-				var lines []string
-				for _, v := range ee.Violations {
-					lines = append(lines, set.origins(v.Distribution)...)
-				}
-				return atLines(err, lines...)
-			}
-			return err
+			return set.elfFault(err)
 		}
 		r.pkg = pkg
 		for _, w := range pkg.Warnings {

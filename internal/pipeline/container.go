@@ -213,15 +213,7 @@ func (r *run) imageStage(ctx context.Context) error {
 		in := image.Input{Python: p.Python.Version, Lithops: set.lithops, Runtime: runtime, Wheels: user, LithopsVersion: p.Lithops.Version()}
 		res, err := image.Build(ctx, r.ctr.base, in)
 		if err != nil {
-			var ee *build.ELFError
-			if errors.As(err, &ee) {
-				var lines []string
-				for _, v := range ee.Violations {
-					lines = append(lines, set.origins(v.Distribution)...)
-				}
-				return atLines(err, lines...)
-			}
-			return err
+			return set.elfFault(err)
 		}
 		r.ctr.img = res
 		r.cleanups = append(r.cleanups, func() { res.Close() })

@@ -262,6 +262,20 @@ func (s *resolution) origins(name string) []string {
 	return s.from[pep508.NormalizeName(name)]
 }
 
+// elfFault ties a wheel that cannot go into the runtime (build.ELFError: it needs a newer
+// glibc than the target's) to the user's lines that asked for it; other errors pass.
+func (s *resolution) elfFault(err error) error {
+	var ee *build.ELFError
+	if !errors.As(err, &ee) {
+		return err
+	}
+	var lines []string
+	for _, v := range ee.Violations {
+		lines = append(lines, s.origins(v.Distribution)...)
+	}
+	return atLines(err, lines...)
+}
+
 // relOrigin makes an origin's "file:line" workspace-relative.
 func (p *Plan) relOrigin(origin string) string {
 	i := strings.LastIndex(origin, ":")
