@@ -115,121 +115,145 @@ func Check(lock *Lock, target Target, requirements []File) ([]Pin, error) {
 	if name == "" {
 		name = "the lock"
 	}
-	e := &CheckError{Lock: name, Target: target}
-	// Each problem names the line it is about: a key of the recorded target, the
-	// requirements list, or the package's wheel.
-	line := 0
-	add := func(kind, pkg, file, format string, args ...any) {
-		e.Problems = append(e.Problems, Problem{Kind: kind, Package: pkg, File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
-	}
-	at := func(table string, index int, key string) { line = lock.line(table, index, key) }
+	c := &checker{lock: lock, target: target, e: &CheckError{Lock: name, Target: target}}
 	python, err := pep440.Parse(target.Python)
 	if err != nil || len(python.Release()) < 2 {
 		return nil, fmt.Errorf("check %s: target Python %q is not a version", name, target.Python)
 	}
-	full := target.Python
+	c.full = target.Python
 	if len(python.Release()) == 2 {
-		full += ".0"
+		c.full += ".0"
 	}
-	env, err := pep508.TargetEnv(full)
-	if err != nil {
+	if c.env, err = pep508.TargetEnv(c.full); err != nil {
 		return nil, fmt.Errorf("check %s: %w", name, err)
 	}
-	tagSet, err := tags.Supported(tags.Target{Python: [2]int{python.Release()[0], python.Release()[1]}, Glibc: target.Glibc})
-	if err != nil {
+	if c.tagSet, err = tags.Supported(tags.Target{Python: [2]int{python.Release()[0], python.Release()[1]}, Glibc: target.Glibc}); err != nil {
 		return nil, fmt.Errorf("check %s: %w", name, err)
 	}
-	fullVersion := pep440.MustParse(full)
+	c.fullVersion = pep440.MustParse(c.full)
 
-	// The target as a whole: against what the lock says it was made for, or else against
-	// its environments and requires-python (a lock from another tool).
-	if o := lock.Origin; o != nil {
-		at(tableTarget, 0, "python")
-		if o.Target.Minor() != target.Minor() {
-			add(ProblemPython, "", "", "the lock was made for Python %s, this run targets Python %s", o.Target.Python, target.Python)
-		}
-		at(tableTarget, 0, "glibc")
-		if o.Target.Glibc != target.Glibc {
-			add(ProblemPlatform, "", "", "the lock was made for glibc %s (%s), this run targets glibc %s (%s)",
-				o.Target.Glibc, o.Target.Manylinux(), target.Glibc, target.Manylinux())
-		}
-		at(tableTarget, 0, "lithops")
-		if target.Lithops != "" && !sameVersion(o.Target.Lithops, target.Lithops) {
-			add(ProblemLithops, "", "", "the lock was made for Lithops %s, this run deploys Lithops %s", o.Target.Lithops, target.Lithops)
-		}
-	} else {
-		at(tableTop, 0, "environments")
-		if !anyMarker(lock.Environments, env) {
-			add(ProblemPython, "", "", "the lock's environments (%s) do not include Python %s on Linux x86_64", strings.Join(lock.Environments, " | "), target.Python)
-		}
-		at(tableTop, 0, "requires-python")
-		if set, err := pep440.ParseSpecifierSet(lock.RequiresPython); lock.RequiresPython != "" && err == nil && !set.Contains(fullVersion) {
-			add(ProblemPython, "", "", "the lock's requires-python %q excludes Python %s", lock.RequiresPython, full)
-		}
-	}
-	at(tableTool, 0, "requirements")
-	checkRequirements(lock, requirements, add)
-
+	c.checkTarget()
+	c.at(tableTool, 0, "requirements")
+	checkRequirements(lock, requirements, c.add)
 	var pins []Pin
 	haveLithops := false
 	for i, p := range lock.Packages {
-		at(tablePackage, i, "wheels")
-		if p.Marker != "" {
-			m, err := pep508.ParseMarker(p.Marker)
-			if err != nil {
-				add(ProblemIncomplete, p.Name, "", "%s: marker %q: %v", p.Name, p.Marker, err)
-				continue
-			}
-			if ok, err := m.Evaluate(env, ""); err == nil && !ok {
-				continue // not for this target
-			}
-		}
-		w := p.Wheel
-		label := p.Name + " " + p.Version
-		if !sha256RE.MatchString(w.SHA256) {
-			add(ProblemHash, p.Name, "", "%s: the wheel %s has no sha256 (%q): a locked deploy installs only files it can verify", label, w.Name, w.SHA256)
-		}
-		if w.URL == "" && w.Path == "" {
-			add(ProblemIncomplete, p.Name, "", "%s: the wheel %s has neither url nor path", label, w.Name)
-		}
-		wn, err := tags.ParseWheelName(w.Name)
-		if err != nil {
-			add(ProblemWheelTag, p.Name, "", "%s: %v", label, err)
-			continue
-		}
-		rank, ok := tagSet.Rank(wn)
+		pin, ok := c.checkPackage(i, p)
 		if !ok {
-			var have []string
-			for _, t := range wn.Tags {
-				have = append(have, t.String())
-			}
-			add(ProblemWheelTag, p.Name, "", "%s: the wheel %s is for %s, which Python %s on %s x86_64 does not accept",
-				label, w.Name, strings.Join(have, ", "), target.Minor(), target.Manylinux())
 			continue
 		}
-		if p.RequiresPython != "" {
-			if set, err := pep440.ParseSpecifierSet(p.RequiresPython); err == nil && !set.Contains(fullVersion) {
-				add(ProblemPython, p.Name, "", "%s: requires Python %s, this run targets %s", label, p.RequiresPython, full)
-			}
-		}
-		if normalize(p.Name) == "lithops" {
-			haveLithops = true
-			if lock.Origin == nil && target.Lithops != "" && !sameVersion(p.Version, target.Lithops) { // else said above
-				add(ProblemLithops, p.Name, "", "the lock holds lithops %s, this run deploys Lithops %s", p.Version, target.Lithops)
-			}
-		}
-		pins = append(pins, Pin{Name: p.Name, Version: p.Version, Filename: w.Name, URL: w.URL, Path: w.Path, Index: p.Index,
-			SHA256: w.SHA256, Size: w.Size, Tag: tagSet.Tags()[rank].String(), Line: line})
+		haveLithops = haveLithops || normalize(p.Name) == "lithops"
+		pins = append(pins, pin)
 	}
-	line = 0
+	c.line = 0
 	if !haveLithops {
-		add(ProblemIncomplete, "", "", "the lock holds no lithops wheel; a runtime needs one")
+		c.add(ProblemIncomplete, "", "", "the lock holds no lithops wheel; a runtime needs one")
 	}
-	if len(e.Problems) > 0 {
-		return nil, e
+	if len(c.e.Problems) > 0 {
+		return nil, c.e
 	}
 	sortPins(pins)
 	return pins, nil
+}
+
+// checker is one Check: the target as the checks need it, and the problems found, each
+// at the lock's line it is about (a key of the recorded target, the requirements list,
+// or the package's wheel).
+type checker struct {
+	lock        *Lock
+	target      Target
+	e           *CheckError
+	line        int
+	full        string // the target's Python, major.minor.micro
+	fullVersion pep440.Version
+	env         pep508.Env
+	tagSet      *tags.TagSet
+}
+
+func (c *checker) add(kind, pkg, file, format string, args ...any) {
+	c.e.Problems = append(c.e.Problems, Problem{Kind: kind, Package: pkg, File: file, Line: c.line, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) at(table string, index int, key string) { c.line = c.lock.line(table, index, key) }
+
+// checkTarget checks the target as a whole: against what the lock says it was made for,
+// or else against its environments and requires-python (a lock from another tool).
+func (c *checker) checkTarget() {
+	lock, target := c.lock, c.target
+	if o := lock.Origin; o != nil {
+		c.at(tableTarget, 0, "python")
+		if o.Target.Minor() != target.Minor() {
+			c.add(ProblemPython, "", "", "the lock was made for Python %s, this run targets Python %s", o.Target.Python, target.Python)
+		}
+		c.at(tableTarget, 0, "glibc")
+		if o.Target.Glibc != target.Glibc {
+			c.add(ProblemPlatform, "", "", "the lock was made for glibc %s (%s), this run targets glibc %s (%s)",
+				o.Target.Glibc, o.Target.Manylinux(), target.Glibc, target.Manylinux())
+		}
+		c.at(tableTarget, 0, "lithops")
+		if target.Lithops != "" && !sameVersion(o.Target.Lithops, target.Lithops) {
+			c.add(ProblemLithops, "", "", "the lock was made for Lithops %s, this run deploys Lithops %s", o.Target.Lithops, target.Lithops)
+		}
+		return
+	}
+	c.at(tableTop, 0, "environments")
+	if !anyMarker(lock.Environments, c.env) {
+		c.add(ProblemPython, "", "", "the lock's environments (%s) do not include Python %s on Linux x86_64", strings.Join(lock.Environments, " | "), target.Python)
+	}
+	c.at(tableTop, 0, "requires-python")
+	if set, err := pep440.ParseSpecifierSet(lock.RequiresPython); lock.RequiresPython != "" && err == nil && !set.Contains(c.fullVersion) {
+		c.add(ProblemPython, "", "", "the lock's requires-python %q excludes Python %s", lock.RequiresPython, c.full)
+	}
+}
+
+// checkPackage checks package i of the lock and makes its pin; false when it is not for
+// this target (its marker) or cannot be installed (a problem is recorded).
+func (c *checker) checkPackage(i int, p Package) (Pin, bool) {
+	target := c.target
+	c.at(tablePackage, i, "wheels")
+	if p.Marker != "" {
+		m, err := pep508.ParseMarker(p.Marker)
+		if err != nil {
+			c.add(ProblemIncomplete, p.Name, "", "%s: marker %q: %v", p.Name, p.Marker, err)
+			return Pin{}, false
+		}
+		if ok, err := m.Evaluate(c.env, ""); err == nil && !ok {
+			return Pin{}, false // not for this target
+		}
+	}
+	w := p.Wheel
+	label := p.Name + " " + p.Version
+	if !sha256RE.MatchString(w.SHA256) {
+		c.add(ProblemHash, p.Name, "", "%s: the wheel %s has no sha256 (%q): a locked deploy installs only files it can verify", label, w.Name, w.SHA256)
+	}
+	if w.URL == "" && w.Path == "" {
+		c.add(ProblemIncomplete, p.Name, "", "%s: the wheel %s has neither url nor path", label, w.Name)
+	}
+	wn, err := tags.ParseWheelName(w.Name)
+	if err != nil {
+		c.add(ProblemWheelTag, p.Name, "", "%s: %v", label, err)
+		return Pin{}, false
+	}
+	rank, ok := c.tagSet.Rank(wn)
+	if !ok {
+		var have []string
+		for _, t := range wn.Tags {
+			have = append(have, t.String())
+		}
+		c.add(ProblemWheelTag, p.Name, "", "%s: the wheel %s is for %s, which Python %s on %s x86_64 does not accept",
+			label, w.Name, strings.Join(have, ", "), target.Minor(), target.Manylinux())
+		return Pin{}, false
+	}
+	if p.RequiresPython != "" {
+		if set, err := pep440.ParseSpecifierSet(p.RequiresPython); err == nil && !set.Contains(c.fullVersion) {
+			c.add(ProblemPython, p.Name, "", "%s: requires Python %s, this run targets %s", label, p.RequiresPython, c.full)
+		}
+	}
+	if normalize(p.Name) == "lithops" && c.lock.Origin == nil && target.Lithops != "" && !sameVersion(p.Version, target.Lithops) { // else said in checkTarget
+		c.add(ProblemLithops, p.Name, "", "the lock holds lithops %s, this run deploys Lithops %s", p.Version, target.Lithops)
+	}
+	return Pin{Name: p.Name, Version: p.Version, Filename: w.Name, URL: w.URL, Path: w.Path, Index: p.Index,
+		SHA256: w.SHA256, Size: w.Size, Tag: c.tagSet.Tags()[rank].String(), Line: c.line}, true
 }
 
 // checkRequirements compares the requirements files the lock was made from with the
