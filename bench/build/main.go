@@ -244,21 +244,16 @@ func run(ctx context.Context, c config) error {
 	return nil
 }
 
-// buildAction builds the action binary once, from the module root.
+// buildAction builds the action binary once, from the module root, where the repack
+// tool's relative path starts.
 func (b *bench) buildAction(ctx context.Context) error {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	gomod := strings.TrimSpace(string(out))
-	if err != nil || gomod == "" || gomod == os.DevNull {
-		return fmt.Errorf("run from the module root: go env GOMOD: %v", err)
-	}
-	b.action = filepath.Join(b.tmp, "lithops-fc-runtime")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", b.action, ".")
-	cmd.Dir = filepath.Dir(gomod)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	var root string
+	var err error
+	if b.action, root, err = measure.BuildAction(ctx, b.tmp); err != nil {
+		return err
 	}
 	if !filepath.IsAbs(b.tool) {
-		b.tool = filepath.Join(filepath.Dir(gomod), b.tool)
+		b.tool = filepath.Join(root, b.tool)
 	}
 	return nil
 }

@@ -1,5 +1,6 @@
 // Package measure times commands for the benchmarks: wall time and peak memory
-// (the kernel's max resident set size) of a subprocess, and medians of runs.
+// (the kernel's max resident set size) of a subprocess, and medians of runs; and it
+// builds the action binary they time (BuildAction).
 //
 // A child's ru_maxrss is never below its parent's peak RSS at the time of the
 // spawn: Go starts children with vfork (a shared address space), and Linux carries
@@ -18,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -139,3 +141,22 @@ func MS(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float
 
 // MB formats bytes in (decimal) megabytes.
 func MB(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// BuildAction builds the action's binary into dir, from the root of the module the
+// benchmark runs in, and returns the binary's path and the module root (where the
+// benchmarks' relative paths start).
+func BuildAction(ctx context.Context, dir string) (binary, root string, err error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	gomod := strings.TrimSpace(string(out))
+	if err != nil || gomod == "" || gomod == os.DevNull {
+		return "", "", fmt.Errorf("run from the module root: go env GOMOD: %v", err)
+	}
+	root = filepath.Dir(gomod)
+	binary = filepath.Join(dir, "lithops-fc-runtime")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", binary, ".")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return binary, root, nil
+}
