@@ -16,6 +16,7 @@ import (
 
 	"github.com/lithops-fc/runtime-action/internal/fcemu/pyrun"
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
+	"github.com/lithops-fc/runtime-action/internal/httpstatus"
 )
 
 // Emulator is a local Function Compute (2.0 and 3.0), OSS and STS account. Use Handler
@@ -288,23 +289,6 @@ type exchange struct {
 	errCode   string    // the error code answered, if any
 }
 
-// statusWriter remembers the status sent, for Hooks.Answered (record takes a body
-// written without a status as the 200 net/http sends).
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
 const codePathPrefix = "/_fcemu/code/"
 
 func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -325,7 +309,7 @@ func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	x.requestID = newRequestID(x.api)
 	if e.cfg.hooks.Answered != nil {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpstatus.Writer{ResponseWriter: w}
 		x.w = sw
 		defer x.record(sw)
 	}
@@ -391,8 +375,9 @@ func (x *exchange) begin(op Op, resource string, max int64) bool {
 	return true
 }
 
-func (x *exchange) record(sw *statusWriter) {
-	status := sw.status
+func (x *exchange) record(sw *httpstatus.Writer) {
+	// A body written without a status is the 200 net/http sends.
+	status := sw.Status()
 	if status == 0 {
 		status = http.StatusOK
 	}

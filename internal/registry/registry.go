@@ -25,6 +25,7 @@ import (
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/lithops-fc/runtime-action/internal/atomicfile"
+	"github.com/lithops-fc/runtime-action/internal/httpstatus"
 )
 
 // Host is the registry's name in image references. Names under .localhost are reserved
@@ -135,9 +136,9 @@ func (r *Registry) recording(h http.Handler) http.Handler {
 			body = b
 			req.Body = io.NopCloser(bytes.NewReader(b))
 		}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpstatus.Writer{ResponseWriter: w}
 		h.ServeHTTP(sw, req)
-		if sw.status >= 300 {
+		if sw.Status() >= 300 {
 			return
 		}
 		if err := r.remember(stored{Repo: m[1], Ref: m[2], ContentType: req.Header.Get("Content-Type"), Body: body}, req.Method == http.MethodDelete); err != nil {
@@ -205,9 +206,9 @@ func (r *Registry) load(h http.Handler) error {
 			continue
 		}
 		req.Header.Set("Content-Type", s.ContentType)
-		sw := &statusWriter{ResponseWriter: discard{}}
+		sw := &httpstatus.Writer{ResponseWriter: discard{}}
 		h.ServeHTTP(sw, req)
-		if sw.status < 300 {
+		if sw.Status() < 300 {
 			r.manifests[s.Repo+"\x00"+s.Ref] = s
 		}
 	}
@@ -240,26 +241,6 @@ func (r *Registry) hasBlobs(manifest []byte) bool {
 		}
 	}
 	return true
-}
-
-// statusWriter notes the status of an answer.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
 }
 
 // discard is the answer of a replayed request, which nobody reads.

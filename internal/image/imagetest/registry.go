@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/lithops-fc/runtime-action/internal/httpstatus"
 )
 
 // Registry is an in-process OCI registry (go-containerregistry's pkg/registry) on a
@@ -63,12 +65,12 @@ func NewRegistry(t testing.TB, opts ...RegistryOption) *Registry {
 				return
 			}
 		}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpstatus.Writer{ResponseWriter: w}
 		if req.Body != nil && strings.Contains(req.URL.Path, "/blobs/uploads/") {
 			req.Body = &countBody{ReadCloser: req.Body, r: r}
 		}
 		h.ServeHTTP(sw, req)
-		r.count(req, sw.status)
+		r.count(req, sw.Status())
 	}))
 	t.Cleanup(srv.Close)
 	r.Host = strings.TrimPrefix(srv.URL, "http://")
@@ -120,25 +122,6 @@ func (r *Registry) Put(t testing.TB, repo string, img v1.Image) string {
 		t.Fatal(err)
 	}
 	return ref
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
 }
 
 type countBody struct {
