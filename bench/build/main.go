@@ -73,23 +73,8 @@ import (
 // largeProject is the synthetic distribution of the memory table.
 const largeProject = "bench-large"
 
-type setFlag []reqSet
-
-type reqSet struct {
-	name string
-	reqs []string
-}
-
-func (s *setFlag) String() string { return fmt.Sprint(*s) }
-
-func (s *setFlag) Set(v string) error {
-	name, reqs, ok := strings.Cut(v, "=")
-	if !ok || name == "" || strings.TrimSpace(reqs) == "" {
-		return fmt.Errorf("want NAME=REQUIREMENT[ REQUIREMENT...], got %q", v)
-	}
-	*s = append(*s, reqSet{name: name, reqs: strings.Fields(reqs)})
-	return nil
-}
+// reqSet is a set of requirements the benchmark measures.
+type reqSet = wheelhouse.Set
 
 type config struct {
 	python      string // target CPython X.Y
@@ -110,7 +95,7 @@ type config struct {
 func main() {
 	measure.Launcher()
 	var c config
-	var sets setFlag
+	var sets wheelhouse.Sets
 	flag.StringVar(&c.python, "python", "3.12", "target CPython X.Y; one FC offers for the Lithops version")
 	// FC's python3.12 has glibc 2.31, and the action refuses a platform newer than the
 	// runtime's: this machine's cryptography wheel (manylinux_2_34) cannot go into any
@@ -130,7 +115,7 @@ func main() {
 	flag.Parse()
 	c.sets = sets
 	if len(c.sets) == 0 {
-		c.sets = []reqSet{{"small", []string{"requests"}}, {"big", []string{"cfn-lint", "boto3", "Flask"}}}
+		c.sets = []reqSet{{Name: "small", Reqs: []string{"requests"}}, {Name: "big", Reqs: []string{"cfn-lint", "boto3", "Flask"}}}
 	}
 	for _, p := range strings.Split(*leaveOut, ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -207,7 +192,7 @@ func run(ctx context.Context, c config) error {
 	for _, s := range sets {
 		r, err := b.compare(ctx, s)
 		if err != nil {
-			return fmt.Errorf("set %s: %w", s.name, err)
+			return fmt.Errorf("set %s: %w", s.Name, err)
 		}
 		results = append(results, r)
 	}
@@ -225,9 +210,9 @@ func run(ctx context.Context, c config) error {
 			all = append(all, p)
 		}
 	}
-	extra := []reqSet{{name: "wheelhouse", reqs: all}}
+	extra := []reqSet{{Name: "wheelhouse", Reqs: all}}
 	if c.largeMB > 0 {
-		extra = append(extra, reqSet{name: fmt.Sprintf("%s+%dMB", c.sets[0].name, c.largeMB), reqs: append(append([]string{}, c.sets[0].reqs...), largeProject)})
+		extra = append(extra, reqSet{Name: fmt.Sprintf("%s+%dMB", c.sets[0].Name, c.largeMB), Reqs: append(append([]string{}, c.sets[0].Reqs...), largeProject)})
 	}
 	for _, rs := range extra {
 		s, err := b.writeSet(rs, workers)
@@ -236,7 +221,7 @@ func run(ctx context.Context, c config) error {
 		}
 		row, err := b.memory(ctx, s)
 		if err != nil {
-			return fmt.Errorf("set %s: %w", s.name, err)
+			return fmt.Errorf("set %s: %w", s.Name, err)
 		}
 		mem = append(mem, row)
 	}
@@ -362,12 +347,12 @@ func largeWheel(mb int) wheeltest.Wheel {
 // writeSet writes the set's requirements file: its requirements, then the worker
 // modules (the file Lithops' docs tell users to extend).
 func (b *bench) writeSet(rs reqSet, workers []string) (set, error) {
-	dir := filepath.Join(b.tmp, "sets", rs.name)
+	dir := filepath.Join(b.tmp, "sets", rs.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return set{}, err
 	}
 	s := set{reqSet: rs, file: filepath.Join(dir, "requirements.txt")}
-	return s, os.WriteFile(s.file, []byte(strings.Join(append(append([]string{}, rs.reqs...), workers...), "\n")+"\n"), 0o644)
+	return s, os.WriteFile(s.file, []byte(strings.Join(append(append([]string{}, rs.Reqs...), workers...), "\n")+"\n"), 0o644)
 }
 
 // pkgInfo is what a build put in its package.
@@ -536,8 +521,8 @@ type setResult struct {
 // compare checks that both sides build the same set, then times them: cold first
 // (the first cold run fills the caches the warm runs use), warm runs interleaved.
 func (b *bench) compare(ctx context.Context, s set) (*setResult, error) {
-	res := &setResult{name: s.name}
-	oursCache, pipCache := filepath.Join(b.tmp, "cache-"+s.name), filepath.Join(b.tmp, "pip-cache-"+s.name)
+	res := &setResult{name: s.Name}
+	oursCache, pipCache := filepath.Join(b.tmp, "cache-"+s.Name), filepath.Join(b.tmp, "pip-cache-"+s.Name)
 	for i := range max(b.coldRuns, 1) {
 		oc, pc := oursCache, pipCache
 		if i > 0 {
@@ -557,7 +542,7 @@ func (b *bench) compare(ctx context.Context, s set) (*setResult, error) {
 			}
 			res.pkg, res.pipZip = ours, theirs.zip
 			fmt.Printf("set %s (%s): %d distributions, the same versions on both sides; zip %s (ours), %s (pip + zip)\n",
-				s.name, strings.Join(s.reqs, " "), len(ours.dists), measure.MB(ours.zip), measure.MB(theirs.zip))
+				s.Name, strings.Join(s.Reqs, " "), len(ours.dists), measure.MB(ours.zip), measure.MB(theirs.zip))
 		} else {
 			os.RemoveAll(oc)
 			os.RemoveAll(pc)
@@ -634,8 +619,8 @@ type memRow struct {
 
 // memory builds s cold once (filling a cache), then warm b.runs times.
 func (b *bench) memory(ctx context.Context, s set) (memRow, error) {
-	row := memRow{name: s.name}
-	cache := filepath.Join(b.tmp, "cache-"+s.name)
+	row := memRow{name: s.Name}
+	cache := filepath.Join(b.tmp, "cache-"+s.Name)
 	defer os.RemoveAll(cache)
 	r, info, err := b.ours(ctx, s, cache)
 	if err != nil {

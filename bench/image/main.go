@@ -64,19 +64,6 @@ import (
 
 const lithopsVersion = "3.7.0"
 
-type setFlag [][2]string
-
-func (s *setFlag) String() string { return fmt.Sprint(*s) }
-
-func (s *setFlag) Set(v string) error {
-	name, reqs, ok := strings.Cut(v, "=")
-	if !ok || name == "" || strings.TrimSpace(reqs) == "" {
-		return fmt.Errorf("want NAME=REQUIREMENT[ REQUIREMENT...], got %q", v)
-	}
-	*s = append(*s, [2]string{name, reqs})
-	return nil
-}
-
 type bench struct {
 	runs       int
 	docker     string
@@ -93,7 +80,7 @@ type bench struct {
 func main() {
 	measure.Launcher()
 	b := &bench{}
-	var sets setFlag
+	var sets wheelhouse.Sets
 	flag.IntVar(&b.runs, "runs", 5, "runs of each side per set (medians)")
 	flag.StringVar(&b.docker, "docker", "auto", "auto (docker build when `docker info` answers), on, or off (the pip baseline)")
 	flag.StringVar(&b.hostPython, "host-python", "python3", "the Python whose installed wheels make the wheelhouse and which runs pip")
@@ -102,7 +89,7 @@ func main() {
 	flag.Var(&sets, "set", "NAME=REQUIREMENTS, repeatable")
 	flag.Parse()
 	if len(sets) == 0 {
-		sets = setFlag{{"web", "Flask requests PyYAML"}, {"big", "cfn-lint boto3 Flask"}}
+		sets = wheelhouse.Sets{{Name: "web", Reqs: []string{"Flask", "requests", "PyYAML"}}, {Name: "big", Reqs: []string{"cfn-lint", "boto3", "Flask"}}}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -120,7 +107,7 @@ type row struct {
 	theirsCaptured string
 }
 
-func (b *bench) run(ctx context.Context, sets setFlag) error {
+func (b *bench) run(ctx context.Context, sets wheelhouse.Sets) error {
 	var err error
 	if b.tmp, err = os.MkdirTemp("", "bench-image-"); err != nil {
 		return err
@@ -150,9 +137,9 @@ func (b *bench) run(ctx context.Context, sets setFlag) error {
 
 	var rows []row
 	for _, s := range sets {
-		r, err := b.compare(ctx, s[0], strings.Fields(s[1]), useDocker)
+		r, err := b.compare(ctx, s.Name, s.Reqs, useDocker)
 		if err != nil {
-			return fmt.Errorf("set %s: %w", s[0], err)
+			return fmt.Errorf("set %s: %w", s.Name, err)
 		}
 		rows = append(rows, r)
 	}

@@ -342,3 +342,24 @@ func copyFile(src, dst string) (string, error) {
 	}
 	return dst, out.Close()
 }
+
+// Set is a named set of requirements a benchmark measures.
+type Set struct {
+	Name string
+	Reqs []string
+}
+
+// Sets is the -set flag of the benchmarks: NAME=REQUIREMENT[ REQUIREMENT...], repeatable.
+type Sets []Set
+
+func (s *Sets) String() string { return fmt.Sprint(*s) }
+
+// Set adds one NAME=REQUIREMENTS set.
+func (s *Sets) Set(v string) error {
+	name, reqs, ok := strings.Cut(v, "=")
+	if !ok || name == "" || strings.TrimSpace(reqs) == "" {
+		return fmt.Errorf("want NAME=REQUIREMENT[ REQUIREMENT...], got %q", v)
+	}
+	*s = append(*s, Set{Name: name, Reqs: strings.Fields(reqs)})
+	return nil
+}
