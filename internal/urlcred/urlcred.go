@@ -9,9 +9,12 @@
 // would quote the credentials) are covered too. The user information runs from "//" to
 // the last "@" of the authority, as Go's, urllib's and pip's parsers read it (a password
 // may hold a raw "@"). When a later "@" follows and the authority holds a password, or
-// ends in something that is not a host name with a dot and a numeric port, that later
-// "@" is taken as the end instead: real tokens hold "/", "#", "?" and "+", which end the
-// authority early in a parser, and hiding too much is the safe mistake.
+// ends in something that is not a host name with a dot and a numeric port, or is a
+// host and port that "?" or "#" ends, that later "@" is taken as the end instead: real
+// tokens hold "/", "#", "?" and "+", which end the authority early in a parser, and
+// hiding too much is the safe mistake. Without a scheme (user:token@host/simple) a ":"
+// before the last "@" says user information, whatever it holds; name@host (an e-mail
+// address) and registry/repo@sha256:... (an image pinned by digest) are not.
 package urlcred
 
 import (
@@ -377,6 +380,11 @@ func userinfoEx(s string, from int, schemeless bool) (start, end int, ok, past b
 	case authAt >= 0 && !strings.Contains(auth[:authAt], ":") && authAt+1 < len(auth) && plain(auth[authAt+1:]):
 		return from, from + authAt, true, false // user@host/path@ref
 	case authAt < 0 && plain(auth):
+		if !schemeless && len(auth) < len(rest) && rest[len(auth)] != '/' && strings.Contains(auth, ":") {
+			// user.name:1234#rest@host: a host and port that a "?" or "#" ends, with an
+			// "@" after it, is a password cut short as often as a fragment holding "@".
+			return from, from + at, true, true
+		}
 		if schemeless && strings.IndexByte(rest[:at], ':') >= 0 {
 			// Without a scheme nothing marks where an authority ends, and no parser reads
 			// one: a ":" before the last "@" is taken for a password that holds "/", "#"

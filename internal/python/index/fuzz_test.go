@@ -97,6 +97,8 @@ func FuzzHTMLPageCredentials(f *testing.F) {
 	f.Add(true, "http", "u", "pa/", "%zz", "/x/")
 	f.Add(false, "https", "__token__", "ab#", "mirror.example", "/p-1.0-py3-none-any.whl")
 	f.Add(true, "", "", ":", "h", "")
+	// Found by this target: user.name:1234#secret@host read as a host, a port and a fragment.
+	f.Add(true, "0", "0.0", "0#", "0", "0")
 	const secret = "SeKr3tV4lue"
 	base, _ := url.Parse("https://index.example.org/simple/p/")
 	f.Fuzz(func(t *testing.T, isBase bool, scheme, user, pass, host, path string) {
