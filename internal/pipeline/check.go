@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/deploy"
@@ -111,7 +112,10 @@ func (r *run) checkStage(ctx context.Context) error {
 		if rep.Imports != nil {
 			r.smoke.Imports, r.smoke.Modules = ImportsOK, rep.Imports.Modules
 		}
-		r.smoke.Metadata, r.checked = true, rep.Function
+		r.smoke.Metadata, r.checked = true, []string{rep.Function}
+		if rep.Imports != nil && rep.Imports.Function != rep.Function {
+			r.checked = []string{rep.Imports.Function, rep.Function} // an image's: two functions
+		}
 		return nil
 	})
 	if err != nil {
@@ -141,13 +145,21 @@ func (r *run) checkOutputs(context.Context) error {
 	return nil
 }
 
+// checkedIn names the temporary function(s) a check ran in.
+func (r *run) checkedIn() string {
+	if len(r.checked) == 1 {
+		return "the temporary function " + r.checked[0]
+	}
+	return "the temporary functions " + strings.Join(r.checked, " and ")
+}
+
 // checkSection says in the job summary what a check did and what it left alone.
 func (r *run) checkSection(md *report.Markdown) {
 	what := "Lithops' metadata call"
 	if r.smoke.Imports == ImportsOK {
 		what = fmt.Sprintf("the import check (%d modules) and Lithops' metadata call", r.smoke.Modules)
 	}
-	md.Paragraph(fmt.Sprintf("Checked (mode: check): the runtime was built and %s passed in the temporary function %s, deleted afterwards. "+
+	md.Paragraph(fmt.Sprintf("Checked (mode: check): the runtime was built and %s passed in %s, deleted afterwards. "+
 		"Nothing live changed: the functions below, the published metadata and the published lock are as they were; the deployed column says what a deploy of this package would do.",
-		what, r.checked))
+		what, r.checkedIn()))
 }

@@ -311,7 +311,8 @@ func TestContainerCheck(t *testing.T) {
 	if !strings.Contains(r.out["changes"], `"summary":"fc-demo 1.0.0 → 2.0.0"`) {
 		t.Errorf("changes output: %s", r.out["changes"])
 	}
-	if !strings.Contains(r.summary, "Checked (mode: check)") || !strings.Contains(r.summary, "Nothing live changed") {
+	if !strings.Contains(r.summary, "Checked (mode: check)") || !strings.Contains(r.summary, "Nothing live changed") ||
+		strings.Count(r.summary, "lithops-fc-runtime-action-smoke-") != 2 {
 		t.Errorf("the summary does not say what the check did:\n%s", r.summary)
 	}
 	if diff := cmp.Diff(before, snapshot()); diff != "" {

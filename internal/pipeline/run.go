@@ -40,7 +40,7 @@ type run struct {
 
 	changes       *changeReport // changes: the lock against the live one or compare-to
 	bucketMissing bool          // check: the storage bucket does not exist (nothing is published)
-	checked       string        // check: the temporary function the smoke test ran in
+	checked       []string      // check: the temporary functions the smoke test ran in
 
 	life       *lifePlan                   // delete, list: the plan
 	deployers  map[string]*deploy.Deployer // delete, list, prune: by API, service and bucket
