@@ -134,10 +134,14 @@ func (r Range) Intersect(o Range) Range {
 		lo := a.lo
 		if lowerBefore(a.lo, b.lo) {
 			lo = b.lo
+		} else if !lowerBefore(b.lo, a.lo) {
+			lo = canon(a.lo, b.lo)
 		}
 		hi := a.hi
 		if upperBefore(b.hi, a.hi) {
 			hi = b.hi
+		} else if !upperBefore(a.hi, b.hi) {
+			hi = canon(a.hi, b.hi)
 		}
 		if holds(lo, hi) {
 			out = append(out, interval{lo, hi})
@@ -149,6 +153,16 @@ func (r Range) Intersect(o Range) Range {
 		}
 	}
 	return Range{iv: out}
+}
+
+// canon picks, of two equal bounds (2 and 2.0), the one whose text sorts first, so that
+// the text of an intersection does not depend on the order of its clauses: "<=2.0,<=2"
+// and "<=2,<=2.0" both show 2, as SpecifierSet.String keeps "<=2".
+func canon(a, b bound) bound {
+	if b.show < a.show {
+		return b
+	}
+	return a
 }
 
 // intersectAll returns the intersection of rs (every version when rs is empty). It
@@ -347,7 +361,7 @@ func specRange(op string, p parts, hasLocal bool) Range {
 		if op == "==" {
 			return one(lo, hi)
 		}
-		return Range{iv: []interval{{bound{inf: true}, lo.flip()}, {hi.flip(), posInf}}}
+		return rangeOf(interval{bound{inf: true}, lo.flip()}, interval{hi.flip(), posInf})
 	}
 	switch op {
 	case ">=":
@@ -397,5 +411,18 @@ func specRange(op string, p parts, hasLocal bool) Range {
 	if op == "==" {
 		return one(versionBound(p, true), hi)
 	}
-	return Range{iv: []interval{{bound{inf: true}, versionBound(p, false)}, {hi.flip(), posInf}}}
+	return rangeOf(interval{bound{inf: true}, versionBound(p, false)}, interval{hi.flip(), posInf})
+}
+
+// rangeOf is the range of the intervals ivs (sorted, disjoint) that hold a version:
+// none lies below 0.dev0, so != 0.dev0 has only the interval above it, as any
+// intersection leaves it.
+func rangeOf(ivs ...interval) Range {
+	var out []interval
+	for _, iv := range ivs {
+		if holds(iv.lo, iv.hi) {
+			out = append(out, iv)
+		}
+	}
+	return Range{iv: out}
 }

@@ -225,8 +225,13 @@ func ParseSpecifierSet(s string) (SpecifierSet, error) {
 			return SpecifierSet{}, fmt.Errorf("%w %q: %s", ErrInvalidSpecifier, s, reason)
 		}
 		set.specs = append(set.specs, sp)
-		ranges = append(ranges, sp.rng)
 		set.arbitrary = set.arbitrary || sp.op == "==="
+	}
+	// The range is made of the clauses String shows, so that a set and the parse of its
+	// String have the same range, down to how its ends are written (!=00 and !=0.0 are
+	// one clause, shown as !=0.0).
+	for _, sp := range set.shown() {
+		ranges = append(ranges, sp.rng)
 	}
 	set.rng = intersectAll(ranges)
 	return set, nil
@@ -259,17 +264,27 @@ func (s SpecifierSet) WithPrereleases(p PrereleasePolicy) SpecifierSet {
 // String returns the clauses sorted and without duplicates (packaging's
 // str(SpecifierSet)): ">=1.0,<2" gives "<2,>=1.0".
 func (s SpecifierSet) String() string {
-	specs := slices.Clone(s.specs)
-	slices.SortStableFunc(specs, func(a, b Specifier) int { return strings.Compare(a.String(), b.String()) })
 	var out []string
-	seen := make(map[string]bool, len(specs))
-	for _, sp := range specs {
-		if c := sp.canonical(); !seen[c] {
-			seen[c] = true
-			out = append(out, sp.String())
-		}
+	for _, sp := range s.shown() {
+		out = append(out, sp.String())
 	}
 	return strings.Join(out, ",")
+}
+
+// shown are the clauses String writes: sorted by their text, one of each canonical form
+// (the first in that order).
+func (s SpecifierSet) shown() []Specifier {
+	specs := slices.Clone(s.specs)
+	slices.SortStableFunc(specs, func(a, b Specifier) int { return strings.Compare(a.String(), b.String()) })
+	seen := make(map[string]bool, len(specs))
+	return slices.DeleteFunc(specs, func(sp Specifier) bool {
+		c := sp.canonical()
+		if seen[c] {
+			return true
+		}
+		seen[c] = true
+		return false
+	})
 }
 
 // Contains reports whether v matches every clause (plain membership, as packaging's
