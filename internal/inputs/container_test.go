@@ -92,6 +92,10 @@ func TestContainerInputs(t *testing.T) {
 		{"scheme", map[string]string{"INPUT_REGISTRY": "https://registry.cn-hangzhou.aliyuncs.com/ns"}, inputs.Registry{}, []string{"registry"}},
 		{"server without namespace", map[string]string{"INPUT_REGISTRY": "registry.cn-hangzhou.aliyuncs.com"}, inputs.Registry{}, []string{"registry"}},
 		{"upper case namespace", map[string]string{"INPUT_REGISTRY": "registry.cn-hangzhou.aliyuncs.com/MyNs"}, inputs.Registry{}, []string{"registry"}},
+		{"longest namespace", map[string]string{"INPUT_REGISTRY": "r.example.com/" + strings.Repeat("n", 255-len("r.example.com/")-len("/lithops-aliyunfc-")-inputs.MaxRuntimeName)},
+			inputs.Registry{Server: "r.example.com", Namespace: strings.Repeat("n", 255-len("r.example.com/")-len("/lithops-aliyunfc-")-inputs.MaxRuntimeName)}, nil},
+		{"namespace too long for an image name", map[string]string{"INPUT_REGISTRY": "r.example.com/" + strings.Repeat("n", 256-len("r.example.com/")-len("/lithops-aliyunfc-")-inputs.MaxRuntimeName)},
+			inputs.Registry{}, []string{"registry"}},
 		{"bad base image", map[string]string{"INPUT_BASE-IMAGE": "Python:3.12 slim"}, inputs.Registry{}, []string{"base-image"}},
 		{"user without password", map[string]string{"INPUT_REGISTRY": "r.example.com/ns", "INPUT_REGISTRY-USERNAME": "me"},
 			inputs.Registry{Server: "r.example.com", Namespace: "ns"}, []string{"registry-password"}},
@@ -146,6 +150,8 @@ func FuzzRegistryInput(f *testing.F) {
 	for _, s := range []string{"registry.cn-hangzhou.aliyuncs.com/ns", "lithopscloud", "127.0.0.1:5000/a/b", "localhost/x", "a.b/C", "x:y", "/", "a//b", "r.io/ns/"} {
 		f.Add(s)
 	}
+	// Found by this target: a namespace too long for any image name (255 characters).
+	f.Add(strings.Repeat("0", 240))
 	f.Fuzz(func(t *testing.T, s string) {
 		cfg, err := load(map[string]string{"INPUT_DRY-RUN": "true", "INPUT_DEPLOY-MODE": "container", "INPUT_REGISTRY": s})
 		if err != nil {

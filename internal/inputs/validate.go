@@ -264,8 +264,18 @@ func (v *validator) registry(name string) Registry {
 			return Registry{}
 		}
 	}
+	if n := len(r.String()); n > maxRegistry {
+		v.fail(name, fmt.Sprintf("use a registry and namespace of at most %d characters", maxRegistry),
+			"is %d characters long: with /lithops-aliyunfc-{runtime name} (up to %d more) the image name would pass the 255 characters an image name may have", n, len("/lithops-aliyunfc-")+MaxRuntimeName)
+		return Registry{}
+	}
 	return r
 }
+
+// maxRegistry is the longest server/namespace an image name of any runtime fits in: an
+// image name has at most 255 characters (distribution's reference grammar), and Lithops
+// adds /lithops-aliyunfc-{runtime name}.
+const maxRegistry = 255 - len("/lithops-aliyunfc-") - MaxRuntimeName
 
 // imageRef validates an image reference (registry/repository:tag or @digest).
 func (v *validator) imageRef(name string) string {
