@@ -10,7 +10,7 @@
 // the last "@" of the authority, as Go's, urllib's and pip's parsers read it (a password
 // may hold a raw "@"). When a later "@" follows and the authority holds a password, or
 // ends in something that is not a host name with a dot and a numeric port, or is a
-// host and port that "?" or "#" ends, that later "@" is taken as the end instead: real
+// host and a port at all, that later "@" is taken as the end instead: real
 // tokens hold "/", "#", "?" and "+", which end the authority early in a parser, and
 // hiding too much is the safe mistake. Without a scheme (user:token@host/simple) a ":"
 // before the last "@" says user information, whatever it holds; name@host (an e-mail
@@ -77,7 +77,9 @@ func Secrets(s string) []string {
 		info := s[start:end]
 		parts = append(parts, info)
 		user, pass, hasPass := strings.Cut(info, ":")
-		parts = append(parts, user)
+		if !hostAndPort(info) {
+			parts = append(parts, user)
+		}
 		if hasPass {
 			parts = append(parts, pass)
 		}
@@ -380,10 +382,12 @@ func userinfoEx(s string, from int, schemeless bool) (start, end int, ok, past b
 	case authAt >= 0 && !strings.Contains(auth[:authAt], ":") && authAt+1 < len(auth) && plain(auth[authAt+1:]):
 		return from, from + authAt, true, false // user@host/path@ref
 	case authAt < 0 && plain(auth):
-		if !schemeless && len(auth) < len(rest) && rest[len(auth)] != '/' && strings.Contains(auth, ":") {
-			// user.name:1234#rest@host: a host and port that a "?" or "#" ends, with an
-			// "@" after it, is a password cut short as often as a fragment holding "@".
-			return from, from + at, true, true
+		if !schemeless && strings.Contains(auth, ":") {
+			// user.name:1234/rest@host reads as a host, a port and a path holding "@";
+			// it is as often a password cut short, so it is hidden. A URL parser may read
+			// it as written (a path may hold "@"), but a "?" or "#" right after the port
+			// is no URL anyone writes on purpose: Parse refuses that one.
+			return from, from + at, true, rest[len(auth)] != '/'
 		}
 		if schemeless && strings.IndexByte(rest[:at], ':') >= 0 {
 			// Without a scheme nothing marks where an authority ends, and no parser reads
@@ -394,6 +398,14 @@ func userinfoEx(s string, from int, schemeless bool) (start, end int, ok, past b
 		return 0, 0, false, false // an "@" in the path, query or fragment of host.example/...
 	}
 	return from, from + at, true, true
+}
+
+// hostAndPort reports whether user information reads as a host and port before a path
+// (first.last:2024/pw, localhost:8080/a): its "user" is then a host name, which masked
+// alone would hide the host wherever the log names it.
+func hostAndPort(info string) bool {
+	i := strings.IndexAny(info, "/?#\\")
+	return i > 0 && strings.Contains(info[:i], ":") && plainHost(info[:i])
 }
 
 // plainHost reports whether the end of an authority reads as a host and port, and not

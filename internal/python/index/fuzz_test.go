@@ -99,6 +99,8 @@ func FuzzHTMLPageCredentials(f *testing.F) {
 	f.Add(true, "", "", ":", "h", "")
 	// Found by this target: user.name:1234#secret@host read as a host, a port and a fragment.
 	f.Add(true, "0", "0.0", "0#", "0", "0")
+	// And with "/": user.name:1234/secret@host read as a host, a port and a path.
+	f.Add(true, "0", "0.0", "0/", "0", "0")
 	const secret = "SeKr3tV4lue"
 	base, _ := url.Parse("https://index.example.org/simple/p/")
 	f.Fuzz(func(t *testing.T, isBase bool, scheme, user, pass, host, path string) {
