@@ -127,6 +127,46 @@ func command(t *testing.T, ws string, inputs, env map[string]string, args ...str
 	return cmd, s
 }
 
+// waitExit waits for the started cmd to exit; one still running a minute later is killed
+// and fails the test with hang, which says what it should have done.
+func waitExit(t *testing.T, cmd *exec.Cmd, hang string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal(hang)
+		return nil
+	}
+}
+
+// interruptAt starts cmd, sends it sig once its log shows want (within 3 minutes), and
+// waits for it to stop; it returns what the binary wrote and how it ended.
+func interruptAt(t *testing.T, cmd *exec.Cmd, want string, sig os.Signal) (stdout, stderr *bytes.Buffer, err error) {
+	t.Helper()
+	watch := &watchBuffer{want: want, seen: make(chan struct{})}
+	stderr = &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = watch, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-watch.seen:
+	case <-time.After(3 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("the log never showed %q:\n%s", want, watch.String())
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	err = waitExit(t, cmd, fmt.Sprintf("the binary did not stop after %v", sig))
+	return bytes.NewBufferString(watch.String()), stderr, err
+}
+
 // finish reads what the step left and checks that no secret leaked into it.
 func (s *step) finish(t *testing.T, cmd *exec.Cmd, err error, stdout, stderr *bytes.Buffer) {
 	t.Helper()
@@ -578,16 +618,7 @@ func TestCancelDuringResolve(t *testing.T) {
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			var err error
-			select {
-			case err = <-done:
-			case <-time.After(time.Minute):
-				cmd.Process.Kill()
-				<-done
-				t.Fatalf("the binary did not stop after %v", sig)
-			}
+			err := waitExit(t, cmd, fmt.Sprintf("the binary did not stop after %v", sig))
 			s.finish(t, cmd, err, &stdout, &stderr)
 			if s.code != 130 {
 				t.Errorf("exit code %d, want 130", s.code)

@@ -17,7 +17,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -480,34 +479,8 @@ func TestLocalCheckAndItsCancellation(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd, st := command(t, ws, in, nil, "--local")
-	var stderr bytes.Buffer
-	stdout := &watchBuffer{want: "smoke: importing", seen: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-stdout.seen:
-	case <-time.After(3 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatalf("the check's import never started:\n%s", stdout.String())
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(time.Minute):
-		cmd.Process.Kill()
-		<-done
-		t.Fatal("the binary did not stop after SIGTERM")
-	}
-	var out bytes.Buffer
-	out.WriteString(stdout.String())
-	st.finish(t, cmd, err, &out, &stderr)
+	stdout, stderr, err := interruptAt(t, cmd, "smoke: importing", syscall.SIGTERM)
+	st.finish(t, cmd, err, stdout, stderr)
 	if st.code != 130 {
 		t.Errorf("exit code %d, want 130", st.code)
 	}

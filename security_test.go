@@ -16,7 +16,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/lithops-fc/runtime-action/internal/fcemu"
 	"github.com/lithops-fc/runtime-action/internal/pipeline/pipelinetest"
@@ -173,19 +172,10 @@ func TestRequirementsConfinedToTheWorkspace(t *testing.T) {
 			cmd, s := command(t, ws, map[string]string{"requirements": input, "python-version": "3.12", "lithops-version": "3.7.0", "dry-run": "true", "no-index": "true"}, env)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			done := make(chan error, 1)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			go func() { done <- cmd.Wait() }()
-			var err error
-			select {
-			case err = <-done:
-			case <-time.After(time.Minute):
-				cmd.Process.Kill()
-				<-done
-				t.Fatal("the step hangs (on a FIFO?)")
-			}
+			err := waitExit(t, cmd, "the step hangs (on a FIFO?)")
 			s.finish(t, cmd, err, &stdout, &stderr)
 			if s.code != 1 {
 				t.Errorf("exit code %d, want 1", s.code)
@@ -439,34 +429,8 @@ func TestCancelLocalDuringTheImportCheck(t *testing.T) {
 	ws := newWorkspace(t, map[string]string{"requirements.txt": "lithops==3.7.0\nfc-demo\nslowimport\n"})
 	pipelinetest.Wheelhouse(t, filepath.Join(ws, "wheels"), append(pipelinetest.Runtime("3.7.0"), userModule, slow)...)
 	cmd, s := command(t, ws, map[string]string{"requirements": "requirements.txt", "find-links": "wheels", "no-index": "true", "python-version": "3.12"}, nil, "--local")
-	var stderr bytes.Buffer
-	stdout := &watchBuffer{want: "smoke: importing", seen: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-stdout.seen:
-	case <-time.After(3 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatalf("the import check never started:\n%s", stdout.String())
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(time.Minute):
-		cmd.Process.Kill()
-		<-done
-		t.Fatal("the binary did not stop after SIGTERM")
-	}
-	var out bytes.Buffer
-	out.WriteString(stdout.String())
-	s.finish(t, cmd, err, &out, &stderr)
+	stdout, stderr, err := interruptAt(t, cmd, "smoke: importing", syscall.SIGTERM)
+	s.finish(t, cmd, err, stdout, stderr)
 	t.Logf("the log ends with:\n%s", tail(s.stdout, 8))
 	if s.code != 130 {
 		t.Errorf("exit code %d, want 130", s.code)
