@@ -206,7 +206,7 @@ func (v *validator) containerChecks(c Config, set func(string) bool) {
 		return
 	}
 	if c.Mode == ModeDelete || c.Mode == ModeList {
-		// They build nothing: the function names are the same for either kind.
+		// They build nothing; deploy-mode only says which default runtime name to look for.
 		return
 	}
 	if set("lock") {

@@ -75,7 +75,7 @@ func (p *Plan) planContainer(getenv func(string) string) error {
 	p.RuntimeName = cfg.RuntimeName
 	if p.RuntimeName == "" {
 		var err error
-		if p.RuntimeName, err = p.Lithops.DefaultContainerRuntimeName(p.Python.Version); err != nil {
+		if p.RuntimeName, err = defaultRuntime(p.Lithops, p.Python.Version, cfg.DeployMode); err != nil {
 			return err
 		}
 	}

@@ -371,6 +371,28 @@ func TestContainerDelete(t *testing.T) {
 	}
 }
 
+// TestContainerDefaultNameDeleted: without runtime-name, a delete looks for the runtime
+// under Lithops' container default name (default-container-runtime-v312), the one the
+// deploy gave it, and takes it away.
+func TestContainerDefaultNameDeleted(t *testing.T) {
+	reg := imagetest.NewRegistry(t)
+	v := containerEmulator(t)
+	a := containerAction(t, v, reg, "fc-demo\n", demo("1.0.0"))
+	delete(a.inputs, "runtime-name")
+	first := a.mustRun()
+	if first.out["runtime-name"] != "default-container-runtime-v312" {
+		t.Fatalf("runtime-name %q", first.out["runtime-name"])
+	}
+	a.inputs["mode"] = "delete"
+	r := a.mustRun()
+	if !strings.Contains(r.out["deleted"], first.out["function-name"]) {
+		t.Errorf("deleted %s, want %s", r.out["deleted"], first.out["function-name"])
+	}
+	if fns := v.Emu.Functions(); len(fns) != 0 {
+		t.Errorf("functions left: %v", fns)
+	}
+}
+
 // TestContainerRegistryCredentials: the registry password is masked and never shown;
 // one the registry refuses is said to be at fault; with the right one the image is
 // pushed and FC (which pulls with the function's role) runs it.

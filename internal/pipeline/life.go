@@ -155,7 +155,7 @@ func defaultRuntimeName(cfg inputs.Config, l lithops.Lithops, getenv func(string
 	if err != nil {
 		return "", err
 	}
-	return l.DefaultRuntimeName(py.Version)
+	return defaultRuntime(l, py.Version, cfg.DeployMode)
 }
 
 // deployerFor is a deployer for one FC API (and FC 2.0 service) and storage bucket,

@@ -127,7 +127,7 @@ func MakePlan(ctx context.Context, cfg inputs.Config, getenv func(string) string
 
 	p.RuntimeName = cfg.RuntimeName
 	if p.RuntimeName == "" {
-		if p.RuntimeName, err = p.Lithops.DefaultRuntimeName(p.Python.Version); err != nil {
+		if p.RuntimeName, err = defaultRuntime(p.Lithops, p.Python.Version, cfg.DeployMode); err != nil {
 			return nil, err
 		}
 	}
@@ -161,6 +161,17 @@ func (p *Plan) names(getenv func(string) string) error {
 	// The deployer uploads large packages to the storage bucket and publishes there.
 	p.Config.StorageBucket = p.Bucket.name
 	return nil
+}
+
+// defaultRuntime is Lithops' runtime name when none is configured: default-container-
+// runtime-vXY for an image runtime (deploy-mode: container), else the zip runtime's
+// (default-runtime-vXY up to 3.6, default-python-runtime-vXY from 3.7). Deploys,
+// deletes and prunes all name the default runtime through it.
+func defaultRuntime(l lithops.Lithops, python string, mode inputs.DeployMode) (string, error) {
+	if mode == inputs.DeployContainer {
+		return l.DefaultContainerRuntimeName(python)
+	}
+	return l.DefaultRuntimeName(python)
 }
 
 // readRequirements parses the requirements input, nil when there is none.

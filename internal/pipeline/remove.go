@@ -268,7 +268,8 @@ func (r *run) pruneStage(ctx context.Context) error {
 func (r *run) pruneScopes(ctx context.Context) ([]*scope, error) {
 	p := r.plan
 	names := []string{p.RuntimeName}
-	if p.Config.RuntimeName == "" {
+	// The zip default runtime was renamed with 3.7; the container one has had one name.
+	if p.Config.RuntimeName == "" && !p.Container {
 		all, err := lithops.DefaultRuntimeNames(p.Python.Version)
 		if err != nil {
 			return nil, err
@@ -321,7 +322,7 @@ func (r *run) findOlder(ctx context.Context, api fcruntime.API, names []string, 
 		if p.Config.RuntimeName != "" {
 			return p.Config.RuntimeName
 		}
-		name, _ := l.DefaultRuntimeName(p.Python.Version)
+		name, _ := defaultRuntime(l, p.Python.Version, p.Config.DeployMode)
 		return name
 	}
 	service := ""
