@@ -39,18 +39,17 @@ const (
 type Resource struct {
 	Kind     Kind
 	Name     string // the function's or service's name, the object's key
+	Bucket   string // an object's storage bucket
 	Function string // the function it belongs to (itself for a function; "" for a service)
 	State    State
 	Reason   string // why a service was kept
 }
 
 // String names the resource for messages: function f, oss://bucket/key, FC 2.0 service s.
-func (r Resource) String() string { return r.label("") }
-
-func (r Resource) label(bucket string) string {
+func (r Resource) String() string {
 	switch r.Kind {
 	case KindObject:
-		return "oss://" + bucket + "/" + r.Name
+		return "oss://" + r.Bucket + "/" + r.Name
 	case KindService:
 		return "FC 2.0 service " + r.Name
 	}
@@ -58,20 +57,29 @@ func (r Resource) label(bucket string) string {
 }
 
 // Target is one function to remove and the storage-bucket objects that describe it
-// (Lithops' metadata, the action's lock). Function may be "" when only objects are
-// left of it.
+// (Lithops' metadata, the action's lock).
 type Target struct {
 	Function string
 	Objects  []string
-	// Owner names the function the objects belong to when Function is "".
-	Owner string
+}
+
+// Pending are the resources of targets, in the order Remove takes them (each function's
+// objects, then the function), all Remains; objects are in bucket.
+func Pending(targets []Target, bucket string) []Resource {
+	var res []Resource
+	for _, t := range targets {
+		for _, k := range t.Objects {
+			res = append(res, Resource{Kind: KindObject, Name: k, Bucket: bucket, Function: t.Function, State: Remains})
+		}
+		res = append(res, Resource{Kind: KindFunction, Name: t.Function, Function: t.Function, State: Remains})
+	}
+	return res
 }
 
 // RemoveError is a removal that failed: the error, and every resource with what became
 // of it (those at and after the failure are Remains).
 type RemoveError struct {
 	Err       error
-	Bucket    string
 	Resources []Resource
 }
 
@@ -80,9 +88,9 @@ func (e *RemoveError) Error() string {
 	for _, r := range e.Resources {
 		switch r.State {
 		case Deleted:
-			done = append(done, r.label(e.Bucket))
+			done = append(done, r.String())
 		case Remains:
-			left = append(left, r.label(e.Bucket))
+			left = append(left, r.String())
 		}
 	}
 	msg := e.Err.Error() + "; still there: " + strings.Join(left, ", ")
@@ -111,19 +119,7 @@ func (e *RemoveError) Remaining() []Resource {
 // ServiceDescription. It returns every resource with what became of it; on failure it
 // stops there and the error is a *RemoveError.
 func (d *Deployer) Remove(ctx context.Context, targets []Target, service bool) ([]Resource, error) {
-	var res []Resource
-	for _, t := range targets {
-		owner := t.Function
-		if owner == "" {
-			owner = t.Owner
-		}
-		for _, k := range t.Objects {
-			res = append(res, Resource{Kind: KindObject, Name: k, Function: owner, State: Remains})
-		}
-		if t.Function != "" {
-			res = append(res, Resource{Kind: KindFunction, Name: t.Function, Function: t.Function, State: Remains})
-		}
-	}
+	res := Pending(targets, d.up.bucket)
 	if service && d.svc != nil {
 		res = append(res, Resource{Kind: KindService, Name: d.svc.service, State: Remains})
 	}
@@ -140,15 +136,15 @@ func (d *Deployer) Remove(ctx context.Context, targets []Target, service bool) (
 		}
 		if err != nil {
 			r.State = Remains
-			return res, &RemoveError{Err: fmt.Errorf("delete %s: %w", r.label(d.up.bucket), err), Bucket: d.up.bucket, Resources: res}
+			return res, &RemoveError{Err: fmt.Errorf("delete %s: %w", r, err), Resources: res}
 		}
 		switch r.State {
 		case Deleted:
-			d.log("deleted %s", r.label(d.up.bucket))
+			d.log("deleted %s", r)
 		case Gone:
-			d.log("%s: already gone", r.label(d.up.bucket))
+			d.log("%s: already gone", r)
 		case Kept:
-			d.log("kept %s: %s", r.label(d.up.bucket), r.Reason)
+			d.log("kept %s: %s", r, r.Reason)
 		}
 	}
 	return res, nil

@@ -265,3 +265,17 @@ func TestListObjects(t *testing.T) {
 		t.Errorf("ListObjects of a missing bucket = %v, %v; want none", keys, err)
 	}
 }
+
+// TestPendingNamesTheBucket: what a removal has yet to do names each object with its
+// bucket (a prune that stops early lists them so).
+func TestPendingNamesTheBucket(t *testing.T) {
+	res := deploy.Pending([]deploy.Target{{Function: "f", Objects: []string{"k.meta.json"}}}, "b")
+	var got []string
+	for _, r := range res {
+		got = append(got, r.String()+" "+string(r.State))
+	}
+	want := []string{"oss://b/k.meta.json remains", "function f remains"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Pending = %q, want %q", got, want)
+	}
+}

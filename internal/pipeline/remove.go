@@ -124,14 +124,11 @@ func (r *run) remove(ctx context.Context, scopes []*scope) error {
 		}
 		var later []string
 		for _, rest := range scopes[i+1:] {
-			targets, _ := rest.targets(r.cfg.Region)
-			var pending []deploy.Resource
-			for _, t := range targets {
-				for _, k := range t.Objects {
-					pending = append(pending, deploy.Resource{Kind: deploy.KindObject, Name: k, Function: t.Function, State: deploy.Remains})
-				}
-				pending = append(pending, deploy.Resource{Kind: deploy.KindFunction, Name: t.Function, Function: t.Function, State: deploy.Remains})
+			targets, terr := rest.targets(r.cfg.Region)
+			if terr != nil {
+				return errors.Join(err, terr)
 			}
+			pending := deploy.Pending(targets, rest.bucket)
 			r.record(rest, pending)
 			for _, p := range pending {
 				later = append(later, p.String())
