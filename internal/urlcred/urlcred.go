@@ -163,10 +163,9 @@ func redactSlashed(s string) string {
 }
 
 // redactBare masks the URLs of s written without "//" (user:token@host/simple, a signed
-// host/path?Signature=...), read as Redact reads a URL without its scheme, but only with
-// a ":" before the "@" (name@host is an e-mail address): each word (up to white space, a
-// quote or an angle bracket) holding an "@" or a query, after an option's "--name=" or
-// "-x" if it starts with one. Words with a "//" are redactSlashed's.
+// host/path?Signature=...), read as Redact reads a URL without its scheme: each word (up
+// to white space, a quote or an angle bracket) holding an "@" or a query, after an
+// option's "--name=" or "-x" if it starts with one. Words with a "//" are redactSlashed's.
 func redactBare(s string) string {
 	if !strings.ContainsAny(s, "@?#") {
 		return s
@@ -193,12 +192,8 @@ func redactBare(s string) string {
 				}
 			}
 			red := redactQuery(word[skip:])
-			// A ":" before the "@" says a password: a bare name@host is an e-mail address,
-			// and host:port/repository@sha256:... an image pinned by digest.
-			if at := strings.LastIndexByte(red, '@'); at > 0 && strings.IndexByte(red[:at], ':') >= 0 && !digestRE.MatchString(red[at+1:]) {
-				if start, end, ok := userinfo(red, 0, true); ok {
-					red = red[:start] + "****" + red[end:]
-				}
+			if start, end, ok := userinfo(red, 0, true); ok {
+				red = red[:start] + "****" + red[end:]
 			}
 			if red != word[skip:] {
 				b.WriteString(s[last : i+skip])
@@ -362,15 +357,22 @@ func userinfoEx(s string, from int, schemeless bool) (start, end int, ok, past b
 	if at < 0 || schemeless && digestRE.MatchString(rest[at+1:]) {
 		return 0, 0, false, false // registry:5000/ns/repo@sha256:... is an image
 	}
+	if schemeless {
+		// Without a scheme nothing marks where an authority ends, and no parser reads
+		// one: a ":" before the last "@" is taken for a password, whatever it holds
+		// (user:pa/ss@host, /:p@x); without one, name@host is an e-mail address or a
+		// registry login, not a secret.
+		if strings.IndexByte(rest[:at], ':') < 0 {
+			return 0, 0, false, false
+		}
+		return from, from + at, true, true
+	}
 	auth := rest
 	if i := strings.IndexAny(rest, "/?#\\"); i >= 0 {
 		auth = rest[:i]
 	}
 	authAt := strings.LastIndexByte(auth, '@')
 	plain := func(host string) bool {
-		if schemeless {
-			return !strings.Contains(host, ":")
-		}
 		if host == "" { // file:///path@x has no authority; "//@#..." is no URL
 			return len(auth) == len(rest) || rest[len(auth)] == '/' && file
 		}
@@ -382,18 +384,12 @@ func userinfoEx(s string, from int, schemeless bool) (start, end int, ok, past b
 	case authAt >= 0 && !strings.Contains(auth[:authAt], ":") && authAt+1 < len(auth) && plain(auth[authAt+1:]):
 		return from, from + authAt, true, false // user@host/path@ref
 	case authAt < 0 && plain(auth):
-		if !schemeless && strings.Contains(auth, ":") {
+		if strings.Contains(auth, ":") {
 			// user.name:1234/rest@host reads as a host, a port and a path holding "@";
 			// it is as often a password cut short, so it is hidden. A URL parser may read
 			// it as written (a path may hold "@"), but a "?" or "#" right after the port
 			// is no URL anyone writes on purpose: Parse refuses that one.
 			return from, from + at, true, rest[len(auth)] != '/'
-		}
-		if schemeless && strings.IndexByte(rest[:at], ':') >= 0 {
-			// Without a scheme nothing marks where an authority ends, and no parser reads
-			// one: a ":" before the last "@" is taken for a password that holds "/", "#"
-			// or "?" (user:pa/ss@host, /:p@x). Hiding too much is the safe mistake.
-			return from, from + at, true, true
 		}
 		return 0, 0, false, false // an "@" in the path, query or fragment of host.example/...
 	}

@@ -99,6 +99,9 @@ func TestSecrets(t *testing.T) {
 		// "user" (a host name then) alone is not.
 		{"https://first.last:2024/pw@host.example/simple", []string{"first.last:2024/pw", "2024/pw"}},
 		{"folder/with@sign", nil},
+		// A registry login (registry-username) is no URL: nothing of it is masked, so
+		// "deploy" is not hidden in every output that says deployed.
+		{"deploy@1234567890123456.onaliyun.com", nil},
 		{"https://__token__:ab/c+d@host.example/simple", []string{"__token__:ab/c+d", "__token__", "ab/c+d"}},
 		{"https://b.example/x.whl?Expires=1&Signature=SIG", []string{"SIG"}},
 	}
