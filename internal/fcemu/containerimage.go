@@ -104,6 +104,10 @@ func unpackImage(ctx context.Context, img v1.Image, root string) error {
 	defer rc.Close()
 	tr := tar.NewReader(rc)
 	buf := make([]byte, 256<<10)
+	rootReal, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -115,24 +119,26 @@ func unpackImage(ctx context.Context, img v1.Image, root string) error {
 		if err != nil {
 			return fmt.Errorf("read image: %w", err)
 		}
-		if err := unpackEntry(root, h, tr, buf); err != nil {
+		if err := unpackEntry(root, rootReal, h, tr, buf); err != nil {
 			return err
 		}
 	}
 }
 
-// unpackEntry writes one entry of the image under root; what is there already wins
-// (the flattened stream names each path once).
-func unpackEntry(root string, h *tar.Header, r io.Reader, buf []byte) error {
+// unpackEntry writes one entry of the image under root (rootReal: root with its links
+// resolved); what is there already wins (the flattened stream names each path once). An
+// entry whose folder, or a hard link whose target, leads out of root through the image's
+// own links is refused before anything is made there.
+func unpackEntry(root, rootReal string, h *tar.Header, r io.Reader, buf []byte) error {
 	p := inImage(root, h.Name)
 	if p == root {
 		return nil
 	}
+	if !within(rootReal, filepath.Dir(p)) {
+		return fmt.Errorf("image entry %s leads outside the image", h.Name)
+	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return nil // a parent is a file or a dangling link in the image: skip, as overlay would hide it
-	}
-	if !inside(root, filepath.Dir(p)) {
-		return fmt.Errorf("image entry %s leads outside the image", h.Name)
 	}
 	var err error
 	switch h.Typeflag {
@@ -149,7 +155,11 @@ func unpackEntry(root string, h *tar.Header, r io.Reader, buf []byte) error {
 		}
 		err = os.Symlink(target, p)
 	case tar.TypeLink:
-		if err = os.Link(inImage(root, h.Linkname), p); errors.Is(err, os.ErrNotExist) {
+		target := inImage(root, h.Linkname)
+		if !within(rootReal, filepath.Dir(target)) {
+			return fmt.Errorf("image entry %s links to %s, outside the image", h.Name, h.Linkname)
+		}
+		if err = os.Link(target, p); errors.Is(err, os.ErrNotExist) {
 			err = nil
 		}
 	}
@@ -176,17 +186,20 @@ func inImage(root, name string) string {
 	return filepath.Join(root, filepath.FromSlash(path.Clean("/"+name)))
 }
 
-func inside(root, p string) bool {
-	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		return false
+// within reports whether p lies under rootReal once the links among its existing
+// leading folders are followed: what MkdirAll would follow to make the rest of it.
+func within(rootReal, p string) bool {
+	for q := p; ; {
+		if real, err := filepath.EvalSymlinks(q); err == nil {
+			rel, err := filepath.Rel(rootReal, filepath.Join(real, strings.TrimPrefix(p, q)))
+			return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+		}
+		parent := filepath.Dir(q)
+		if parent == q {
+			return false
+		}
+		q = parent
 	}
-	rootReal, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return false
-	}
-	rel, err := filepath.Rel(rootReal, real)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
 // containerBootstrap runs the image's Python command with the local interpreter: the
