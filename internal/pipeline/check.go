@@ -83,23 +83,16 @@ func (r *run) checkStage(ctx context.Context) error {
 	err = r.rep.Stage("smoke: check", func() error {
 		want := verify.Expect{Python: p.Runtime.Python, Lithops: r.lithopsVersion()}
 		var rep verify.CheckReport
+		var modules []string
+		if imports {
+			modules = r.importModules()
+		}
 		if p.Container {
-			py, err := r.ctr.base.Python(p.Python.Version)
-			if err != nil {
-				return err
-			}
-			var modules []string
-			if imports {
-				modules = r.ctr.modules()
-			}
-			if rep, err = r.verifier.CheckImage(ctx, r.specs[0], py.Interpreter, modules, want); err != nil {
+			var err error
+			if rep, err = r.verifier.CheckImage(ctx, r.specs[0], r.ctr.python, modules, want); err != nil {
 				return err
 			}
 		} else {
-			var modules []string
-			if imports {
-				modules = r.set.modules(r.pkg)
-			}
 			pkg, remove, err := verify.ImportPackage(ctx, r.in, build.WithCodeLimits(r.deps.limits()))
 			if err != nil {
 				return err

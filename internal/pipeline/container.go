@@ -36,6 +36,7 @@ import (
 // containerRun is what the container stages add to the run.
 type containerRun struct {
 	base         *image.Base
+	python       string // the base's interpreter of the client's Python, for the import check
 	img          *image.Result
 	pinned       string // the image as the functions run it: repository@digest ("" without a registry)
 	layout       string // image.tar, written by a dry run
@@ -182,7 +183,7 @@ func (r *run) baseStage(ctx context.Context) error {
 		if err := p.target(); err != nil {
 			return err
 		}
-		r.ctr.base = base
+		r.ctr.base, r.ctr.python = base, py.Interpreter
 		r.logf("base image %s (%s): %s, glibc %s, CPython %s at %s", base.Ref, base.Digest, or(base.OS.PrettyName, base.OS.ID), base.Glibc, py.Version, py.Interpreter)
 		return nil
 	})
@@ -357,14 +358,23 @@ func (r *run) tagImage(ctx context.Context) {
 	}
 }
 
-// imageModules are the top-level modules the image's import check imports: those of
-// every distribution in the image except lithops, whose entry point the metadata call
-// exercises.
-func (c *containerRun) modules() []string {
+// importModules are the top-level modules the import check imports: those of every
+// distribution in the runtime (the image's, or the zip's) except lithops, whose entry
+// point the metadata call exercises.
+func (r *run) importModules() []string {
 	var out []string
-	for _, d := range c.img.Distributions {
-		if !lithops.Is(d.Name) {
-			out = append(out, d.TopLevel...)
+	add := func(name string, top []string) {
+		if !lithops.Is(name) {
+			out = append(out, top...)
+		}
+	}
+	if r.ctr.img != nil {
+		for _, d := range r.ctr.img.Distributions {
+			add(d.Name, d.TopLevel)
+		}
+	} else {
+		for _, d := range r.pkg.Distributions {
+			add(d.Name, d.TopLevel)
 		}
 	}
 	slices.Sort(out)

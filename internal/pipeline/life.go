@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/lithops-fc/runtime-action/internal/credentials"
@@ -218,13 +217,4 @@ func joinInts(ns []int, sep string) string {
 		s[i] = fmt.Sprint(n)
 	}
 	return strings.Join(s, sep)
-}
-
-func sortedInts(m map[int]bool) []int {
-	var out []int
-	for n := range m {
-		out = append(out, n)
-	}
-	sort.Ints(out)
-	return out
 }

@@ -186,11 +186,7 @@ func (r *run) importCheckStage(ctx context.Context) error {
 	}
 	err = r.rep.Stage("smoke: imports", func() error {
 		if r.plan.Container {
-			py, err := r.ctr.base.Python(r.plan.Python.Version)
-			if err != nil {
-				return err
-			}
-			rep, err := r.verifier.ImageImports(ctx, r.specs[0], py.Interpreter, r.ctr.modules())
+			rep, err := r.verifier.ImageImports(ctx, r.specs[0], r.ctr.python, r.importModules())
 			if err == nil {
 				r.smoke.Imports, r.smoke.Modules = ImportsOK, rep.Modules
 			}
@@ -201,7 +197,7 @@ func (r *run) importCheckStage(ctx context.Context) error {
 			return err
 		}
 		defer remove()
-		rep, err := r.verifier.Imports(ctx, packageOf(pkg), r.specs[0], r.set.modules(r.pkg))
+		rep, err := r.verifier.Imports(ctx, packageOf(pkg), r.specs[0], r.importModules())
 		if err == nil {
 			r.smoke.Imports, r.smoke.Modules = ImportsOK, rep.Modules
 		}

@@ -28,8 +28,7 @@ type scope struct {
 	l       lithops.Lithops
 	runtime string
 	service string // FC 2.0; "" on FC 3.0
-	bucket  string // "": its objects are not looked for (why says why)
-	why     string
+	bucket  string // "": its objects are not looked for (a warning said why)
 	d       *deploy.Deployer
 	workers []Worker // what inventory found, by memory
 	skipped []string // functions under the runtime's prefix that are not its own
@@ -293,9 +292,8 @@ func (r *run) pruneScopes(ctx context.Context) ([]*scope, error) {
 	for _, s := range scopes {
 		bucket, err := r.bucketOf(s.l)
 		if err != nil {
-			s.why = err.Error()
 			r.rep.Annotate(report.Annotation{Level: report.LevelWarning, Title: "prune",
-				Message: fmt.Sprintf("the metadata and locks of Lithops %s's runtime %s are left: their bucket is not known (%s)", s.l.Version(), s.runtime, s.why)})
+				Message: fmt.Sprintf("the metadata and locks of Lithops %s's runtime %s are left: their bucket is not known (%v)", s.l.Version(), s.runtime, err)})
 		}
 		s.bucket = bucket
 		if s.d, err = r.deployerFor(s.l.API(), s.service, s.bucket); err != nil {

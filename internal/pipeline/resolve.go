@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -44,16 +43,6 @@ func (s *resolution) explain(name string) string {
 // modules are the top-level modules the import check imports: those of every
 // distribution in the package except lithops itself, whose entry point the metadata
 // call exercises.
-func (s *resolution) modules(pkg *build.Result) []string {
-	var out []string
-	for _, d := range pkg.Distributions {
-		if !lithops.Is(d.Name) {
-			out = append(out, d.TopLevel...)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
 
 // resolved is what the resolve stage found: a wheel per distribution the user's
 // requirements and Lithops' worker modules need, and lithops' own.
