@@ -32,8 +32,11 @@ func (r *run) assembleStage(ctx context.Context) error {
 			r.rep.Annotate(report.Annotation{Level: report.LevelWarning, Title: "runtime package", Message: w})
 		}
 		r.logf("runtime.zip: %s, %d entries, sha256 %s, delivered %s", size(pkg.Size), pkg.Entries, pkg.SHA256, pkg.Delivery)
+		if err := r.readBuiltLock(); err != nil {
+			return err
+		}
 		if p.Lock != nil {
-			return r.proveLock(ctx)
+			return r.proveLock()
 		}
 		return nil
 	})

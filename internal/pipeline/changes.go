@@ -57,10 +57,7 @@ func (c *changeReport) section(md *report.Markdown) {
 func (r *run) changesStage(ctx context.Context) error {
 	r.changes = &changeReport{}
 	return r.rep.Stage("changes", func() error {
-		now, err := pylock.ReadFile(ctx, r.lockPath())
-		if err != nil {
-			return fmt.Errorf("read the runtime's lock: %w", err)
-		}
+		now := r.lock.parsed
 		base, err := r.baseLock(ctx)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {

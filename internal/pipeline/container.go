@@ -236,6 +236,9 @@ func (r *run) imageStage(ctx context.Context) error {
 			return err
 		}
 		r.ctr.lock = lock
+		if err := r.readBuiltLock(); err != nil {
+			return err
+		}
 		for _, l := range res.Layers {
 			r.logf("%s layer: %d files, %s (%s uncompressed), %s", l.Name, l.Files, size(l.Size), size(l.Uncompressed), l.Digest)
 		}

@@ -259,25 +259,42 @@ func (e *lockHashError) Unwrap() error { return e.err }
 // proveLock checks that the package holds exactly the lock's wheels: the lock the build
 // wrote has the same distributions, versions and files (pylock.Diff is empty). It says
 // whether the lock written is the very file given.
-func (r *run) proveLock(ctx context.Context) error {
+func (r *run) proveLock() error {
 	p := r.plan
-	written, err := pylock.ReadFile(ctx, r.pkg.LockPath)
-	if err != nil {
-		return fmt.Errorf("read back the lock the build wrote: %w", err)
-	}
 	locked := *p.Lock
 	locked.Packages = slices.DeleteFunc(slices.Clone(p.Lock.Packages), func(pkg pylock.Package) bool {
 		return !slices.ContainsFunc(p.Pins, func(pin lockedPin) bool { return pin.Name == pkg.Name })
 	})
-	if d := pylock.Diff(&locked, written); !d.Empty() {
+	if d := pylock.Diff(&locked, r.lock.parsed); !d.Empty() {
 		return fmt.Errorf("the package does not hold exactly the wheels of %s (%s): nothing was deployed; this is a bug, please report it", p.Lock.Path, d.Summary())
 	}
-	wrote, err := os.ReadFile(r.pkg.LockPath)
-	if err == nil && bytes.Equal(p.lockData, wrote) {
+	if bytes.Equal(p.lockData, r.lock.data) {
 		r.logf("%s holds exactly the wheels of %s: the two files are identical", p.Config.Rel(r.pkg.LockPath), p.Lock.Path)
 	} else {
 		r.logf("%s holds exactly the wheels of %s (the files differ in form only)", p.Config.Rel(r.pkg.LockPath), p.Lock.Path)
 	}
+	return nil
+}
+
+// builtLock is the runtime's pylock.toml as the build wrote it, read once: a locked run
+// proves it, the change report compares it, a deploy publishes it.
+type builtLock struct {
+	data   []byte
+	parsed *pylock.Lock
+}
+
+// readBuiltLock reads the lock the build (zip or image) just wrote into r.lock.
+func (r *run) readBuiltLock() error {
+	path := r.lockPath()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read back the lock the build wrote: %w", err)
+	}
+	parsed, err := pylock.Parse(path, data)
+	if err != nil {
+		return fmt.Errorf("read back the lock the build wrote: %w", err)
+	}
+	r.lock = builtLock{data: data, parsed: parsed}
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/lithops-fc/runtime-action/internal/build"
 	"github.com/lithops-fc/runtime-action/internal/credentials"
@@ -234,10 +233,7 @@ func (r *run) verifyStage(ctx context.Context) error {
 			return nil
 		}
 		want := verify.Expect{Python: p.Runtime.Python, Lithops: r.lithopsVersion()}
-		lock, err := os.ReadFile(r.lockPath())
-		if err != nil {
-			return fmt.Errorf("read the runtime's lock: %w", err)
-		}
+		lock := r.lock.data
 		var objects []deploy.Object
 		for _, fn := range r.rel.Functions {
 			m, err := r.verifier.Metadata(ctx, fn, want)

@@ -49,6 +49,7 @@ type run struct {
 	summarized bool                        // the outputs and the summary are written
 
 	ctr      containerRun // a container runtime's stages (container.go)
+	lock     builtLock    // the runtime's pylock.toml, as the build wrote it
 	cleanups []func()     // run when the run ends, newest first
 }
 
