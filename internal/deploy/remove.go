@@ -212,7 +212,7 @@ func (d *Deployer) removeService(ctx context.Context) (State, string, error) {
 	var held []Function
 	err = retry(ctx, d.retry, d.log, "list the functions of FC 2.0 service "+c.service, func() error {
 		var err error
-		held, err = c.list(ctx, "", 3)
+		held, err = c.list(ctx, "", namedHeld+1) // one more says whether there are more
 		return err
 	})
 	if err != nil {
@@ -241,13 +241,17 @@ func (d *Deployer) removeService(ctx context.Context) (State, string, error) {
 	return Deleted, "", nil
 }
 
-// functionNames names the first functions a service holds (it may hold more).
+// namedHeld is how many of the functions a kept service holds its reason names.
+const namedHeld = 3
+
+// functionNames names the functions a service holds, the first namedHeld of them and
+// "..." when fns (listed up to namedHeld+1) has more.
 func functionNames(fns []Function) string {
 	var names []string
-	for _, f := range fns {
+	for _, f := range fns[:min(len(fns), namedHeld)] {
 		names = append(names, f.Name)
 	}
-	if len(fns) == 3 {
+	if len(fns) > namedHeld {
 		names = append(names, "...")
 	}
 	return strings.Join(names, ", ")
