@@ -9,6 +9,7 @@ import (
 	"github.com/lithops-fc/runtime-action/internal/fcruntime"
 	"github.com/lithops-fc/runtime-action/internal/python/tags"
 	"github.com/lithops-fc/runtime-action/internal/urlcred"
+	"github.com/lithops-fc/runtime-action/internal/workspace"
 )
 
 // Config is every input of the action (action.yml and the README's Inputs), validated. Each field that
@@ -155,8 +156,8 @@ func (c Config) Rel(path string) string {
 	if c.Workspace == "" || !filepath.IsAbs(path) {
 		return path
 	}
-	rel, err := filepath.Rel(c.Workspace, path)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	rel, err := workspace.New(c.Workspace).Rel(path)
+	if err != nil {
 		return path
 	}
 	return rel

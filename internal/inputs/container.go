@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/lithops-fc/runtime-action/internal/workspace"
 )
 
 // containerRoot is where the runner mounts what a container action shares with the
@@ -32,7 +34,7 @@ func hostShared(dir, ws string, getenv func(string) string) bool {
 		}
 	}
 	for _, r := range roots {
-		if rel, err := filepath.Rel(filepath.Clean(r), dir); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+		if _, err := workspace.New(filepath.Clean(r)).Rel(dir); err == nil {
 			return true
 		}
 	}
